@@ -18,6 +18,14 @@ function duplicates<T>(items: T[], key: (t: T) => string, ctx: Ctx, path: Path, 
 
 /** Cross-references the schema alone cannot express: ids unique, every reference resolves. */
 export function checkReferences(r: Registry, ctx: Ctx): void {
+  try {
+    checkAll(r, ctx);
+  } catch {
+    // a structurally invalid part of the document: its schema issues are already reported
+  }
+}
+
+function checkAll(r: Registry, ctx: Ctx): void {
   const officers = duplicates(r.officers, (o) => o.id, ctx, ['officers'], 'officer id');
   const enterprises = duplicates(r.enterprises, (e) => e.id, ctx, ['enterprises'], 'enterprise id');
   duplicates(r.sites, (s) => s.id, ctx, ['sites'], 'site id');

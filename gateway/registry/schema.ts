@@ -81,5 +81,7 @@ export const RegistrySchema = z
       .prefault({}),
     sites: z.array(SiteSchema).min(1),
   })
-  .superRefine(checkReferences);
+  // Run the cross-reference checks even when some entries failed their own schema, so that start-up
+  // lists every problem at once; checkReferences tolerates partially invalid input.
+  .superRefine(checkReferences, { when: () => true });
 export type Registry = z.infer<typeof RegistrySchema>;

@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import { merge, type Subscription } from 'rxjs';
+import type { Logger } from 'pino';
+import { createDeadLetterStore, type DeadLetterStore } from './deadLetter/index.js';
+import { createDeviceHealth, type DeviceHealth } from './health/index.js';
+import { createHttpServer, listen } from './http/server.js';
+import { inputs } from './inputs/registry.js';
+import type { InputContext } from './inputs/types.js';
+import { createLogger } from './log.js';
+import type { Registry } from './registry/schema.js';
+import type { Env } from './env.js';
+import { createBroker } from './broker/index.js';
+import { createProcessor, type Processor } from '../processor/index.js';
+import { createInfluxSink, type InfluxSink } from '../processor/sinks/influx/index.js';
+
+export interface GatewayOptions {
+  registry: Registry;
+  mqttUrl: string;
+  influx: { url: string; database: string };
+  /** 0 picks a free port */
+  httpPort: number;
+  dataDir: string;
+  log?: Logger;
+}
+
+export interface GatewayStatus {
+  received: number;
+  accepted: number;
+  rejected: number;
+  deadLetters: number;
+  pointsWritten: number;
+  writeErrors: number;
+  devices: { online: number; offline: number };
+}
+
+export interface Gateway {
+  readonly httpPort: number;
+  readonly deadLetters: DeadLetterStore;
+  readonly health: DeviceHealth;
+  readonly processor: Processor;
+  readonly sink: InfluxSink;
+  status(): GatewayStatus;
+  /** stops the inputs, flushes the writer, closes the HTTP server */
+  stop(): Promise<void>;
+}
+
+/** Starts inputs → processor → InfluxDB writer, and the HTTP server. */
+export async function startGateway(o: GatewayOptions): Promise<Gateway> {
+  const log = o.log ?? createLogger();
+  const registry = o.registry;
+  const deadLetters = createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') });
+  const health = createDeviceHealth(registry.sites.flatMap((s) => s.devices.map((d) => d.id)));
+  const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl };
+  const kinds = new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)));
+  const readings$ = merge(...[...kinds].map((k) => inputs[k](ctx)));
+  const processor = createProcessor({ registry, readings$, deadLetters, log });
+  const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log });
+
+  const status = (): GatewayStatus => {
+    const c = processor.counters;
+    const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+    return {
+      received: sum(c.received),
+      accepted: c.accepted,
+      rejected: sum(c.rejected),
+      deadLetters: deadLetters.total(),
+      pointsWritten: sink.counters.pointsWritten,
+      writeErrors: sink.counters.writeErrors,
+      devices: health.summary(),
+    };
+  };
+  const http = createHttpServer({ log, health: { health: () => ({ ...status() }) } });
+  const httpPort = await listen(http, o.httpPort);
+  const sub: Subscription = sink.start(processor.accepted$);
+  log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length }, 'gateway started');
+
+  return {
+    httpPort,
+    deadLetters,
+    health,
+    processor,
+    sink,
+    status,
+    async stop() {
+      sub.unsubscribe();
+      await sink.stop();
+      await http.close();
+      log.info('gateway stopped');
+    },
+  };
+}
+
+/** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
+export async function runGateway(env: Env, registry: Registry): Promise<void> {
+  const log = createLogger();
+  const broker = env.MQTT_URL ? undefined : await createBroker({ port: env.MQTT_PORT, log });
+  const gw = await startGateway({
+    registry,
+    mqttUrl: env.MQTT_URL ?? broker!.url,
+    influx: { url: env.INFLUX_URL ?? 'http://127.0.0.1:8086', database: env.INFLUX_DATABASE },
+    httpPort: env.HTTP_PORT,
+    dataDir: env.DATA_DIR,
+    log,
+  });
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await gw.stop();
+    await broker?.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { startGateway, type GatewayStatus } from './app.js';
+import { createBroker } from './broker/index.js';
+import { parseEnv } from './env.js';
+import { ConfigError, loadRegistry } from './registry/loader.js';
+import { startSimulators } from '../simulators/index.js';
+import { scenarios } from '../simulators/scenarios/index.js';
+import { startInflux } from '../test/helpers/influx.js';
+
+// `npm run demo [-- --scenario <name>] [--speed <x>]`: embedded broker, every simulated monitor,
+// gateway and processor writing to InfluxDB, a progress line every few seconds, clean stop on Ctrl-C.
+const { values: args } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'normal' },
+    speed: { type: 'string', default: '1' },
+    'progress-ms': { type: 'string', default: '5000' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(`usage: npm run demo -- [--scenario <name>] [--speed <x>]\nscenarios:\n${Object.values(scenarios).map((s) => `  ${s.name.padEnd(22)} ${s.description}`).join('\n')}`);
+  process.exit(0);
+}
+
+const say = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+const cleanups: (() => Promise<void>)[] = [];
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    for (const c of cleanups.reverse()) await c().catch((err: Error) => console.error(`cleanup failed: ${err.message}`));
+  }
+  process.exit(code);
+}
+
+try {
+  const env = parseEnv();
+  const speed = Number(args.speed);
+  if (!(speed > 0)) throw new ConfigError('--speed', [{ path: 'speed', message: `expected a positive number, got "${args.speed}"` }]);
+  if (!scenarios[args.scenario]) throw new ConfigError('--scenario', [{ path: 'scenario', message: `unknown scenario "${args.scenario}"; known: ${Object.keys(scenarios).join(', ')}` }]);
+  const registry = loadRegistry(env.PARK_CONFIG);
+  mkdirSync(env.DATA_DIR, { recursive: true });
+  const logFile = join(env.DATA_DIR, 'gateway.log');
+  const log = pino({ name: 'park-gateway', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination({ dest: logFile, sync: false }));
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+
+  const influx = await startInflux({ dataDir: env.INFLUX_URL ? undefined : join(env.DATA_DIR, 'influxdb'), database: env.INFLUX_DATABASE });
+  cleanups.push(() => influx.close());
+  say(`InfluxDB ${influx.url} database ${influx.database}${env.INFLUX_URL ? '' : ` (private influxd, data in ${join(env.DATA_DIR, 'influxdb')})`}`);
+
+  const broker = env.MQTT_URL ? undefined : await createBroker({ port: env.MQTT_PORT, log });
+  if (broker) cleanups.push(() => broker.close());
+  const mqttUrl = env.MQTT_URL ?? broker!.url;
+  say(`MQTT ${mqttUrl}${broker ? ' (embedded broker)' : ''}`);
+
+  const sims = await startSimulators(registry, { mqttUrl, speed, scenario: args.scenario, onStep: (s) => say(`scenario ${args.scenario}: ${s}`) });
+  cleanups.push(() => sims.close());
+  const devices = registry.sites.reduce((n, s) => n + s.devices.length, 0);
+  say(`simulators: ${devices} devices at ${registry.sites.length} sites, scenario "${args.scenario}", speed ×${speed}`);
+
+  const gw = await startGateway({ registry: sims.registry, mqttUrl, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log });
+  cleanups.push(() => gw.stop());
+  say(`gateway: http://127.0.0.1:${gw.httpPort}/healthz · logs in ${logFile} · Ctrl-C stops`);
+
+  let last: GatewayStatus = gw.status();
+  let lastAt = Date.now();
+  const progressMs = Number(args['progress-ms']) || 5000;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const s = gw.status();
+    const rate = ((s.received - last.received) * 1000) / (now - lastAt);
+    say(
+      `readings ${rate.toFixed(1)}/s · written ${s.pointsWritten} · devices ${s.devices.online} online / ${s.devices.offline} offline · ` +
+        `rejected ${s.rejected} · dead letters ${s.deadLetters} · write errors ${s.writeErrors}`,
+    );
+    last = s;
+    lastAt = now;
+  }, progressMs);
+  cleanups.push(async () => clearInterval(timer));
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    await shutdown(2);
+  }
+  console.error(err instanceof Error ? err.message : err);
+  await shutdown(1);
+}

@@ -1,0 +1,27 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './registry/loader.js';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Environment variables the gateway and the demo read (documented in README). */
+export const EnvSchema = z.object({
+  /** InfluxDB 1.x URL; when unset the demo starts a private influxd */
+  INFLUX_URL: z.url().optional(),
+  INFLUX_DATABASE: z.string().regex(/^[A-Za-z0-9_-]+$/).default('park'),
+  /** embedded aedes broker port (127.0.0.1) */
+  MQTT_PORT: port(1884),
+  /** external broker; when set the embedded broker is not started */
+  MQTT_URL: z.url().optional(),
+  HTTP_PORT: port(8080),
+  /** park registry file; the bundled default park when unset */
+  PARK_CONFIG: z.string().optional(),
+  DATA_DIR: z.string().default('./data'),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const r = EnvSchema.safeParse(env);
+  if (!r.success) throw new ConfigError('environment', r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  return { ...r.data, DATA_DIR: resolve(r.data.DATA_DIR) };
+}

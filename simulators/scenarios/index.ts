@@ -1,0 +1,12 @@
+import type { Scenario } from './types.js';
+
+export const normal: Scenario = {
+  name: 'normal',
+  description: 'A dry November day: every monitor within limits, diurnal pattern plus noise, no rain.',
+  steps: [],
+};
+
+/** Every named scenario, for `npm run demo -- --scenario <name>`. */
+export const scenarios: Record<string, Scenario> = { normal };
+
+export type { Scenario, Step } from './types.js';
