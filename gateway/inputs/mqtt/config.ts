@@ -19,6 +19,8 @@ export const MqttInputConfigSchema = z.object({
   clientId: z.string().default('park-gateway'),
   /** payloads above this many bytes are rejected unread */
   maxPayloadBytes: z.number().int().positive().default(65_536),
+  /** reconnect backoff after a lost or refused connection: first delay, doubled per failed attempt up to max */
+  backoffMs: z.object({ initial: z.number().int().positive().default(500), max: z.number().int().positive().default(30_000) }).prefault({}),
 });
 export type MqttInputConfig = z.infer<typeof MqttInputConfigSchema>;
 

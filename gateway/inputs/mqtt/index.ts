@@ -1,0 +1,136 @@
+import { Observable, type Subscriber } from 'rxjs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Reading } from '../../model/reading.js';
+import type { InputContext, InputFactory } from '../types.js';
+import { buildIndex, decodeMessage, type MqttIndex } from './decode.js';
+
+export interface MqttInputOptions {
+  /** appended to registry.inputs.mqtt.clientId (`<clientId>-<suffix>`), so several inputs can share a broker */
+  clientIdSuffix?: string;
+  /** CleanSession flag; default false: a persistent session, so QoS 1 messages published while offline are delivered on return */
+  clean?: boolean;
+  /** MQTT keep alive in seconds (default 30) */
+  keepaliveSec?: number;
+  /** give up a connect attempt after this long (default 10 s) */
+  connectTimeoutMs?: number;
+  username?: string;
+  password?: string;
+}
+
+/** Raw payload kept with a dead letter: text when it is valid UTF-8, hex otherwise; at most this many bytes. */
+const RAW_BYTES = 4096;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function rawText(payload: Buffer): string {
+  const head = payload.subarray(0, RAW_BYTES);
+  const suffix = payload.length > RAW_BYTES ? `… (${payload.length} bytes)` : '';
+  try {
+    return utf8.decode(head) + suffix;
+  } catch {
+    return 'hex:' + head.toString('hex') + suffix;
+  }
+}
+
+/** Decode one message; rejects go to the dead-letter store and the log, health follows the device. Returns the good readings. */
+export function handleMessage(ctx: InputContext, index: MqttIndex, topic: string, payload: Buffer): Reading[] {
+  const { readings, rejects, device } = decodeMessage(topic, payload, index, ctx.registry.inputs.mqtt);
+  for (const r of rejects) {
+    ctx.deadLetters.put({ source: 'mqtt', where: topic, reason: r.reason, detail: r.detail, raw: rawText(payload) });
+    ctx.log.warn({ reason: r.reason, topic, detail: r.detail }, 'mqtt message rejected');
+  }
+  if (device && readings.length > 0) ctx.health.ok(device);
+  else if (device && rejects[0]) ctx.health.fail(device, rejects[0].reason, rejects[0].detail);
+  return readings;
+}
+
+/**
+ * Reconnect with capped exponential backoff. mqtt.js' own reconnectPeriod is a fixed interval, so it is
+ * switched off (0) and this schedules client.reconnect() after each close: initial, 2×, 4× … up to max.
+ */
+function reconnectWithBackoff(client: MqttClient, backoff: { initial: number; max: number }, log: InputContext['log']) {
+  let attempt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  client.on('connect', () => {
+    attempt = 0;
+  });
+  client.on('close', () => {
+    if (client.disconnecting || client.disconnected || timer) return;
+    const delay = Math.min(backoff.max, backoff.initial * 2 ** Math.min(attempt, 30));
+    attempt++;
+    log.info({ attempt, delayMs: delay }, 'mqtt input: reconnecting');
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (!client.disconnecting && !client.disconnected) client.reconnect();
+    }, delay);
+  });
+  return () => clearTimeout(timer);
+}
+
+function connect(ctx: InputContext, opts: MqttInputOptions): MqttClient {
+  const cfg = ctx.registry.inputs.mqtt;
+  const clientId = opts.clientIdSuffix ? `${cfg.clientId}-${opts.clientIdSuffix}` : cfg.clientId;
+  const options: IClientOptions = {
+    clientId,
+    protocolVersion: 4, // MQTT 3.1.1
+    clean: opts.clean ?? false,
+    keepalive: opts.keepaliveSec ?? 30,
+    connectTimeout: opts.connectTimeoutMs ?? 10_000,
+    reconnectPeriod: 0, // see reconnectWithBackoff
+    resubscribe: false, // subscribed explicitly on every CONNACK
+    username: opts.username,
+    password: opts.password,
+  };
+  return mqtt.connect(ctx.mqttUrl, options);
+}
+
+function wire(ctx: InputContext, client: MqttClient, subscriber: Subscriber<Reading>): () => void {
+  const cfg = ctx.registry.inputs.mqtt;
+  const index = buildIndex(ctx.registry);
+  // `<prefix>/#` rather than `<prefix>/+/+/data`: topics under the prefix that break the scheme are seen and dead-lettered
+  const filter = `${cfg.topicPrefix.replace(/\/+$/, '')}/#`;
+  const log = ctx.log.child({ input: 'mqtt', clientId: client.options.clientId });
+  client.on('connect', (connack) => {
+    log.info({ url: ctx.mqttUrl, sessionPresent: connack.sessionPresent }, 'mqtt input: connected');
+    // Subscribing again on every connection is harmless: a SUBSCRIBE for an existing filter replaces it [MQTT-3.8.4-3].
+    client.subscribe(filter, { qos: cfg.qos }, (err, granted) => {
+      if (err) return log.error({ err: err.message, filter }, 'mqtt input: subscribe failed');
+      // [MQTT-3.9.3-2]: 0x80 in SUBACK means the broker refused the subscription
+      const refused = granted?.some((g) => g.qos === 128);
+      if (refused) log.error({ filter }, 'mqtt input: subscription refused by broker');
+      else log.info({ filter, qos: granted?.[0]?.qos }, 'mqtt input: subscribed');
+    });
+  });
+  client.on('message', (topic, payload) => {
+    for (const r of handleMessage(ctx, index, topic, payload)) subscriber.next(r);
+  });
+  let online = false;
+  client.on('connect', () => (online = true));
+  client.on('close', () => {
+    log.info('mqtt input: connection closed');
+    if (online && !client.disconnecting) log.warn({ url: ctx.mqttUrl }, 'mqtt input: offline');
+    online = false;
+  });
+  client.on('error', (err) => log.warn({ err: err.message }, 'mqtt input: client error'));
+  return reconnectWithBackoff(client, cfg.backoffMs, log);
+}
+
+/**
+ * MQTT subscriber input. On subscribe it connects to ctx.mqttUrl (MQTT 3.1.1), subscribes to
+ * `<topicPrefix>/#` with the configured QoS and emits one Reading per configured channel value.
+ * Bad messages are dead-lettered and never end the stream; connection loss is retried with backoff.
+ * Unsubscribing ends the client (DISCONNECT; a persistent session stays on the broker).
+ */
+export function createMqttInput(opts: MqttInputOptions = {}): InputFactory {
+  return (ctx) =>
+    new Observable<Reading>((subscriber) => {
+      const client = connect(ctx, opts);
+      const stopReconnect = wire(ctx, client, subscriber);
+      return () => {
+        stopReconnect();
+        client.end(false);
+      };
+    });
+}
+
+/** The gateway's MQTT input with default options. */
+export const mqttInput: InputFactory = createMqttInput();
