@@ -54,7 +54,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const kinds = new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)));
   const readings$ = merge(...[...kinds].map((k) => inputs[k](ctx)));
   const processor = createProcessor({ registry, readings$, deadLetters, log });
-  const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log });
+  const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters });
 
   const status = (): GatewayStatus => {
     const c = processor.counters;

@@ -64,22 +64,27 @@ try {
   say(`simulators: ${devices} devices at ${registry.sites.length} sites, scenario "${args.scenario}", speed ×${speed}`);
 
   const gw = await startGateway({ registry: sims.registry, mqttUrl, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log });
+  cleanups.push(async () => {
+    const s = gw.status();
+    say(`stopped: ${s.received} readings received, ${s.pointsWritten} points written, ${s.deadLetters} dead letters`);
+  });
   cleanups.push(() => gw.stop());
   say(`gateway: http://127.0.0.1:${gw.httpPort}/healthz · logs in ${logFile} · Ctrl-C stops`);
 
-  let last: GatewayStatus = gw.status();
-  let lastAt = Date.now();
+  // readings/s over the last ~10 s, so the 5 s poll cycle of the stations does not alias into 0/s, 2x/s
+  const history: { at: number; received: number }[] = [{ at: Date.now(), received: 0 }];
   const progressMs = Number(args['progress-ms']) || 5000;
   const timer = setInterval(() => {
+    const s: GatewayStatus = gw.status();
     const now = Date.now();
-    const s = gw.status();
-    const rate = ((s.received - last.received) * 1000) / (now - lastAt);
+    history.push({ at: now, received: s.received });
+    while (history.length > 2 && now - history[1]!.at >= 10_000) history.shift();
+    const first = history[0]!;
+    const rate = ((s.received - first.received) * 1000) / Math.max(1, now - first.at);
     say(
       `readings ${rate.toFixed(1)}/s · written ${s.pointsWritten} · devices ${s.devices.online} online / ${s.devices.offline} offline · ` +
         `rejected ${s.rejected} · dead letters ${s.deadLetters} · write errors ${s.writeErrors}`,
     );
-    last = s;
-    lastAt = now;
   }, progressMs);
   cleanups.push(async () => clearInterval(timer));
 } catch (err) {

@@ -11,7 +11,8 @@ export interface HealthSource {
  * (tickets API, /metrics, /readyz) through `register` before `listen`.
  */
 export function createHttpServer(opts: { log: Logger; health: HealthSource }): FastifyInstance {
-  const app = Fastify({ loggerInstance: opts.log.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
+  // request logs are info-level: keep the HTTP child at warn so one line per event stays the rule
+  const app = Fastify({ loggerInstance: opts.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger });
   app.get('/healthz', async () => ({ status: 'ok', ...opts.health.health() }));
   return app;
 }
