@@ -19,6 +19,8 @@ export interface GatewayOptions {
   influx: { url: string; database: string };
   /** 0 picks a free port */
   httpPort: number;
+  /** listen address of the HTTP server (default 127.0.0.1) */
+  bindHost?: string;
   dataDir: string;
   log?: Logger;
 }
@@ -70,7 +72,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     };
   };
   const http = createHttpServer({ log, health: { health: () => ({ ...status() }) } });
-  const httpPort = await listen(http, o.httpPort);
+  const httpPort = await listen(http, o.httpPort, o.bindHost);
   const sub: Subscription = sink.start(processor.accepted$);
   log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length }, 'gateway started');
 
@@ -93,12 +95,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 /** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
 export async function runGateway(env: Env, registry: Registry): Promise<void> {
   const log = createLogger();
-  const broker = env.MQTT_URL ? undefined : await createBroker({ port: env.MQTT_PORT, log });
+  const broker = env.MQTT_URL ? undefined : await createBroker({ host: env.BIND_HOST, port: env.MQTT_PORT, log });
   const gw = await startGateway({
     registry,
     mqttUrl: env.MQTT_URL ?? broker!.url,
     influx: { url: env.INFLUX_URL ?? 'http://127.0.0.1:8086', database: env.INFLUX_DATABASE },
     httpPort: env.HTTP_PORT,
+    bindHost: env.BIND_HOST,
     dataDir: env.DATA_DIR,
     log,
   });

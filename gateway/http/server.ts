@@ -17,8 +17,8 @@ export function createHttpServer(opts: { log: Logger; health: HealthSource }): F
   return app;
 }
 
-export async function listen(app: FastifyInstance, port: number): Promise<number> {
-  await app.listen({ host: '127.0.0.1', port });
+export async function listen(app: FastifyInstance, port: number, host = '127.0.0.1'): Promise<number> {
+  await app.listen({ host, port });
   const addr = app.server.address();
   return typeof addr === 'object' && addr ? addr.port : port;
 }
