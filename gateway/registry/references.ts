@@ -47,12 +47,24 @@ function checkAll(r: Registry, ctx: Ctx): void {
     for (const issue of checkRegisterMap(map)) ctx.addIssue({ code: 'custom', path: ['inputs', 'modbus', 'maps', name, ...issue.path], message: issue.message });
   }
 
+  const rules = duplicates(r.rules ?? [], (x) => x.id, ctx, ['rules'], 'rule id');
+  r.enterprises.forEach((e, i) =>
+    (e.limits ?? []).forEach((l, j) => {
+      const rule = r.rules.find((x) => x.id === l.rule);
+      if (!rules.has(l.rule) || rule?.type !== 'exceedance') ctx.addIssue({ code: 'custom', path: ['enterprises', i, 'limits', j, 'rule'], message: `"${l.rule}" is not an exceedance rule` });
+    }),
+  );
+  (r.rules ?? []).forEach((rule, i) => {
+    if ('pollutant' in rule && !(rule.pollutant in r.pollutants)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'pollutant'], message: `pollutant ${rule.pollutant} is not in the pollutant catalogue` });
+  });
+
   const slaves = new Set<string>();
   r.sites.forEach((s, i) => {
     const at = (...p: Path): Path => ['sites', i, ...p];
     if (!s.id.startsWith(SITE_ID_PREFIX[s.kind] + '-')) ctx.addIssue({ code: 'custom', path: at('id'), message: `a ${s.kind} site id starts with ${SITE_ID_PREFIX[s.kind]}-` });
     if (s.enterprise !== undefined && !enterprises.has(s.enterprise)) ctx.addIssue({ code: 'custom', path: at('enterprise'), message: `unknown enterprise "${s.enterprise}"` });
     if ((s.kind === 'wastewater_pipe' || s.kind === 'air_fence') && s.enterprise === undefined) ctx.addIssue({ code: 'custom', path: at('enterprise'), message: `a ${s.kind} site belongs to an enterprise` });
+    if (s.interlock?.enabled && s.kind !== 'wastewater_pipe') ctx.addIssue({ code: 'custom', path: at('interlock'), message: 'only a wastewater pipe has a valve interlock' });
     if (s.officer !== undefined && !officers.has(s.officer)) ctx.addIssue({ code: 'custom', path: at('officer'), message: `unknown officer "${s.officer}"` });
     s.devices.forEach((d, j) => {
       const codes = d.kind === 'mqtt' ? d.channels : (r.inputs.modbus.maps[d.map]?.channels.map((c) => c.pollutant) ?? []);

@@ -3,6 +3,7 @@ import { ModbusDeviceSchema, ModbusInputConfigSchema } from '../inputs/modbus/co
 import { MqttDeviceSchema, MqttInputConfigSchema } from '../inputs/mqtt/config.js';
 import { PollutantCodeSchema } from '../model/reading.js';
 import { checkReferences } from './references.js';
+import { LimitOverrideSchema, RuleSchema } from '../../processor/rules/schema.js';
 
 /** Site kinds; each is one InfluxDB measurement. Id prefixes: RO rain outlet, WP wastewater pipe, AQ air/VOC fence-line, WS weather. */
 export const SiteKindSchema = z.enum(['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather']);
@@ -41,6 +42,8 @@ export const EnterpriseSchema = z.object({
   officer: z.string(),
   /** 重点涉气企业 */
   keyAirEmitter: z.boolean().default(false),
+  /** the enterprise's own intake limits (纳管协议), replacing a rule's default limit */
+  limits: z.array(LimitOverrideSchema).default([]),
 });
 export type Enterprise = z.infer<typeof EnterpriseSchema>;
 
@@ -64,6 +67,16 @@ export const SiteSchema = z.object({
   officer: z.string().optional(),
   location: LocationSchema,
   devices: z.array(DeviceSchema).min(1),
+  /** 一企一管 valve interlock; off unless configured for the pipe */
+  interlock: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** how long a discharge exceedance must last before the valve is shut */
+      shutOffDelayMs: z.number().int().nonnegative().default(15 * 60_000),
+      /** write + read-back attempts before the ticket reports the valve as unconfirmed */
+      attempts: z.number().int().min(1).max(10).default(3),
+    })
+    .optional(),
 });
 export type Site = z.infer<typeof SiteSchema>;
 
@@ -80,6 +93,8 @@ export const RegistrySchema = z
       })
       .prefault({}),
     sites: z.array(SiteSchema).min(1),
+    /** rules as data: limits with their standards, averaging, durations, instrument and no-data rules */
+    rules: z.array(RuleSchema).default([]),
   })
   // Run the cross-reference checks even when some entries failed their own schema, so that start-up
   // lists every problem at once; checkReferences tolerates partially invalid input.
