@@ -1,0 +1,104 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Ordered schema migrations. PRAGMA user_version holds how many have been applied; each runs in its
+ * own transaction together with the user_version bump, so a crash leaves the schema either before or
+ * after a migration, never half-way. Append new migrations; never edit or reorder applied ones.
+ */
+export const MIGRATIONS: readonly { name: string; sql: string }[] = [
+  {
+    name: 'tickets, history, evidence, daily sequence',
+    sql: `
+      CREATE TABLE tickets (
+        id              TEXT PRIMARY KEY,
+        site            TEXT NOT NULL,
+        enterprise      TEXT,
+        officer         TEXT NOT NULL,
+        pollutant       TEXT NOT NULL,
+        rule            TEXT NOT NULL,
+        category        TEXT NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('open','acknowledged','rectifying','awaiting_verification','closed')),
+        opened_at       INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        first_seen      INTEGER NOT NULL,
+        last_seen       INTEGER NOT NULL,
+        count           INTEGER NOT NULL,
+        samples         INTEGER NOT NULL,
+        peak            REAL,
+        mean            REAL,
+        limit_json      TEXT,
+        compliant_since INTEGER,
+        verification_ms INTEGER NOT NULL,
+        closed_at       INTEGER,
+        version         INTEGER NOT NULL DEFAULT 1,
+        CHECK ((status = 'closed') = (closed_at IS NOT NULL))
+      ) STRICT;
+      -- the invariant: never two live tickets for one (site, pollutant, rule), whoever writes
+      CREATE UNIQUE INDEX tickets_live_key ON tickets (site, pollutant, rule) WHERE status <> 'closed';
+      CREATE INDEX tickets_key ON tickets (site, pollutant, rule, opened_at);
+      CREATE INDEX tickets_opened_at ON tickets (opened_at);
+      CREATE INDEX tickets_last_seen ON tickets (last_seen);
+      CREATE INDEX tickets_officer ON tickets (officer, status);
+      CREATE INDEX tickets_enterprise ON tickets (enterprise, status);
+
+      CREATE TABLE ticket_history (
+        seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+        ticket TEXT NOT NULL REFERENCES tickets (id),
+        at     INTEGER NOT NULL,
+        actor  TEXT NOT NULL,
+        from_status TEXT NOT NULL,
+        to_status   TEXT NOT NULL,
+        note   TEXT
+      ) STRICT;
+      CREATE INDEX ticket_history_ticket ON ticket_history (ticket, seq);
+
+      CREATE TABLE ticket_evidence (
+        seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+        ticket TEXT NOT NULL REFERENCES tickets (id),
+        at     INTEGER NOT NULL,
+        kind   TEXT NOT NULL CHECK (kind IN ('readings','limit','wind','valve','note')),
+        data   TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX ticket_evidence_ticket ON ticket_evidence (ticket, seq);
+
+      CREATE TABLE ticket_sequence (
+        day  TEXT PRIMARY KEY,
+        last INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    name: 'rule engine state',
+    sql: `
+      CREATE TABLE rule_state (
+        key   TEXT PRIMARY KEY,
+        state TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+/** Brings the schema up to date; returns the versions before and after. Refuses a newer schema. */
+export function migrate(db: Database.Database, migrations = MIGRATIONS): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > migrations.length) {
+    throw new Error(`database schema version ${from} is newer than this program knows (${migrations.length}); refusing to open it`);
+  }
+  // re-read the version inside each IMMEDIATE (write-locked) transaction: two processes opening
+  // the same file at once apply each migration exactly once
+  for (;;) {
+    const applied = db
+      .transaction(() => {
+        const v = db.pragma('user_version', { simple: true }) as number;
+        const m = migrations[v];
+        if (!m) return false;
+        db.exec(m.sql);
+        // PRAGMA user_version is written to the database header inside the same transaction
+        db.pragma(`user_version = ${v + 1}`);
+        return true;
+      })
+      .immediate();
+    if (!applied) break;
+  }
+  return { from, to: migrations.length };
+}

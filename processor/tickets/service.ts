@@ -1,0 +1,227 @@
+import { Subject, type Observable } from 'rxjs';
+import type { Logger } from 'pino';
+import type { Reading } from '../../gateway/model/reading.js';
+import type { Registry } from '../../gateway/registry/schema.js';
+import type { Rule, RuleEvent } from '../rules/schema.js';
+import { assignee, localDay, observe, verificationMsOf } from './aggregate.js';
+import { transition as lifecycleTransition, type TransitionRequest } from './lifecycle.js';
+import { LiveTicketExistsError, TicketConflictError, type TicketStore } from './store.js';
+import type { Evidence, EvidenceKind, HistoryEntry, Ticket, TicketFilter, TicketPage, TicketSummary } from './types.js';
+
+/** What changed on a ticket; emitted after the change is committed. */
+export interface TicketChange {
+  /** opened: new ticket; recurred: an `open` event attached to a live ticket; updated: a value attached;
+   *  cleared: back within limit (verification started); transitioned: a person moved it; evidence: an action recorded */
+  type: 'opened' | 'recurred' | 'updated' | 'cleared' | 'transitioned' | 'evidence';
+  ticket: TicketSummary;
+  /** service clock, epoch ms */
+  at: number;
+  /** the status change or note written to the history by this change, if any */
+  history?: HistoryEntry;
+  /** the rule event behind the change */
+  event?: RuleEvent;
+}
+
+export interface EventEvidence {
+  /** the window of readings that led to the event */
+  readings?: Reading[];
+  /** wind at the time (odor tickets: where the smell came from) */
+  wind?: unknown;
+}
+
+export type TransitionOutcome =
+  | { ok: true; ticket: Ticket }
+  | { ok: false; code: 'not_found' | 'refused' | 'conflict'; reason: string };
+
+export interface TicketService {
+  /** every committed ticket change (for the InfluxDB writer and alerts); completes on stop() */
+  readonly changes$: Observable<TicketChange>;
+  /** opens, attaches to or clears a ticket; the affected ticket, or undefined when nothing changed */
+  applyEvent(ev: RuleEvent, evidence?: EventEvidence): TicketSummary | undefined;
+  /** a person's lifecycle move (see lifecycle.ts); refusals carry the reason */
+  transition(id: string, req: TransitionRequest): TransitionOutcome;
+  /** adds evidence of an action taken (valve closed/opened, a note); undefined for an unknown ticket */
+  recordAction(id: string, kind: EvidenceKind, data: unknown): TicketSummary | undefined;
+  get(id: string): Ticket | undefined;
+  list(filter?: TicketFilter): TicketPage;
+  stop(): void;
+}
+
+export interface TicketServiceDeps {
+  store: TicketStore;
+  registry: Registry;
+  now: () => number;
+  log: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  /** the rules, for each one's verificationMs (defaults per rule type otherwise) */
+  rules?: readonly Rule[];
+}
+
+type Outcome<R> = { result: R; change?: TicketChange };
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Tickets from rule events.
+ *
+ * Recurrence policy: an `open` event for a (site, pollutant, rule) that has a live ticket attaches to
+ * it (one ticket per problem, however often it flares up); during verification it reopens it. After
+ * a ticket is closed, a recurrence opens a NEW ticket that names the closed one: the closed ticket is
+ * a signed-off record of one rectification (闭环) and stays as it was; the new episode needs its own
+ * rectification and verification. An officer can still reopen a closed ticket by hand while no other
+ * ticket for the key is live.
+ */
+export function createTicketService(deps: TicketServiceDeps): TicketService {
+  const { store, registry, now, log } = deps;
+  const changes = new Subject<TicketChange>();
+
+  /** runs a read-modify-write in one transaction, retrying when another writer got there first */
+  function commit<R>(what: string, fn: () => Outcome<R>): R {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = store.atomically(fn);
+        if (out.change) changes.next(out.change);
+        return out.result;
+      } catch (err) {
+        const retry = err instanceof TicketConflictError || err instanceof LiveTicketExistsError;
+        if (!retry || attempt >= MAX_ATTEMPTS) throw err;
+        log.debug({ err: (err as Error).message, attempt }, `${what}: concurrent change, retrying`);
+      }
+    }
+  }
+
+  function evidenceOf(ev: RuleEvent, extra: EventEvidence | undefined, at: number, withLimit: boolean): Evidence[] {
+    const out: Evidence[] = [];
+    if (extra?.readings?.length || ev.context) out.push({ at, kind: 'readings', data: { event: ev.type, value: ev.value, since: ev.since, readings: extra?.readings ?? [], context: ev.context } });
+    if (withLimit && ev.limit) out.push({ at, kind: 'limit', data: { ...ev.limit, value: ev.value } });
+    const wind = extra?.wind ?? (ev.category === 'odor' ? ev.context?.wind : undefined);
+    if (wind !== undefined) out.push({ at, kind: 'wind', data: wind });
+    return out;
+  }
+
+  function openNew(ev: RuleEvent, extra: EventEvidence | undefined, at: number): Outcome<TicketSummary> {
+    const previous = store.findLatest(ev.site, ev.pollutant, ev.rule);
+    const who = assignee(registry, ev.site);
+    if (!who.officer) log.warn({ site: ev.site, rule: ev.rule }, `no officer found for site ${ev.site}; ticket left unassigned`);
+    const base = {
+      id: store.nextId(localDay(at, registry.park.timezone)),
+      site: ev.site,
+      ...(who.enterprise ? { enterprise: who.enterprise } : {}),
+      officer: who.officer ?? 'unassigned',
+      pollutant: ev.pollutant,
+      rule: ev.rule,
+      category: ev.category,
+      status: 'open' as const,
+      openedAt: at,
+      updatedAt: at,
+      firstSeen: ev.since ?? ev.ts,
+      lastSeen: ev.ts,
+      count: 1,
+      samples: 0,
+      ...(ev.limit ? { limit: { ...ev.limit } } : {}),
+      verificationMs: verificationMsOf(deps.rules, ev),
+      version: 0,
+    };
+    const { version: _v, ...fresh } = observe(base, ev);
+    const ticket = store.insert(fresh);
+    const note = `opened by rule ${ev.rule}` + (previous ? `; recurrence after ${previous.id} (closed)` : '');
+    const history: HistoryEntry = { at, actor: 'system', from: 'open', to: 'open', note };
+    store.appendHistory(ticket.id, history);
+    for (const e of evidenceOf(ev, extra, at, true)) store.appendEvidence(ticket.id, e);
+    log.info({ ticket: ticket.id, site: ev.site, pollutant: ev.pollutant, rule: ev.rule, officer: ticket.officer }, 'ticket opened');
+    return { result: ticket, change: { type: 'opened', ticket, at, history, event: ev } };
+  }
+
+  function recur(live: TicketSummary, ev: RuleEvent, extra: EventEvidence | undefined, at: number): Outcome<TicketSummary> {
+    let next = observe({ ...live, count: live.count + 1, updatedAt: at }, ev);
+    const wasCompliant = next.compliantSince !== undefined;
+    delete next.compliantSince;
+    let history: HistoryEntry | undefined;
+    if (next.status === 'awaiting_verification') {
+      const moved = lifecycleTransition(next, { to: 'open', actor: 'system', note: 'recurrence during verification' }, at);
+      if (!moved.ok) throw new Error(moved.reason); // cannot happen: the reopen guard only needs the note
+      ({ ticket: next, entry: history } = moved);
+    } else if (wasCompliant) {
+      history = { at, actor: 'system', from: next.status, to: next.status, note: 'recurrence: verification restarts at the next return within limit' };
+    }
+    const ticket = store.update(next);
+    if (history) store.appendHistory(ticket.id, history);
+    for (const e of evidenceOf(ev, extra, at, false)) store.appendEvidence(ticket.id, e);
+    if (history) log.info({ ticket: ticket.id, status: ticket.status }, history.note ?? 'recurrence');
+    return { result: ticket, change: { type: 'recurred', ticket, at, event: ev, ...(history ? { history } : {}) } };
+  }
+
+  function applyUpdate(ev: RuleEvent, at: number): Outcome<TicketSummary | undefined> {
+    const live = store.findOpen(ev.site, ev.pollutant, ev.rule);
+    if (!live) {
+      log.warn({ site: ev.site, pollutant: ev.pollutant, rule: ev.rule }, 'update event without a live ticket; ignored');
+      return { result: undefined };
+    }
+    const ticket = store.update(observe({ ...live, updatedAt: at }, ev));
+    return { result: ticket, change: { type: 'updated', ticket, at, event: ev } };
+  }
+
+  function applyClear(ev: RuleEvent, at: number): Outcome<TicketSummary | undefined> {
+    const live = store.findOpen(ev.site, ev.pollutant, ev.rule);
+    if (!live || live.compliantSince !== undefined) return { result: undefined };
+    const ticket = store.update({ ...live, compliantSince: ev.ts, updatedAt: at });
+    const history: HistoryEntry = { at, actor: 'system', from: ticket.status, to: ticket.status, note: 'back within limit, verification started' };
+    store.appendHistory(ticket.id, history);
+    return { result: ticket, change: { type: 'cleared', ticket, at, history, event: ev } };
+  }
+
+  return {
+    changes$: changes.asObservable(),
+
+    applyEvent(ev, extra) {
+      return commit(`${ev.type} ${ev.site}/${ev.pollutant}/${ev.rule}`, () => {
+        const at = now();
+        if (ev.type === 'update') return applyUpdate(ev, at);
+        if (ev.type === 'clear') return applyClear(ev, at);
+        const live = store.findOpen(ev.site, ev.pollutant, ev.rule);
+        return live ? recur(live, ev, extra, at) : openNew(ev, extra, at);
+      });
+    },
+
+    transition(id, req) {
+      try {
+        return commit<TransitionOutcome>(`transition ${id}`, () => {
+          const current = store.get(id);
+          if (!current) return { result: { ok: false, code: 'not_found', reason: `no ticket ${id}` } };
+          const at = now();
+          const moved = lifecycleTransition(current, req, at);
+          if (!moved.ok) return { result: { ok: false, code: 'refused', reason: moved.reason } };
+          const { history: _h, evidence: _e, ...summary } = moved.ticket;
+          let ticket: TicketSummary;
+          try {
+            ticket = store.update(summary);
+          } catch (err) {
+            if (!(err instanceof LiveTicketExistsError)) throw err;
+            const live = store.findOpen(current.site, current.pollutant, current.rule);
+            return { result: { ok: false, code: 'refused', reason: `cannot reopen ${id}: ticket ${live?.id ?? '?'} is already live for ${current.site}/${current.pollutant}/${current.rule}` } };
+          }
+          store.appendHistory(id, moved.entry);
+          log.info({ ticket: id, from: moved.entry.from, to: moved.entry.to, actor: req.actor }, 'ticket transition');
+          return { result: { ok: true, ticket: store.get(id)! }, change: { type: 'transitioned', ticket, at, history: moved.entry } };
+        });
+      } catch (err) {
+        if (err instanceof TicketConflictError) return { ok: false, code: 'conflict', reason: err.message };
+        throw err;
+      }
+    },
+
+    recordAction(id, kind, data) {
+      return commit(`record ${kind} on ${id}`, () => {
+        const current = store.get(id);
+        if (!current) return { result: undefined };
+        const at = now();
+        const { history: _h, evidence: _e, ...summary } = current;
+        const ticket = store.update({ ...summary, updatedAt: at });
+        store.appendEvidence(id, { at, kind, data });
+        return { result: ticket, change: { type: 'evidence', ticket, at } };
+      });
+    },
+
+    get: (id) => store.get(id),
+    list: (filter) => store.list(filter),
+    stop: () => changes.complete(),
+  };
+}

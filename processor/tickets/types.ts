@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { RuleEvent } from '../rules/schema.js';
+
+/**
+ * 整改工单 lifecycle: open → acknowledged → rectifying → awaiting_verification → closed (闭环整改),
+ * plus reopen (closed or awaiting_verification → open). See lifecycle.ts for every allowed move.
+ */
+export const TicketStatusSchema = z.enum(['open', 'acknowledged', 'rectifying', 'awaiting_verification', 'closed']);
+export type TicketStatus = z.infer<typeof TicketStatusSchema>;
+export const TICKET_STATUSES = TicketStatusSchema.options;
+
+/** What the officer is asked to deal with; the rule decides (RuleEvent.category). */
+export const TicketCategorySchema = z.enum(['exceedance', 'odor', 'illicit-discharge', 'instrument', 'no-data', 'flatline']);
+export type TicketCategory = RuleEvent['category'];
+// compile-time check: the schema lists exactly the rule engine's categories
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _categoriesMatch: Same<z.infer<typeof TicketCategorySchema>, TicketCategory> = true;
+
+export const EvidenceKindSchema = z.enum(['readings', 'limit', 'wind', 'valve', 'note']);
+export type EvidenceKind = z.infer<typeof EvidenceKindSchema>;
+
+/** One status change, or a note on the ticket (then from === to). */
+export interface HistoryEntry {
+  /** epoch ms */
+  at: number;
+  /** 'system' for the rule engine, otherwise the person (officer id or name) */
+  actor: string;
+  from: TicketStatus;
+  to: TicketStatus;
+  note?: string;
+}
+
+export interface Evidence {
+  /** epoch ms */
+  at: number;
+  kind: EvidenceKind;
+  /** JSON-serialisable payload: readings window, limit + standard, wind, valve action, free note */
+  data: unknown;
+}
+
+export interface TicketLimit {
+  min?: number;
+  max?: number;
+  /** standard and clause behind the limit, e.g. "GB 8978-1996 表4 三级" */
+  standard: string;
+}
+
+/** A ticket without its history and evidence: what lists and the store's row hold. */
+export interface TicketSummary {
+  /** WO-YYYYMMDD-NNNN: the park-local date the ticket was opened and that day's sequence */
+  id: string;
+  site: string;
+  enterprise?: string;
+  /** 包联干部 responsible for the site (registry: enterprise's officer, or the site's own) */
+  officer: string;
+  /** HJ 212 pollutant code, or '*' for device-level tickets (no data) */
+  pollutant: string;
+  rule: string;
+  category: TicketCategory;
+  status: TicketStatus;
+  openedAt: number;
+  updatedAt: number;
+  /** when the condition was first seen (the event's `since`, else its ts) */
+  firstSeen: number;
+  /** last time the condition was seen (open or update event) */
+  lastSeen: number;
+  /** occurrences: episodes (rule `open` events) attached to this ticket */
+  count: number;
+  /** judged values seen (open and update events with a value); peak and mean are over these */
+  samples: number;
+  /** worst value: farthest beyond the limit (highest for a max, lowest for a min); absent without values */
+  peak?: number;
+  /** mean of the judged values; absent without values */
+  mean?: number;
+  /** absent for device-level rules without a numeric limit (no data, instrument, flatline) */
+  limit?: TicketLimit;
+  /** set when the rule reports the condition cleared; unset when it recurs. Verification runs from here. */
+  compliantSince?: number;
+  /** compliance needed before the ticket may close (the rule's verificationMs) */
+  verificationMs: number;
+  closedAt?: number;
+  /** optimistic concurrency: incremented on every write */
+  version: number;
+}
+
+export interface Ticket extends TicketSummary {
+  evidence: Evidence[];
+  history: HistoryEntry[];
+}
+
+/** Ticket list query. Times are epoch ms: from inclusive, to exclusive, on `on` (default openedAt). */
+export interface TicketFilter {
+  status?: TicketStatus[];
+  site?: string;
+  enterprise?: string;
+  officer?: string;
+  category?: TicketCategory;
+  from?: number;
+  to?: number;
+  on?: 'openedAt' | 'lastSeen';
+  /** default 50 */
+  limit?: number;
+  offset?: number;
+}
+
+export interface TicketPage {
+  tickets: TicketSummary[];
+  /** matches before limit/offset */
+  total: number;
+}
