@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { merge, type Subscription } from 'rxjs';
+import { merge, tap, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import { createDeadLetterStore, type DeadLetterStore } from './deadLetter/index.js';
 import { createDeviceHealth, type DeviceHealth } from './health/index.js';
@@ -12,6 +12,14 @@ import type { Env } from './env.js';
 import { createBroker } from './broker/index.js';
 import { createProcessor, type Processor } from '../processor/index.js';
 import { createInfluxSink, type InfluxSink } from '../processor/sinks/influx/index.js';
+import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
+import { createRuleEngine, type RuleEngine } from '../processor/rules/engine.js';
+import { createEvidenceBuffer } from '../processor/rules/evidence.js';
+import { createStateKeeper } from '../processor/rules/stateKeeper.js';
+import { respond } from '../processor/respond.js';
+import { createSqliteStore } from '../processor/tickets/sqlite.js';
+import { createTicketService, type TicketService } from '../processor/tickets/service.js';
+import { registerTicketRoutes } from '../processor/tickets/api.js';
 
 export interface GatewayOptions {
   registry: Registry;
@@ -41,6 +49,8 @@ export interface Gateway {
   readonly health: DeviceHealth;
   readonly processor: Processor;
   readonly sink: InfluxSink;
+  readonly tickets: TicketService;
+  readonly engine: RuleEngine;
   status(): GatewayStatus;
   /** stops the inputs, flushes the writer, closes the HTTP server */
   stop(): Promise<void>;
@@ -58,6 +68,15 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const processor = createProcessor({ registry, readings$, deadLetters, log });
   const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters });
 
+  // rules → tickets (整改工单) → responders; tickets and rule state share one SQLite file
+  const db = createSqliteStore({ file: join(o.dataDir, 'park.db') });
+  db.start();
+  const keeper = createStateKeeper(db.ruleState, 1000, (err) => log.error({ err: err.message }, 'rule state not saved; retrying at the next flush'));
+  keeper.start();
+  const tickets = createTicketService({ store: db.tickets, registry, now: Date.now, log, rules: registry.rules });
+  const evidence = createEvidenceBuffer();
+  const engine = createRuleEngine({ registry, readings$: processor.accepted$.pipe(tap(evidence.record)), rejections$: processor.rejections$, keeper });
+
   const status = (): GatewayStatus => {
     const c = processor.counters;
     const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
@@ -72,8 +91,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     };
   };
   const http = createHttpServer({ log, health: { health: () => ({ ...status() }) } });
+  registerTicketRoutes(http, tickets);
   const httpPort = await listen(http, o.httpPort, o.bindHost);
+  const annotations = writeTicketEvents(tickets.changes$, { url: o.influx.url, database: o.influx.database, log });
   const sub: Subscription = sink.start(processor.accepted$);
+  sub.add(respond(engine.events$, { tickets, evidence, responders: [], log }).subscribe());
   log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length }, 'gateway started');
 
   return {
@@ -82,11 +104,17 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     health,
     processor,
     sink,
+    tickets,
+    engine,
     status,
     async stop() {
       sub.unsubscribe();
       await sink.stop();
       await http.close();
+      keeper.stop();
+      tickets.stop();
+      annotations.unsubscribe();
+      db.stop();
       log.info('gateway stopped');
     },
   };

@@ -1,9 +1,9 @@
-import { share, tap, type Observable } from 'rxjs';
+import { share, Subject, tap, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Reading } from '../gateway/model/reading.js';
 import type { Registry } from '../gateway/registry/schema.js';
 import type { DeadLetterStore } from '../gateway/deadLetter/index.js';
-import { validateReadings } from './operators/validate.js';
+import { validateReadings, type Rejection } from './operators/validate.js';
 
 /** Counters of the processor's front door. */
 export interface ProcessorCounters {
@@ -19,6 +19,8 @@ export interface Processor {
   /** the validated stream; shared, so every consumer (sink, rules) sees each reading once */
   readonly accepted$: Observable<Reading>;
   readonly counters: ProcessorCounters;
+  /** readings refused as impossible, for the out-of-range rule */
+  readonly rejections$: Observable<Rejection>;
 }
 
 /**
@@ -27,15 +29,17 @@ export interface Processor {
  */
 export function createProcessor(deps: { registry: Registry; readings$: Observable<Reading>; deadLetters: DeadLetterStore; log: Logger }): Processor {
   const counters: ProcessorCounters = { received: {}, accepted: 0, rejected: {} };
+  const rejections = new Subject<Rejection>();
   const accepted$ = deps.readings$.pipe(
     tap((r) => (counters.received[r.source] = (counters.received[r.source] ?? 0) + 1)),
     validateReadings(deps.registry, (rej) => {
       counters.rejected[rej.reason] = (counters.rejected[rej.reason] ?? 0) + 1;
       deps.deadLetters.put({ source: 'processor', where: `${rej.reading.site}/${rej.reading.device}`, reason: rej.reason, detail: rej.detail, raw: JSON.stringify(rej.reading) });
       deps.log.warn({ site: rej.reading.site, device: rej.reading.device, reason: rej.reason }, rej.detail);
+      rejections.next(rej);
     }),
     tap(() => counters.accepted++),
     share(),
   );
-  return { accepted$, counters };
+  return { accepted$, counters, rejections$: rejections.asObservable() };
 }

@@ -24,7 +24,8 @@ export function createStateKeeper(store: RuleStateStore, flushMs = 1000, onError
     const entries = [...dirty];
     dirty.clear();
     try {
-      for (const [k, s] of entries) store.save(k, s);
+      if (store.saveMany) store.saveMany(entries);
+      else for (const [k, s] of entries) store.save(k, s);
     } catch (err) {
       for (const [k, s] of entries) if (!dirty.has(k)) dirty.set(k, s);
       onError(err as Error);

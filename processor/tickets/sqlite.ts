@@ -86,16 +86,22 @@ function sqliteRuleStateStore(db: Database.Database): RuleStateStore {
     delete: db.prepare('DELETE FROM rule_state WHERE key = ?'),
     all: db.prepare<[], { key: string; state: string }>('SELECT key, state FROM rule_state ORDER BY key'),
   };
+  const save = (key: string, state: unknown) => {
+    const text = JSON.stringify(state);
+    if (text === undefined) throw new Error(`rule state for ${key} is not JSON-serialisable`);
+    q.save.run(key, text);
+  };
+  // many states in one transaction: one fsync for a whole flush of the rule engine's state
+  const saveMany = db.transaction((entries: [string, unknown][]) => {
+    for (const [k, s] of entries) save(k, s);
+  });
   return {
     load(key) {
       const row = q.load.get(key);
       return row ? (JSON.parse(row.state) as unknown) : undefined;
     },
-    save(key, state) {
-      const text = JSON.stringify(state);
-      if (text === undefined) throw new Error(`rule state for ${key} is not JSON-serialisable`);
-      q.save.run(key, text);
-    },
+    save,
+    saveMany: (entries) => saveMany(entries),
     delete(key) {
       q.delete.run(key);
     },

@@ -38,6 +38,8 @@ export interface RuleStateStore {
   load(key: string): unknown | undefined;
   /** `state` must be JSON-serialisable */
   save(key: string, state: unknown): void;
+  /** several states atomically (one transaction) */
+  saveMany?(entries: [string, unknown][]): void;
   delete(key: string): void;
   all(): [string, unknown][];
 }
