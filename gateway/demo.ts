@@ -8,6 +8,9 @@ import { parseEnv } from './env.js';
 import { ConfigError, loadRegistry } from './registry/loader.js';
 import { startSimulators } from '../simulators/index.js';
 import { scenarios } from '../simulators/scenarios/index.js';
+import { scaleTime } from '../simulators/timeScale.js';
+import { describeChange } from '../processor/tickets/describe.js';
+import { filter } from 'rxjs';
 import { startInflux } from '../test/helpers/influx.js';
 
 // `npm run demo [-- --scenario <name>] [--speed <x>]`: embedded broker, every simulated monitor,
@@ -15,7 +18,7 @@ import { startInflux } from '../test/helpers/influx.js';
 const { values: args } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'normal' },
-    speed: { type: 'string', default: '1' },
+    speed: { type: 'string' },
     'progress-ms': { type: 'string', default: '5000' },
     help: { type: 'boolean', default: false },
   },
@@ -39,9 +42,10 @@ async function shutdown(code: number): Promise<never> {
 
 try {
   const env = parseEnv();
-  const speed = Number(args.speed);
+  const scenario = scenarios[args.scenario];
+  if (!scenario) throw new ConfigError('--scenario', [{ path: 'scenario', message: `unknown scenario "${args.scenario}"; known: ${Object.keys(scenarios).join(', ')}` }]);
+  const speed = args.speed === undefined ? (scenario.speed ?? 1) : Number(args.speed);
   if (!(speed > 0)) throw new ConfigError('--speed', [{ path: 'speed', message: `expected a positive number, got "${args.speed}"` }]);
-  if (!scenarios[args.scenario]) throw new ConfigError('--scenario', [{ path: 'scenario', message: `unknown scenario "${args.scenario}"; known: ${Object.keys(scenarios).join(', ')}` }]);
   const registry = loadRegistry(env.PARK_CONFIG);
   mkdirSync(env.DATA_DIR, { recursive: true });
   const logFile = join(env.DATA_DIR, 'gateway.log');
@@ -63,7 +67,10 @@ try {
   const devices = registry.sites.reduce((n, s) => n + s.devices.length, 0);
   say(`simulators: ${devices} devices at ${registry.sites.length} sites, scenario "${args.scenario}", speed ×${speed}`);
 
-  const gw = await startGateway({ registry: sims.registry, mqttUrl, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log });
+  // rule durations, verification periods and shut-off delays play `speed` times faster, like the simulators
+  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log });
+  const ticketLog = gw.tickets.changes$.pipe(filter((c) => c.type !== 'updated')).subscribe((c) => say(describeChange(c)));
+  cleanups.push(async () => ticketLog.unsubscribe());
   cleanups.push(async () => {
     const s = gw.status();
     say(`stopped: ${s.received} readings received, ${s.pointsWritten} points written, ${s.deadLetters} dead letters`);

@@ -14,5 +14,7 @@ export interface Step {
 export interface Scenario {
   name: string;
   description: string;
+  /** how much faster than real time the demo plays it unless --speed says otherwise */
+  speed?: number;
   steps: Step[];
 }

@@ -1,0 +1,21 @@
+import type { TicketChange } from './service.js';
+
+/** One line for an operator: what happened to which ticket, e.g. for the demo's console and alerts. */
+export function describeChange(c: TicketChange): string {
+  const t = c.ticket;
+  const what = `${t.id} ${t.category} ${t.site} ${t.pollutant === '*' ? '' : t.pollutant + ' '}(${t.rule}) → ${t.officer}`;
+  switch (c.type) {
+    case 'opened':
+      return `ticket opened: ${what}${t.peak !== undefined ? `, value ${t.peak}` : ''}${t.limit?.max !== undefined ? ` > ${t.limit.max}` : ''}`;
+    case 'recurred':
+      return `ticket ${t.id}: recurrence #${t.count}, status ${t.status}`;
+    case 'cleared':
+      return `ticket ${t.id}: back within limits, verification started (${Math.round(t.verificationMs / 60_000)} min)`;
+    case 'transitioned':
+      return `ticket ${t.id}: ${c.history?.from} → ${c.history?.to} by ${c.history?.actor}${c.history?.note ? ` (${c.history.note})` : ''}`;
+    case 'evidence':
+      return `ticket ${t.id}: evidence added`;
+    default:
+      return `ticket ${t.id}: ${c.type}`;
+  }
+}

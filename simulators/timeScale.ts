@@ -1,0 +1,21 @@
+import type { Registry } from '../gateway/registry/schema.js';
+
+/**
+ * The registry with every rule duration, dry period, verification period and shut-off delay divided by
+ * `speed`, so that a scenario whose rules take hours plays in minutes. Clock-hour and daily means keep the
+ * real clock; poll intervals are unchanged.
+ */
+export function scaleTime(registry: Registry, speed: number): Registry {
+  if (speed === 1) return registry;
+  const r = structuredClone(registry);
+  const k = (ms: number) => Math.max(1, Math.round(ms / speed));
+  r.rules = r.rules.map((rule) => {
+    const out = { ...rule, verificationMs: k(rule.verificationMs) };
+    if ('durationMs' in out) out.durationMs = k(out.durationMs);
+    if ('dryPeriodMs' in out) out.dryPeriodMs = k(out.dryPeriodMs);
+    if ('windowMs' in out) out.windowMs = k(out.windowMs);
+    return out;
+  });
+  for (const s of r.sites) if (s.interlock) s.interlock = { ...s.interlock, shutOffDelayMs: k(s.interlock.shutOffDelayMs) };
+  return r;
+}
