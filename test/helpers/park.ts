@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGateway, type Gateway } from '../../gateway/app.js';
+import { loadRegistry } from '../../gateway/registry/loader.js';
+import type { Registry } from '../../gateway/registry/schema.js';
+import type { Ticket, TicketPage } from '../../processor/tickets/types.js';
+import { startSimulators, type ParkSimulators } from '../../simulators/index.js';
+import { startBroker } from './broker.js';
+import { startInflux, type RunningInflux } from './influx.js';
+
+/** The default park with fast polling (Modbus 500 ms, MQTT 1 s), optionally edited. */
+export function fastPark(edit: (r: Registry) => void = () => {}): Registry {
+  const r = structuredClone(loadRegistry());
+  for (const s of r.sites) for (const d of s.devices) d.intervalMs = d.kind === 'modbus' ? 500 : 1000;
+  edit(r);
+  return r;
+}
+
+export interface RunningPark {
+  influx: RunningInflux;
+  sims: ParkSimulators;
+  gw: Gateway;
+  dataDir: string;
+  api<T>(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }>;
+  tickets(query?: string): Promise<Ticket[]>;
+  close(): Promise<void>;
+}
+
+/** Real influxd, real aedes broker, every simulator, the gateway with its rules, tickets and HTTP API. */
+export async function startPark(registry: Registry): Promise<RunningPark> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'park-'));
+  const influx = await startInflux();
+  const broker = await startBroker();
+  const sims = await startSimulators(registry, { mqttUrl: broker.url, mqttIntervalMs: 1000 });
+  const gw = await startGateway({ registry: sims.registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir });
+  const api = async <T>(path: string, init: { method?: string; body?: unknown } = {}) => {
+    const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
+      method: init.method ?? 'GET',
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  return {
+    influx,
+    sims,
+    gw,
+    dataDir,
+    api,
+    async tickets(query = '') {
+      const page = (await api<TicketPage>(`/api/tickets?limit=500${query ? '&' + query : ''}`)).body;
+      return Promise.all(page.tickets.map(async (t) => (await api<Ticket>(`/api/tickets/${t.id}`)).body));
+    },
+    async close() {
+      await gw.stop();
+      await sims.close();
+      await broker.close();
+      await influx.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
