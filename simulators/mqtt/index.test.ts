@@ -11,9 +11,13 @@ const at = Date.parse('2026-11-25T06:30:00.000Z');
 describe('devicePayload', () => {
   it('carries every channel from the signals at one instant, valid for the input schema', () => {
     const signals = new ParkSignals(registry, () => at);
-    const p = devicePayload(signals, 'WS-01', ws);
+    const p = devicePayload(signals, 'WS-01', ws, at, at);
     expect(MqttPayloadSchema.safeParse(p).success).toBe(true);
     expect(p.ts).toBe('2026-11-25T06:30:00.000Z');
+    // values follow the simulated clock, the stamp the device's wall clock
+    const fast = devicePayload(signals, 'WS-01', ws, at, at + 5_000);
+    expect(fast.ts).toBe('2026-11-25T06:30:05.000Z');
+    expect(fast.values).toEqual(p.values);
     expect(Object.keys(p.values)).toEqual(ws.channels);
     for (const code of ws.channels) expect(p.values[code]).toBe(signals.value('WS-01', code, at));
     expect(p.flags).toBeUndefined();

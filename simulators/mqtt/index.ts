@@ -35,8 +35,12 @@ interface SimDevice {
   topic: string;
 }
 
-/** What a device sends: every channel from the shared signals; flags only where not N (N is the default). */
-export function devicePayload(signals: ParkSignals, site: string, device: MqttDevice, at = signals.now()): MqttPayload {
+/**
+ * What a device sends: every channel from the shared signals; flags only where not N (N is the default).
+ * Values follow the (possibly accelerated) simulated clock; the timestamp is the device's own clock, the
+ * wall clock, like a real data logger's.
+ */
+export function devicePayload(signals: ParkSignals, site: string, device: MqttDevice, at = signals.now(), stamp = Date.now()): MqttPayload {
   const values: Record<string, number> = {};
   const flags: Record<string, NonNullable<MqttPayload['flags']>[string]> = {};
   for (const code of device.channels) {
@@ -44,7 +48,7 @@ export function devicePayload(signals: ParkSignals, site: string, device: MqttDe
     const flag = signals.flag(site, code);
     if (flag !== 'N') flags[code] = flag;
   }
-  return { ts: new Date(at).toISOString(), values, ...(Object.keys(flags).length ? { flags } : {}) };
+  return { ts: new Date(stamp).toISOString(), values, ...(Object.keys(flags).length ? { flags } : {}) };
 }
 
 /** A garbage device sends a truncated JSON document. */
