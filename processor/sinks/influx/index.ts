@@ -7,10 +7,39 @@ import type { Registry } from '../../../gateway/registry/schema.js';
 import { batch } from '../../operators/batch.js';
 import { classifyWriteError, createInfluxClient, droppedCount, isDatabaseNotFound } from './client.js';
 import { indexSites, PointError, toPoint } from './points.js';
-import { createWriteQueue, type BackoffPolicy, type BatchQueue, type WriteQueueOptions } from './writeQueue.js';
+import { createWriteQueue, type BackoffPolicy, type BatchQueue, type FailureKind, type WriteQueueOptions } from './writeQueue.js';
 
 export { indexSites, toPoint } from './points.js';
-export type { BatchQueue, WriteQueueOptions } from './writeQueue.js';
+export type { BatchQueue, FailureKind, WriteQueueOptions } from './writeQueue.js';
+
+/**
+ * Writes one batch of points to a database and says what a failure means. The InfluxDB 1.x writer
+ * (`influx` package) is the default; an InfluxDB 2.x writer plugs in here with the same queue and spool.
+ */
+export interface PointWriter {
+  write(points: IPoint[]): Promise<void>;
+  classify(err: unknown): FailureKind;
+  /** for logs: where the points go */
+  readonly where: string;
+}
+
+/** The InfluxDB 1.x writer: POST /write through the `influx` package; creates the database on 404. */
+export function influx1Writer(url: string, database: string, requestTimeoutMs?: number): PointWriter {
+  const client = createInfluxClient(url, database, requestTimeoutMs);
+  return {
+    where: `${url} db ${database}`,
+    classify: classifyWriteError,
+    async write(points) {
+      try {
+        await client.writePoints(points, { precision: 'ms' });
+      } catch (err) {
+        // InfluxDB 1.x: 404 "database not found"; create it (idempotent), the retry then succeeds
+        if (isDatabaseNotFound(err)) await client.createDatabase(database).catch(() => undefined);
+        throw err;
+      }
+    },
+  };
+}
 
 export interface InfluxSinkOptions {
   /** InfluxDB 1.x base URL, e.g. http://127.0.0.1:8086 (credentials in the URL become basic auth) */
@@ -33,6 +62,8 @@ export interface InfluxSinkOptions {
   stopTimeoutMs?: number;
   /** readings that cannot become points and batches InfluxDB refuses are kept here for review */
   deadLetters?: DeadLetterStore;
+  /** replaces the InfluxDB 1.x writer (e.g. with an InfluxDB 2.x one); url and database then only label logs */
+  writer?: PointWriter;
   /** replaces the in-memory queue (e.g. with an on-disk spool) */
   createQueue?: (opts: WriteQueueOptions<IPoint>) => BatchQueue<IPoint>;
 }
@@ -77,7 +108,7 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   const { log, database } = opts;
   const scheduler = opts.scheduler ?? asyncScheduler;
   const sites = indexSites(opts.registry);
-  const client = createInfluxClient(opts.url, database, opts.requestTimeoutMs);
+  const writer = opts.writer ?? influx1Writer(opts.url, database, opts.requestTimeoutMs);
   const stop$ = new Subject<void>();
   const c: Omit<InfluxSinkCounters, 'queuedPoints'> = {
     pointsWritten: 0,
@@ -93,22 +124,12 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   let inputEnded: Promise<void> = Promise.resolve();
   let stopped: Promise<void> | undefined;
 
-  const where = `${opts.url} db ${database}`;
+  const where = writer.where;
   const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-  async function write(points: IPoint[]): Promise<void> {
-    try {
-      await client.writePoints(points, { precision: 'ms' });
-    } catch (err) {
-      // InfluxDB 1.x: 404 "database not found"; create it (idempotent), the retry then succeeds
-      if (isDatabaseNotFound(err)) await client.createDatabase(database).catch(() => undefined);
-      throw err;
-    }
-  }
-
   const queueOptions: WriteQueueOptions<IPoint> = {
-    write,
-    classify: classifyWriteError,
+    write: (points) => writer.write(points),
+    classify: (err) => writer.classify(err),
     maxQueued: opts.maxQueuedPoints ?? 100_000,
     backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
     scheduler,
