@@ -20,6 +20,10 @@ import { respond } from '../processor/respond.js';
 import { createSqliteStore } from '../processor/tickets/sqlite.js';
 import { createTicketService, type TicketService } from '../processor/tickets/service.js';
 import { registerTicketRoutes } from '../processor/tickets/api.js';
+import { createInterlock, registerValveRoutes, type Interlock } from '../processor/interlock/index.js';
+import { recordValveAction, valveResponder } from '../processor/valveResponder.js';
+import { createModbusCommands } from './inputs/modbus/commands.js';
+import { modbusLinks } from './inputs/modbus/pool.js';
 
 export interface GatewayOptions {
   registry: Registry;
@@ -51,6 +55,7 @@ export interface Gateway {
   readonly sink: InfluxSink;
   readonly tickets: TicketService;
   readonly engine: RuleEngine;
+  readonly interlock: Interlock;
   status(): GatewayStatus;
   /** stops the inputs, flushes the writer, closes the HTTP server */
   stop(): Promise<void>;
@@ -75,7 +80,16 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   keeper.start();
   const tickets = createTicketService({ store: db.tickets, registry, now: Date.now, log, rules: registry.rules });
   const evidence = createEvidenceBuffer();
-  const engine = createRuleEngine({ registry, readings$: processor.accepted$.pipe(tap(evidence.record)), rejections$: processor.rejections$, keeper });
+  // 一企一管 valve interlock: Modbus writes go through the poller's own links (one master per RS-485 line)
+  const commands = createModbusCommands({ registry, pool: modbusLinks, log });
+  const interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log }) });
+  const observed$ = processor.accepted$.pipe(
+    tap((r) => {
+      evidence.record(r);
+      interlock.observe(r);
+    }),
+  );
+  const engine = createRuleEngine({ registry, readings$: observed$, rejections$: processor.rejections$, keeper });
 
   const status = (): GatewayStatus => {
     const c = processor.counters;
@@ -92,10 +106,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   };
   const http = createHttpServer({ log, health: { health: () => ({ ...status() }) } });
   registerTicketRoutes(http, tickets);
+  registerValveRoutes(http, interlock);
   const httpPort = await listen(http, o.httpPort, o.bindHost);
   const annotations = writeTicketEvents(tickets.changes$, { url: o.influx.url, database: o.influx.database, log });
   const sub: Subscription = sink.start(processor.accepted$);
-  sub.add(respond(engine.events$, { tickets, evidence, responders: [], log }).subscribe());
+  sub.add(respond(engine.events$, { tickets, evidence, responders: [valveResponder(interlock)], log }).subscribe());
   log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length }, 'gateway started');
 
   return {
@@ -106,6 +121,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     sink,
     tickets,
     engine,
+    interlock,
     status,
     async stop() {
       sub.unsubscribe();

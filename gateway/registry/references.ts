@@ -65,6 +65,7 @@ function checkAll(r: Registry, ctx: Ctx): void {
     if (s.enterprise !== undefined && !enterprises.has(s.enterprise)) ctx.addIssue({ code: 'custom', path: at('enterprise'), message: `unknown enterprise "${s.enterprise}"` });
     if ((s.kind === 'wastewater_pipe' || s.kind === 'air_fence') && s.enterprise === undefined) ctx.addIssue({ code: 'custom', path: at('enterprise'), message: `a ${s.kind} site belongs to an enterprise` });
     if (s.interlock?.enabled && s.kind !== 'wastewater_pipe') ctx.addIssue({ code: 'custom', path: at('interlock'), message: 'only a wastewater pipe has a valve interlock' });
+    if (s.interlock?.enabled && !s.devices.some((d) => d.kind === 'modbus' && r.inputs.modbus.maps[d.map]?.valve)) ctx.addIssue({ code: 'custom', path: at('interlock'), message: 'interlock enabled but no Modbus device of the site has a register map with a "valve" control point' });
     if (s.officer !== undefined && !officers.has(s.officer)) ctx.addIssue({ code: 'custom', path: at('officer'), message: `unknown officer "${s.officer}"` });
     s.devices.forEach((d, j) => {
       const codes = d.kind === 'mqtt' ? d.channels : (r.inputs.modbus.maps[d.map]?.channels.map((c) => c.pollutant) ?? []);

@@ -75,6 +75,8 @@ describe('detection, tickets and valve interlock on the running park', () => {
     expect(early.status).toBe(409);
     expect(early.body.message).toMatch(/compliant for .* of the required/);
     expect((await p.api<Ticket>(`/api/tickets/${t.id}`)).body.status).toBe('awaiting_verification');
+    // compliance does not reopen the valve: that is a person's decision
+    expect(p.sims.signals.valveOpen('WP-01')).toBe(false);
   });
 
   it('a recurrence during verification reopens the same ticket', async () => {
@@ -83,6 +85,20 @@ describe('detection, tickets and valve interlock on the running park', () => {
     expect(t.history.some((h) => h.from === 'awaiting_verification' && h.to === 'open' && h.actor === 'system')).toBe(true);
     expect(one(await p.tickets('site=WP-01'), 'WP-01', 'wp-cod')).toHaveLength(1);
     p.sims.signals.set('WP-01', 'w01018', 220);
+  });
+
+  it('an officer reopens the valve through the API; actor and reason are recorded on the ticket', async () => {
+    const bad = await p.api<{ message: string }>('/api/valves/WP-01/open', { method: 'POST', body: { actor: '王青' } });
+    expect(bad.status).toBe(400);
+    const res = await p.api<{ action: { kind: string; actor: string; reason: string; confirmed: boolean } }>('/api/valves/WP-01/open', {
+      method: 'POST',
+      body: { actor: '王青', reason: '复核合格，恢复排水' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.action).toMatchObject({ kind: 'valve-open', actor: '王青', reason: '复核合格，恢复排水', confirmed: true });
+    expect(p.sims.signals.valveOpen('WP-01')).toBe(true);
+    const [t] = one(await p.tickets('site=WP-01'), 'WP-01', 'wp-cod');
+    expect(t!.evidence.some((e) => e.kind === 'valve' && (e.data as { kind: string; actor: string }).kind === 'valve-open' && (e.data as { actor: string }).actor === '王青')).toBe(true);
   });
 
   it('a rain outlet flowing in dry weather with in-limit quality: illicit-discharge ticket (晴天出水)', async () => {

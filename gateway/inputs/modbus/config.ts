@@ -49,13 +49,46 @@ export const StatusWordSchema = z.object({
 });
 export type StatusWord = z.infer<typeof StatusWordSchema>;
 
+/**
+ * 一企一管 valve control point: what is written to open or close the pipe's valve. The valve state is
+ * read back from the map's w99002 channel (1 open, 0 closed), which may sit elsewhere (e.g. a read-only
+ * discrete input). A coil is written with FC 05 (V1.1b3 §6.5); a holding register with FC 06 (§6.6),
+ * a bit of one by reading it (FC 03) and writing the whole word back (FC 06).
+ */
+export const ValveControlSchema = z
+  .object({
+    table: z.enum(['coil', 'holding']),
+    address: z.number().int().min(0).max(65535),
+    /** a bit of a holding register (0 = LSB); openValue/closedValue are then that bit's value */
+    bit: z.number().int().min(0).max(15).optional(),
+    openValue: z.number().int().min(0).max(65535).default(1),
+    closedValue: z.number().int().min(0).max(65535).default(0),
+  })
+  .superRefine((v, ctx) => {
+    if (v.table === 'coil' && v.bit !== undefined) ctx.addIssue({ code: 'custom', message: 'a coil is a single bit: no "bit"', path: ['bit'] });
+    const oneBit = v.table === 'coil' || v.bit !== undefined;
+    for (const key of ['openValue', 'closedValue'] as const) {
+      if (oneBit && v[key] > 1) ctx.addIssue({ code: 'custom', message: `a single bit is 0 or 1`, path: [key] });
+    }
+    if (v.openValue === v.closedValue) ctx.addIssue({ code: 'custom', message: 'openValue and closedValue must differ', path: ['closedValue'] });
+  });
+export type ValveControl = z.infer<typeof ValveControlSchema>;
+
 /** A vendor model's register layout; devices reference it by name so vendors can differ. */
-export const RegisterMapSchema = z.object({
-  vendor: z.string(),
-  description: z.string().optional(),
-  channels: z.array(ChannelSchema).min(1),
-  status: z.array(StatusWordSchema).default([]),
-});
+export const RegisterMapSchema = z
+  .object({
+    vendor: z.string(),
+    description: z.string().optional(),
+    channels: z.array(ChannelSchema).min(1),
+    status: z.array(StatusWordSchema).default([]),
+    /** 一企一管 valve control point; its state is read back from the w99002 channel */
+    valve: ValveControlSchema.optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.valve && !m.channels.some((c) => c.pollutant === 'w99002')) {
+      ctx.addIssue({ code: 'custom', message: 'a valve control point needs a w99002 (valve state) channel to read it back', path: ['valve'] });
+    }
+  });
 export type RegisterMap = z.infer<typeof RegisterMapSchema>;
 
 export const TcpLineSchema = z.object({

@@ -4,16 +4,22 @@ import type { Reading } from '../../model/reading.js';
 import type { InputContext, InputFactory } from '../types.js';
 import { DevicePoller, type PollOutcome } from './device.js';
 import { Link } from './link.js';
+import { linkKey, modbusLinks, type LinkPool } from './pool.js';
 
 export { decodeChannel, decodePoll, decodeRaw, mostSevere, FLAG_SEVERITY, type Block, type RejectedValue } from './decode.js';
 export { encodeChannel, encodeRaw } from './encode.js';
 export { planReads, type ReadRequest } from './plan.js';
 export { PollError, type FailureKind } from './errors.js';
+export { LinkPool, linkKey, modbusLinks } from './pool.js';
+export { createModbusCommands, type ModbusCommands, type ModbusCommandsOptions } from './commands.js';
 
 export interface ModbusInputOptions {
   /** clock and timers (polling ticks, backoff, reading timestamps); asyncScheduler by default */
   scheduler?: SchedulerLike;
+  /** where the input keeps its open links, so commands (valve writes) can share them; `modbusLinks` by default */
+  pool?: LinkPool;
 }
+
 
 interface Setup {
   pollers: { poller: DevicePoller; log: Logger }[];
@@ -22,32 +28,39 @@ interface Setup {
 
 /**
  * Build links and pollers for every Modbus device of the registry; nothing is opened yet.
- * TCP: one link (connection) per device. RTU: one link per line, shared by its devices.
+ * TCP: one link (connection) per device. RTU: one link per line, shared by its devices. Links are taken
+ * from the pool (shared with commands such as valve writes) and given back on close.
  */
-function setUp(ctx: InputContext, now: () => number): Setup {
+function setUp(ctx: InputContext, now: () => number, pool: LinkPool): Setup {
   const { modbus } = ctx.registry.inputs;
   const log = ctx.log.child({ input: 'modbus' });
   const lines = new Map(modbus.lines.map((l) => [l.id, l]));
   const links = new Map<string, Link>();
   const pollers: Setup['pollers'] = [];
-  for (const site of ctx.registry.sites) {
-    for (const device of site.devices) {
-      if (device.kind !== 'modbus') continue;
-      const line = lines.get(device.line);
-      const map = modbus.maps[device.map];
-      if (!line || !map) throw new Error(`modbus: device ${device.id} refers to unknown line ${device.line} or map ${device.map}`);
-      const key = line.transport === 'tcp' ? `${line.id}/${device.id}` : line.id;
-      let link = links.get(key);
-      if (!link) {
-        const lineLog = log.child({ line: line.id });
-        link = new Link(line, modbus.backoffMs, now, Math.max(device.timeoutMs, 1000), (err) => lineLog.warn({ err }, `line ${line.id}: ${err.message}`));
-        links.set(key, link);
+  const close = async () => void (await Promise.all([...links].map(([key, l]) => pool.release(key, l))));
+  try {
+    for (const site of ctx.registry.sites) {
+      for (const device of site.devices) {
+        if (device.kind !== 'modbus') continue;
+        const line = lines.get(device.line);
+        const map = modbus.maps[device.map];
+        if (!line || !map) throw new Error(`modbus: device ${device.id} refers to unknown line ${device.line} or map ${device.map}`);
+        const key = linkKey(line, device.id);
+        let link = links.get(key);
+        if (!link) {
+          const lineLog = log.child({ line: line.id });
+          link = pool.acquire(key, () => new Link(line, modbus.backoffMs, now, Math.max(device.timeoutMs, 1000), (err) => lineLog.warn({ err }, `line ${line.id}: ${err.message}`)));
+          links.set(key, link);
+        }
+        const poller = new DevicePoller({ site: site.id, device, line, map }, link, ctx.registry.pollutants, now, modbus.backoffMs.max);
+        pollers.push({ poller, log: log.child({ site: site.id, device: device.id, unitId: device.unitId, line: line.id }) });
       }
-      const poller = new DevicePoller({ site: site.id, device, line, map }, link, ctx.registry.pollutants, now, modbus.backoffMs.max);
-      pollers.push({ poller, log: log.child({ site: site.id, device: device.id, unitId: device.unitId, line: line.id }) });
     }
+  } catch (err) {
+    void close(); // give back the links acquired so far
+    throw err;
   }
-  return { pollers, close: async () => void (await Promise.all([...links.values()].map((l) => l.close()))) };
+  return { pollers, close };
 }
 
 /** Health, logs and dead letters for one poll; returns the readings to emit. */
@@ -84,9 +97,10 @@ function report(ctx: InputContext, p: Setup['pollers'][number], o: PollOutcome):
  */
 export function createModbusInput(opts: ModbusInputOptions = {}): InputFactory {
   const scheduler = opts.scheduler ?? asyncScheduler;
+  const pool = opts.pool ?? modbusLinks;
   return (ctx: InputContext): Observable<Reading> =>
     defer(() => {
-      const setup = setUp(ctx, () => scheduler.now());
+      const setup = setUp(ctx, () => scheduler.now(), pool);
       if (setup.pollers.length === 0) return EMPTY;
       const streams = setup.pollers.map((p) =>
         timer(0, p.poller.spec.device.intervalMs, scheduler).pipe(

@@ -13,6 +13,14 @@ export interface ModbusChannel {
   read(unitId: number, req: ReadRequest, timeoutMs: number): Promise<number[]>;
 }
 
+/** What a command (e.g. the valve actuator) may do with an open link: read, and write single points. */
+export interface ModbusIo extends ModbusChannel {
+  /** Modbus Application Protocol V1.1b3 §6.5 FC 05 Write Single Coil: 0xFF00 on, 0x0000 off */
+  writeCoil(unitId: number, address: number, on: boolean, timeoutMs: number): Promise<void>;
+  /** V1.1b3 §6.6 FC 06 Write Single Register */
+  writeRegister(unitId: number, address: number, value: number, timeoutMs: number): Promise<void>;
+}
+
 export interface Backoff {
   initial: number;
   max: number;
@@ -48,10 +56,15 @@ export class Link {
     return this.queue.length;
   }
 
-  run<T>(job: (ch: ModbusChannel) => Promise<T>): Promise<T> {
+  /** Run one job with exclusive use of the connection (polls and commands share the same queue). */
+  run<T>(job: (ch: ModbusIo) => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
       const client = await this.open();
-      return job({ read: (unitId, req, timeoutMs) => read(client, unitId, req, timeoutMs) });
+      return job({
+        read: (unitId, req, timeoutMs) => read(client, unitId, req, timeoutMs),
+        writeCoil: (unitId, address, on, timeoutMs) => writeCoil(client, unitId, address, on, timeoutMs),
+        writeRegister: (unitId, address, value, timeoutMs) => writeRegister(client, unitId, address, value, timeoutMs),
+      });
     });
   }
 
@@ -145,4 +158,19 @@ async function read(client: Client, unitId: number, req: ReadRequest, timeoutMs:
     case 4:
       return (await client.readInputRegisters(req.address, req.quantity)).data;
   }
+}
+
+/** Modbus Application Protocol V1.1b3 §6.5: FC 05 sends 0xFF00 (on) or 0x0000 (off); the answer echoes the request. */
+async function writeCoil(client: Client, unitId: number, address: number, on: boolean, timeoutMs: number): Promise<void> {
+  client.setID(unitId);
+  client.setTimeout(timeoutMs);
+  await client.writeCoil(address, on);
+}
+
+/** Modbus Application Protocol V1.1b3 §6.6: FC 06 writes one 16-bit register; the answer echoes the request. */
+async function writeRegister(client: Client, unitId: number, address: number, value: number, timeoutMs: number): Promise<void> {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new RangeError(`register value ${value} is not a 16-bit word`);
+  client.setID(unitId);
+  client.setTimeout(timeoutMs);
+  await client.writeRegister(address, value);
 }

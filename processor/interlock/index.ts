@@ -1,0 +1,197 @@
+import type { Logger } from 'pino';
+import type { DeviceHealth } from '../../gateway/health/index.js';
+import type { ModbusCommands } from '../../gateway/inputs/modbus/commands.js';
+import { SerialQueue } from '../../gateway/inputs/modbus/queue.js';
+import type { QualityFlag, Reading } from '../../gateway/model/reading.js';
+import type { Registry } from '../../gateway/registry/schema.js';
+import type { RuleEvent } from '../rules/schema.js';
+import { createActuator, type ActuationResult, type ActuatorOptions } from './actuator.js';
+import { decide, episodeKey, type EpisodeState, type ValvePoint } from './decide.js';
+
+export { decide, episodeKey, INSTRUMENT_TROUBLE, type Decision, type DecisionInput, type EpisodeState, type ValvePoint } from './decide.js';
+export { createActuator, type ActuationResult, type Actuator, type ActuatorOptions } from './actuator.js';
+export { registerValveRoutes, ReopenBodySchema } from './api.js';
+
+/** pollutant code of the valve state (1 open, 0 closed) */
+const VALVE_STATE = 'w99002';
+/** actor of automatic actions; a person's name or id for the others */
+export const SYSTEM_ACTOR = 'system';
+/** episodes remembered at most (ended episodes are dropped on 'clear') */
+const MAX_EPISODES = 10_000;
+
+/** Something the interlock did or refused to do, as recorded on the ticket. */
+export interface ValveAction {
+  kind: 'valve-close' | 'valve-open' | 'escalate';
+  site: string;
+  device: string;
+  ok: boolean;
+  confirmed: boolean;
+  attempts: number;
+  error?: string;
+  /** 'system' for the automatic close and escalations, the person for a reopen */
+  actor: string;
+  reason: string;
+  at: number;
+  rule?: string;
+  episodeSince?: number;
+}
+
+/** An interlocked valve as last known. */
+export interface ValveState {
+  site: string;
+  device: string;
+  /** true open, false closed, undefined not known yet */
+  open?: boolean;
+  /** where `open` comes from: the latest w99002 reading or a confirmed action */
+  source: 'reading' | 'action' | 'unknown';
+  at?: number;
+  lastAction?: ValveAction;
+}
+
+export type ReopenResult = { kind: 'done'; action: ValveAction } | { kind: 'unknown-site' | 'no-interlock'; message: string };
+
+export interface InterlockOptions {
+  registry: Registry;
+  commands: ModbusCommands;
+  health: DeviceHealth;
+  now: () => number;
+  log: Logger;
+  /** every action (close, open, escalate), e.g. to put it on the ticket */
+  onAction: (site: string, action: ValveAction) => void;
+  /** read-back timing of the actuator */
+  actuator?: Pick<ActuatorOptions, 'settleMs' | 'confirmWithinMs' | 'sleep'>;
+}
+
+export interface Interlock {
+  /**
+   * Judge a rule event; shuts the valve (once per episode) or escalates. Resolves with the action taken,
+   * undefined when there was none. Never rejects. `lastFlag`: flag of the latest reading behind the
+   * event (default: the latest observed reading of that site and pollutant).
+   */
+  handle(ev: RuleEvent, lastFlag?: QualityFlag): Promise<ValveAction | undefined>;
+  /** Open a pipe's valve: a person's decision only, never automatic. */
+  reopen(site: string, actor: string, reason: string): Promise<ReopenResult>;
+  /** Feed readings: valve state (w99002) for valves(), and the latest flag per site and pollutant. */
+  observe(r: Reading): void;
+  /** every interlocked valve, as last known */
+  valves(): ValveState[];
+}
+
+/** Sites whose interlock is enabled, with the device that carries the valve control point. */
+export function valvePoints(registry: Registry): Map<string, ValvePoint> {
+  const points = new Map<string, ValvePoint>();
+  for (const s of registry.sites) {
+    if (!s.interlock?.enabled || s.kind !== 'wastewater_pipe') continue;
+    const d = s.devices.find((x) => x.kind === 'modbus' && registry.inputs.modbus.maps[x.map]?.valve);
+    if (d) points.set(s.id, { site: s.id, device: d.id, shutOffDelayMs: s.interlock.shutOffDelayMs, attempts: s.interlock.attempts });
+  }
+  return points;
+}
+
+const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} min`;
+
+/** The 一企一管 valve interlock: decision (decide.ts) + actuator (actuator.ts) + what it did. */
+export function createInterlock(opts: InterlockOptions): Interlock {
+  const { registry, health, now, log } = opts;
+  const points = valvePoints(registry);
+  const actuator = createActuator({ registry, commands: opts.commands, now, ...opts.actuator });
+  const episodes = new Map<string, EpisodeState>();
+  const flags = new Map<string, QualityFlag>();
+  const states = new Map<string, ValveState>();
+  const queues = new Map<string, SerialQueue>();
+
+  /** one valve action at a time per site: a reopen never interleaves with a close */
+  const serial = <T>(site: string, job: () => Promise<T>) => {
+    let q = queues.get(site);
+    if (!q) queues.set(site, (q = new SerialQueue()));
+    return q.run(job);
+  };
+
+  function stateOf(p: ValvePoint): ValveState {
+    let s = states.get(p.site);
+    if (!s) states.set(p.site, (s = { site: p.site, device: p.device, source: 'unknown' }));
+    return s;
+  }
+
+  function record(p: ValvePoint, action: ValveAction): ValveAction {
+    const s = stateOf(p);
+    s.lastAction = action;
+    if (action.kind !== 'escalate' && action.confirmed) Object.assign(s, { open: action.kind === 'valve-open', source: 'action', at: action.at });
+    const fields = { site: action.site, device: action.device, kind: action.kind, actor: action.actor, attempts: action.attempts, rule: action.rule };
+    if (action.kind === 'escalate' || !action.confirmed) log.error({ ...fields, error: action.error }, `${action.site}: ${action.kind} ${action.ok ? 'unconfirmed' : 'failed'}: ${action.error ?? action.reason}`);
+    else log.warn(fields, `${action.site}: ${action.kind} confirmed (${action.reason})`);
+    try {
+      opts.onAction(action.site, action);
+    } catch (err) {
+      log.error({ err, site: action.site }, 'interlock: onAction failed');
+    }
+    return action;
+  }
+
+  function episode(key: string): EpisodeState {
+    let e = episodes.get(key);
+    if (!e) {
+      if (episodes.size >= MAX_EPISODES) episodes.delete(episodes.keys().next().value!);
+      episodes.set(key, (e = { actuated: false, escalated: [] }));
+    }
+    return e;
+  }
+
+  const fromResult = (r: ActuationResult) => ({ ok: r.ok, confirmed: r.confirmed, attempts: r.attempts, at: r.at, ...(r.error !== undefined ? { error: r.error } : {}) });
+
+  async function handle(ev: RuleEvent, lastFlag?: QualityFlag): Promise<ValveAction | undefined> {
+    const valve = points.get(ev.site);
+    const d = decide({
+      ev,
+      rule: registry.rules.find((r) => r.id === ev.rule),
+      valve,
+      online: valve ? health.get(valve.device)?.online : undefined,
+      lastFlag: lastFlag ?? flags.get(`${ev.site}/${ev.pollutant}`),
+      episode: ev.since !== undefined ? episodes.get(episodeKey(ev.site, ev.rule, ev.since)) : undefined,
+    });
+    if (d.kind === 'ignore' || d.kind === 'wait') return undefined;
+    if (d.kind === 'end') {
+      for (const k of [...episodes.keys()]) if (k.startsWith(`${d.site}|${d.rule}|`)) episodes.delete(k);
+      return undefined;
+    }
+    const e = episode(d.episode);
+    const base = { site: d.valve.site, device: d.valve.device, actor: SYSTEM_ACTOR, rule: ev.rule, episodeSince: d.since };
+    const what = `${ev.rule}: ${ev.pollutant}${ev.value !== undefined ? ` = ${ev.value}` : ''} beyond ${ev.limit?.standard ?? 'the limit'} for ${minutes(ev.ts - d.since)}`;
+    if (d.kind === 'escalate') {
+      e.escalated.push(d.reason);
+      return record(d.valve, { kind: 'escalate', ...base, ok: false, confirmed: false, attempts: 0, error: d.reason, reason: `${what}; valve not shut: ${d.reason}`, at: now() });
+    }
+    e.actuated = true; // before the first await: a concurrent update of the episode must not shut it twice
+    const r = await serial(d.valve.site, () => actuator.closeValve(d.valve.device));
+    return record(d.valve, { kind: 'valve-close', ...base, ...fromResult(r), reason: `${what} (shut-off delay ${minutes(d.valve.shutOffDelayMs)})` });
+  }
+
+  return {
+    handle: (ev, lastFlag) =>
+      handle(ev, lastFlag).catch((err: unknown) => {
+        log.error({ err, site: ev.site, rule: ev.rule }, 'interlock: event not handled');
+        return undefined;
+      }),
+
+    async reopen(site, actor, reason) {
+      const p = points.get(site);
+      if (!p) {
+        const known = registry.sites.some((s) => s.id === site);
+        return known ? { kind: 'no-interlock', message: `site ${site} has no valve interlock enabled` } : { kind: 'unknown-site', message: `no site ${site}` };
+      }
+      const r = await serial(site, () => actuator.openValve(p.device));
+      return { kind: 'done', action: record(p, { kind: 'valve-open', site, device: p.device, actor, reason, ...fromResult(r) }) };
+    },
+
+    observe(r) {
+      flags.set(`${r.site}/${r.pollutant}`, r.flag);
+      const p = points.get(r.site);
+      if (!p || r.pollutant !== VALVE_STATE || r.device !== p.device) return;
+      const s = stateOf(p);
+      if (s.at !== undefined && r.ts < s.at) return;
+      Object.assign(s, { open: r.value >= 0.5, source: 'reading', at: r.ts });
+    },
+
+    valves: () => [...points.values()].map((p) => structuredClone(stateOf(p))),
+  };
+}

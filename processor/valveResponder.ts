@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import type { Registry } from '../gateway/registry/schema.js';
+import type { Interlock, ValveAction } from './interlock/index.js';
+import type { Responder } from './respond.js';
+import type { TicketService } from './tickets/service.js';
+
+/**
+ * The ticket a valve action belongs on: the live (else latest) ticket at the site for the action's rule,
+ * or, for a person's reopening, for any of the valve rules.
+ */
+export function ticketForValveAction(tickets: TicketService, registry: Registry, site: string, rule?: string): string | undefined {
+  const valveRules = new Set(registry.rules.filter((r) => r.type === 'exceedance' && r.valve).map((r) => r.id));
+  const candidates = tickets.list({ site, limit: 200 }).tickets.filter((t) => (rule ? t.rule === rule : valveRules.has(t.rule)));
+  const live = candidates.filter((t) => t.status !== 'closed').sort((a, b) => b.openedAt - a.openedAt);
+  return (live[0] ?? candidates.sort((a, b) => b.openedAt - a.openedAt)[0])?.id;
+}
+
+/** Every valve action (close, open, escalate) recorded on its ticket as evidence and logged. */
+export function recordValveAction(deps: { tickets: TicketService; registry: Registry; log: Logger }) {
+  return (site: string, action: ValveAction): void => {
+    const id = ticketForValveAction(deps.tickets, deps.registry, site, action.rule);
+    const level = action.kind === 'escalate' || !action.ok || !action.confirmed ? 'warn' : 'info';
+    deps.log[level]({ ticket: id, ...action }, `valve ${action.kind} at ${site}: ${action.reason}`);
+    if (id) deps.tickets.recordAction(id, 'valve', action);
+  };
+}
+
+/** The interlock as a responder: judges each rule event; its actions come back through onAction. */
+export function valveResponder(interlock: Interlock): Responder {
+  return {
+    respond(ev) {
+      if (ev.ruleType === 'exceedance' && ev.type !== 'clear') void interlock.handle(ev);
+    },
+  };
+}
