@@ -13,8 +13,12 @@ export function describeChange(c: TicketChange): string {
       return `ticket ${t.id}: back within limits, verification started (${Math.round(t.verificationMs / 60_000)} min)`;
     case 'transitioned':
       return `ticket ${t.id}: ${c.history?.from} → ${c.history?.to} by ${c.history?.actor}${c.history?.note ? ` (${c.history.note})` : ''}`;
-    case 'evidence':
-      return `ticket ${t.id}: evidence added`;
+    case 'evidence': {
+      const d = (c.evidence?.data ?? {}) as { kind?: string; ok?: boolean; confirmed?: boolean; reason?: string; actor?: string; error?: string };
+      if (c.evidence?.kind !== 'valve') return `ticket ${t.id}: ${c.evidence?.kind ?? 'evidence'} added`;
+      const outcome = d.kind === 'escalate' ? 'not actuated, escalated' : d.confirmed ? 'confirmed by read-back' : d.ok ? 'written, NOT confirmed' : `FAILED${d.error ? `: ${d.error}` : ''}`;
+      return `ticket ${t.id}: ${d.kind} at ${t.site} by ${d.actor} (${outcome}) — ${d.reason ?? ''}`;
+    }
     default:
       return `ticket ${t.id}: ${c.type}`;
   }

@@ -18,6 +18,8 @@ export interface TicketChange {
   at: number;
   /** the status change or note written to the history by this change, if any */
   history?: HistoryEntry;
+  /** the evidence recorded by an `evidence` change (e.g. a valve action) */
+  evidence?: Evidence;
   /** the rule event behind the change */
   event?: RuleEvent;
 }
@@ -215,8 +217,9 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
         const at = now();
         const { history: _h, evidence: _e, ...summary } = current;
         const ticket = store.update({ ...summary, updatedAt: at });
-        store.appendEvidence(id, { at, kind, data });
-        return { result: ticket, change: { type: 'evidence', ticket, at } };
+        const evidence = { at, kind, data };
+        store.appendEvidence(id, evidence);
+        return { result: ticket, change: { type: 'evidence', ticket, at, evidence } };
       });
     },
 
