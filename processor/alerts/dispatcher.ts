@@ -1,0 +1,207 @@
+import { asyncScheduler, filter, Subject, type Observable, type SchedulerLike } from 'rxjs';
+import type { Registry } from '../../gateway/registry/schema.js';
+import type { TicketChange } from '../tickets/service.js';
+import type { AlertKind, AlertSecrets, AlertsConfig, Channel } from './config.js';
+import { alertKindOf, buildAlert } from './format.js';
+import { emptyStats, masked, type AlertLog, type AlertOutcome, type ChannelStats, type QueueHost } from './queue.js';
+import { createAliyunSms, type SmsProvider } from './sms.js';
+import { SmsQueue } from './smsQueue.js';
+import { WecomQueue } from './wecomQueue.js';
+
+export interface AlertsOptions {
+  /** the registry's `alerts:` section */
+  config: AlertsConfig;
+  /** WeCom key and SMS AccessKey, from the environment */
+  secrets: AlertSecrets;
+  registry: Registry;
+  log: AlertLog;
+  /** clock for timestamps and the daily cap (default Date.now) */
+  now?: () => number;
+  /** timers: pacing, backoff (default asyncScheduler) */
+  scheduler?: SchedulerLike;
+  fetch?: typeof fetch;
+  /** replaces the SMS provider built from config.sms (another provider) */
+  sms?: SmsProvider;
+  /** called once per ticket for each alert delivered, e.g. to note it on the ticket */
+  onSent?: (ticketId: string, channel: Channel, info: AlertOutcome) => void;
+}
+
+export interface AlertCounters {
+  /** alerts delivered (an alert is one ticket change on one channel) */
+  sent: number;
+  /** alerts given up: refused, bad key, retries exhausted */
+  failed: number;
+  /** alerts waiting or in flight */
+  pending: number;
+  /** WeCom 130101 replies */
+  rateLimited: number;
+  /** alerts dropped from a full queue */
+  dropped: number;
+  /** SMS alerts not sent because the number reached its daily cap */
+  capped: number;
+  /** ticket changes not alerted again within dedupWindowMs */
+  deduplicated: number;
+  /** alerts for a channel without credentials, or SMS for a ticket without a known officer */
+  skipped: number;
+  byChannel: Record<Channel, ChannelStats & { pending: number }>;
+}
+
+export interface Alerts {
+  /** Takes one ticket change; alerts it on the configured channels. Never throws. */
+  handle(change: TicketChange): void;
+  /** every outcome: sent, failed, dropped, capped */
+  readonly outcomes$: Observable<AlertOutcome>;
+  /** delivered alerts, with request and reply times */
+  readonly sent$: Observable<AlertOutcome>;
+  counters(): AlertCounters;
+  /** cancels timers and requests in flight; completes the observables */
+  stop(): void;
+}
+
+/**
+ * Alerts to the 包联干部 from ticket changes: WeCom group robot and SMS (domain.md §3), chosen per change
+ * kind and ticket category (config routes ∩ categories), de-duplicated per ticket and kind, paced under
+ * each channel's limits, retried with backoff. Nothing runs until the first change arrives.
+ */
+export function createAlerts(o: AlertsOptions): Alerts {
+  const { config, registry, log } = o;
+  const now = o.now ?? Date.now;
+  const scheduler = o.scheduler ?? asyncScheduler;
+  const doFetch = o.fetch ?? globalThis.fetch;
+  const outcomes = new Subject<AlertOutcome>();
+  const stats: Record<Channel, ChannelStats> = { wecom: emptyStats(), sms: emptyStats() };
+  const seen = new Map<string, number>();
+  const warned = new Set<string>();
+  let deduplicated = 0;
+  let skipped = 0;
+  let wecom: WecomQueue | undefined;
+  let sms: SmsQueue | undefined;
+  let stopped = false;
+
+  function report(out: AlertOutcome): void {
+    const s = stats[out.channel];
+    const n = out.alerts.length;
+    if (out.status === 'sent') s.sent += n;
+    else if (out.status === 'failed') s.failed += n;
+    else if (out.status === 'dropped') s.dropped += n;
+    else s.capped += n;
+    if (out.status === 'dropped') log.warn({ channel: out.channel, tickets: out.alerts.map((a) => a.ticketId) }, 'alert dropped: queue full');
+    else log.debug({ channel: out.channel, status: out.status, tickets: out.alerts.map((a) => a.ticketId), to: out.to.map(masked) }, 'alert outcome');
+    outcomes.next(out);
+    if (out.status === 'sent' && o.onSent) {
+      for (const a of out.alerts) {
+        try {
+          o.onSent(a.ticketId, out.channel, out);
+        } catch (err) {
+          log.warn({ err: (err as Error).message, ticket: a.ticketId }, 'onSent callback failed');
+        }
+      }
+    }
+  }
+
+  const host = (channel: Channel): QueueHost => ({ now, scheduler, log, stats: stats[channel], report });
+
+  function warnOnce(what: string, msg: string): void {
+    if (warned.has(what)) return;
+    warned.add(what);
+    log.warn(msg);
+  }
+
+  function wecomQueue(): WecomQueue | undefined {
+    if (!config.wecom.enabled) return undefined;
+    if (!o.secrets.wecomKey) {
+      warnOnce('wecom', 'WeCom alerts configured but WECOM_KEY is not set; WeCom alerts skipped');
+      return undefined;
+    }
+    wecom ??= new WecomQueue({ config: config.wecom, key: o.secrets.wecomKey, fetch: doFetch, host: host('wecom') });
+    return wecom;
+  }
+
+  function smsQueue(): SmsQueue | undefined {
+    const c = config.sms;
+    if (!c) return undefined;
+    let provider = o.sms;
+    if (!provider) {
+      const keys = o.secrets.aliyun;
+      if (!keys) {
+        warnOnce('sms', 'SMS alerts configured but ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET are not set; SMS alerts skipped');
+        return undefined;
+      }
+      provider = createAliyunSms({ endpoint: c.endpoint, regionId: c.regionId, signName: c.signName, ...keys, fetch: doFetch, now, timeoutMs: c.requestTimeoutMs });
+    }
+    sms ??= new SmsQueue({ config: c, provider, timeZone: registry.park.timezone, host: host('sms') });
+    return sms;
+  }
+
+  /** one alert per ticket and kind within dedupWindowMs */
+  function firstInWindow(key: string, at: number): boolean {
+    const last = seen.get(key);
+    if (last !== undefined && at - last < config.dedupWindowMs) return false;
+    seen.set(key, at);
+    if (seen.size > 10_000) for (const [k, t] of seen) if (at - t >= config.dedupWindowMs) seen.delete(k);
+    return true;
+  }
+
+  function channelsFor(kind: AlertKind, change: TicketChange): Channel[] {
+    const allowed = config.categories[change.ticket.category] ?? [];
+    return config.routes[kind].filter((c) => allowed.includes(c));
+  }
+
+  return {
+    handle(change) {
+      if (stopped || !config.enabled) return;
+      try {
+        const kind = alertKindOf(change);
+        if (!kind) return;
+        const channels = channelsFor(kind, change);
+        if (channels.length === 0) return;
+        const at = now();
+        const alert = buildAlert(change, kind, registry, at);
+        if (!firstInWindow(alert.key, at)) {
+          deduplicated++;
+          return;
+        }
+        if (channels.includes('wecom')) {
+          const q = wecomQueue();
+          if (q) q.enqueue(alert);
+          else skipped++;
+        }
+        if (channels.includes('sms')) {
+          const q = smsQueue();
+          if (q && alert.officer) q.enqueue(alert, alert.officer.mobile);
+          else {
+            skipped++;
+            if (q) log.warn({ ticket: alert.ticketId, officer: change.ticket.officer }, 'no officer mobile for ticket; SMS skipped');
+          }
+        }
+      } catch (err) {
+        log.error({ err: (err as Error).message, ticket: change.ticket.id }, 'alert not built');
+      }
+    },
+    outcomes$: outcomes.asObservable(),
+    sent$: outcomes.pipe(filter((x) => x.status === 'sent')),
+    counters() {
+      const wp = wecom?.pending ?? 0;
+      const sp = sms?.pending ?? 0;
+      const total = (k: keyof ChannelStats) => stats.wecom[k] + stats.sms[k];
+      return {
+        sent: total('sent'),
+        failed: total('failed'),
+        pending: wp + sp,
+        rateLimited: total('rateLimited'),
+        dropped: total('dropped'),
+        capped: total('capped'),
+        deduplicated,
+        skipped,
+        byChannel: { wecom: { ...stats.wecom, pending: wp }, sms: { ...stats.sms, pending: sp } },
+      };
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      wecom?.stop();
+      sms?.stop();
+      outcomes.complete();
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import type { Officer, Registry } from '../../gateway/registry/schema.js';
+import type { TicketChange } from '../tickets/service.js';
+import type { TicketCategory, TicketSummary } from '../tickets/types.js';
+import type { AlertKind } from './config.js';
+
+/** One alert: one ticket change on its way to one channel. */
+export interface Alert {
+  /** `${ticketId}|${kind}`: the de-duplication key */
+  key: string;
+  ticketId: string;
+  kind: AlertKind;
+  category: TicketCategory;
+  /** new or recurring pollution problems; instrument and data problems and follow-ups are low */
+  high: boolean;
+  /** the message for this alert alone (Chinese, names from the registry) */
+  text: string;
+  /** a shorter line for a summary of several alerts */
+  line: string;
+  officer?: Officer;
+  /** values for the SMS template */
+  sms: { site: string; pollutant: string; value: string; ticket: string };
+  /** ticket service time of the change, epoch ms */
+  changeAt: number;
+  /** when the dispatcher took it, epoch ms */
+  queuedAt: number;
+}
+
+const CATEGORY_WORD: Record<TicketCategory, string> = {
+  exceedance: '超标',
+  odor: '异味',
+  'illicit-discharge': '疑似偷排',
+  instrument: '仪器异常',
+  'no-data': '数据中断',
+  flatline: '数据恒值',
+};
+const KIND_WORD: Partial<Record<AlertKind, string>> = { opened: '告警', recurred: '复发', cleared: '恢复' };
+const HIGH: ReadonlySet<TicketCategory> = new Set(['exceedance', 'odor', 'illicit-discharge']);
+
+/** The alert kind of a ticket change, or undefined for changes that never alert (updates, evidence, other moves). */
+export function alertKindOf(c: TicketChange): AlertKind | undefined {
+  switch (c.type) {
+    case 'opened':
+    case 'recurred':
+    case 'cleared':
+      return c.type;
+    case 'transitioned':
+      if (c.history?.to === 'closed') return 'closed';
+      if (c.history?.to === 'open' && c.history.from !== 'open') return 'reopened';
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A value for people: at most 4 significant digits below 1000, whole numbers above. */
+export function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1000 ? v.toFixed(0) : String(Number(v.toPrecision(4)));
+}
+
+/** "COD" and "pH" as written; other factors by their Chinese name (氨氮, 非甲烷总烃). */
+function pollutantLabel(registry: Registry, code: string): { label: string; unit: string } {
+  if (code === '*') return { label: '', unit: '' };
+  const p = registry.pollutants[code];
+  if (!p) return { label: code, unit: '' };
+  return { label: /^[A-Za-z0-9-]{1,6}$/.test(p.name) ? p.name : p.nameZh, unit: p.unit };
+}
+
+/** Site name, with the enterprise in front when the site's own name does not carry it. */
+function placeOf(registry: Registry, t: TicketSummary): string {
+  const site = registry.sites.find((s) => s.id === t.site);
+  const name = site?.name ?? t.site;
+  const ent = t.enterprise ? registry.enterprises.find((e) => e.id === t.enterprise) : undefined;
+  return ent && !name.includes(ent.name) ? `${ent.name}${name}` : name;
+}
+
+function hhmm(ts: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('zh-CN', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ts);
+}
+
+const withUnit = (v: string, unit: string) => (unit ? `${v} ${unit}` : v);
+
+/** "650 mg/L > 500 mg/L": the value against the side of the limit it is beyond. */
+function measure(value: number | undefined, t: TicketSummary, unit: string): string {
+  const lim = t.limit;
+  const shown = value === undefined ? '' : withUnit(formatValue(value), unit);
+  if (!lim) return shown;
+  const { min, max } = lim;
+  if (value !== undefined && min !== undefined && value < min) return `${shown} < ${withUnit(formatValue(min), unit)}`;
+  if (value !== undefined && max !== undefined) return `${shown} > ${withUnit(formatValue(max), unit)}`;
+  const range = min !== undefined && max !== undefined ? `${formatValue(min)}-${formatValue(max)}` : max !== undefined ? `≤ ${formatValue(max)}` : `≥ ${formatValue(min!)}`;
+  return `${shown ? shown + ' ' : ''}限值 ${withUnit(range, unit)}`;
+}
+
+/** What the ticket is about, per category: the measured value against its limit, or the device problem. */
+function subject(category: TicketCategory, label: string, m: string): string {
+  switch (category) {
+    case 'instrument':
+      return `${label} 仪器状态异常`.trim();
+    case 'no-data':
+      return `${label} 设备无数据`.trim();
+    case 'flatline':
+      return `${label} 数值长时间不变`.trim();
+    default:
+      return [label, m].filter(Boolean).join(' ');
+  }
+}
+
+/** Builds the alert for a ticket change. Officer, site and pollutant names come from the registry. */
+export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry, queuedAt: number): Alert {
+  const t = c.ticket;
+  const tz = registry.park.timezone;
+  const officer = registry.officers.find((o) => o.id === t.officer);
+  const { label, unit } = pollutantLabel(registry, t.pollutant);
+  const place = placeOf(registry, t);
+  const value = c.event?.value ?? t.peak;
+  const m = measure(value, t, unit);
+  const what = subject(t.category, label, m);
+  const word = CATEGORY_WORD[t.category];
+  const officerName = officer?.name ?? (t.officer === 'unassigned' ? '未指派' : t.officer);
+  const who = `负责人 ${officerName}`;
+  const at = hhmm(c.event?.ts ?? c.at, tz);
+  const std = t.limit?.standard && (kind === 'opened' || kind === 'recurred') ? ` (${t.limit.standard})` : '';
+  let head: string;
+  let body: string;
+  let short: string;
+  switch (kind) {
+    case 'opened':
+    case 'recurred': {
+      head = `【${word}${KIND_WORD[kind]}】`;
+      const nth = kind === 'recurred' ? ` 第${t.count}次` : '';
+      body = `${place} ${what}${std}${nth} ${at}`;
+      short = `${place} ${what}${nth}`;
+      break;
+    }
+    case 'cleared':
+      head = `【${word}${KIND_WORD.cleared}】`;
+      body = `${place} ${label ? label + ' ' : ''}已恢复正常，验证期 ${formatValue(t.verificationMs / 3_600_000)} 小时 ${at}`;
+      short = `${place} ${label ? label + ' ' : ''}已恢复正常`;
+      break;
+    case 'closed':
+    case 'reopened': {
+      head = kind === 'closed' ? '【工单闭环】' : '【工单重开】';
+      const by = c.history?.actor ? ` (${c.history.actor}${c.history.note ? `: ${c.history.note}` : ''})` : '';
+      body = `${place} ${label ? label : ''}${word} ${kind === 'closed' ? '已闭环' : '已重新打开'}${by} ${at}`;
+      short = `${place} ${label ? label : ''}${word} ${kind === 'closed' ? '已闭环' : '已重新打开'}`;
+      break;
+    }
+  }
+  return {
+    key: `${t.id}|${kind}`,
+    ticketId: t.id,
+    kind,
+    category: t.category,
+    high: HIGH.has(t.category) && (kind === 'opened' || kind === 'recurred' || kind === 'reopened'),
+    text: `${head}${body} 工单 ${t.id} ${who}`,
+    line: `${head}${short} ${t.id} ${officerName}`,
+    ...(officer ? { officer } : {}),
+    sms: { site: place, pollutant: label || word, value: value === undefined ? word : withUnit(formatValue(value), unit), ticket: t.id },
+    changeAt: c.at,
+    queuedAt,
+  };
+}

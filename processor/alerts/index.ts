@@ -1,0 +1,21 @@
+export { createAlerts, type AlertCounters, type Alerts, type AlertsOptions } from './dispatcher.js';
+export {
+  AlertKindSchema,
+  AlertsConfigSchema,
+  AlertsEnvSchema,
+  alertSecrets,
+  ChannelSchema,
+  SmsConfigSchema,
+  WecomConfigSchema,
+  type AlertKind,
+  type AlertSecrets,
+  type AlertsConfig,
+  type AlertsEnv,
+  type Channel,
+  type SmsConfig,
+  type WecomConfig,
+} from './config.js';
+export { alertKindOf, buildAlert, formatValue, type Alert } from './format.js';
+export type { AlertOutcome, AlertRef, ChannelStats } from './queue.js';
+export { createAliyunSms, type SmsProvider, type SmsSendResult } from './sms.js';
+export { buildMarkdown, buildText, packAlerts, truncateUtf8, type WecomMessage } from './wecom.js';
