@@ -11,7 +11,10 @@ import type { Registry } from './registry/schema.js';
 import type { Env } from './env.js';
 import { createBroker } from './broker/index.js';
 import { createProcessor, type Processor } from '../processor/index.js';
-import { createInfluxSink, type InfluxSink } from '../processor/sinks/influx/index.js';
+import { createInfluxSink, influx1Writer, type InfluxSink } from '../processor/sinks/influx/index.js';
+import { influx2Writer } from '../processor/sinks/influx2/index.js';
+import { createGatewayMetrics, gatewayReadiness, NO_SPOOL, type GatewayMetrics } from './metrics/index.js';
+import { alertSecrets, createAlerts, type AlertSecrets, type Alerts } from '../processor/alerts/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { createRuleEngine, type RuleEngine } from '../processor/rules/engine.js';
 import { createEvidenceBuffer } from '../processor/rules/evidence.js';
@@ -28,12 +31,14 @@ import { modbusLinks } from './inputs/modbus/pool.js';
 export interface GatewayOptions {
   registry: Registry;
   mqttUrl: string;
-  influx: { url: string; database: string };
+  influx: { url: string; database: string; /** InfluxDB 2.x: write via /api/v2/write */ v2?: { org: string; bucket: string; token: string } };
   /** 0 picks a free port */
   httpPort: number;
   /** listen address of the HTTP server (default 127.0.0.1) */
   bindHost?: string;
   dataDir: string;
+  /** WeCom key and SMS AccessKey (environment); a channel without them is skipped */
+  alertSecrets?: AlertSecrets;
   log?: Logger;
 }
 
@@ -56,6 +61,9 @@ export interface Gateway {
   readonly tickets: TicketService;
   readonly engine: RuleEngine;
   readonly interlock: Interlock;
+  readonly alerts: Alerts;
+  /** Prometheus metrics of this gateway (GET /metrics) */
+  readonly metrics: GatewayMetrics;
   status(): GatewayStatus;
   /** stops the inputs, flushes the writer, closes the HTTP server */
   stop(): Promise<void>;
@@ -65,13 +73,16 @@ export interface Gateway {
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const log = o.log ?? createLogger();
   const registry = o.registry;
-  const deadLetters = createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') });
+  const metrics = createGatewayMetrics({ registry });
+  const deadLetters = metrics.trackDeadLetters(createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') }));
   const health = createDeviceHealth(registry.sites.flatMap((s) => s.devices.map((d) => d.id)));
-  const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl };
+  const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl, connections: metrics.connections };
   const kinds = new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)));
-  const readings$ = merge(...[...kinds].map((k) => inputs[k](ctx)));
+  const readings$ = merge(...[...kinds].map((k) => inputs[k](ctx))).pipe(tap(metrics.countReadingIn));
   const processor = createProcessor({ registry, readings$, deadLetters, log });
-  const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters });
+  const pointWriter = () => (o.influx.v2 ? influx2Writer({ url: o.influx.url, ...o.influx.v2 }) : influx1Writer(o.influx.url, o.influx.database));
+  const writer = metrics.timeWrites(pointWriter());
+  const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters, writer });
 
   // rules → tickets (整改工单) → responders; tickets and rule state share one SQLite file
   const db = createSqliteStore({ file: join(o.dataDir, 'park.db') });
@@ -79,6 +90,16 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const keeper = createStateKeeper(db.ruleState, 1000, (err) => log.error({ err: err.message }, 'rule state not saved; retrying at the next flush'));
   keeper.start();
   const tickets = createTicketService({ store: db.tickets, registry, now: Date.now, log, rules: registry.rules });
+  const alerts = createAlerts({
+    config: registry.alerts,
+    secrets: o.alertSecrets ?? {},
+    registry,
+    log: log.child({ component: 'alerts' }),
+    now: Date.now,
+    onSent: (id, channel, out) => {
+      tickets.recordAction(id, 'note', { alert: channel, status: out.status, at: out.at, requestAt: out.requestAt, to: out.to, messageId: out.messageId });
+    },
+  });
   const evidence = createEvidenceBuffer();
   // 一企一管 valve interlock: Modbus writes go through the poller's own links (one master per RS-485 line)
   const commands = createModbusCommands({ registry, pool: modbusLinks, log });
@@ -104,12 +125,16 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       devices: health.summary(),
     };
   };
-  const http = createHttpServer({ log, health: { health: () => ({ ...status() }) } });
+  const spool = NO_SPOOL; // the on-disk spool's { bytes, full } once the writer has one
+  metrics.observe({ processor, sink, health, tickets, spool, alertsPending: () => alerts.counters().pending });
+  const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool });
+  const http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
   registerTicketRoutes(http, tickets);
   registerValveRoutes(http, interlock);
   const httpPort = await listen(http, o.httpPort, o.bindHost);
-  const annotations = writeTicketEvents(tickets.changes$, { url: o.influx.url, database: o.influx.database, log });
+  const annotations = writeTicketEvents(tickets.changes$, { writer: pointWriter(), log });
   const sub: Subscription = sink.start(processor.accepted$);
+  sub.add(tickets.changes$.subscribe((c) => alerts.handle(c)));
   sub.add(respond(engine.events$, { tickets, evidence, responders: [valveResponder(interlock)], log }).subscribe());
   log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length }, 'gateway started');
 
@@ -122,9 +147,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     tickets,
     engine,
     interlock,
+    alerts,
+    metrics,
     status,
     async stop() {
       sub.unsubscribe();
+      alerts.stop();
       await sink.stop();
       await http.close();
       keeper.stop();
@@ -143,9 +171,14 @@ export async function runGateway(env: Env, registry: Registry): Promise<void> {
   const gw = await startGateway({
     registry,
     mqttUrl: env.MQTT_URL ?? broker!.url,
-    influx: { url: env.INFLUX_URL ?? 'http://127.0.0.1:8086', database: env.INFLUX_DATABASE },
+    influx: {
+      url: env.INFLUX_URL ?? 'http://127.0.0.1:8086',
+      database: env.INFLUX_DATABASE,
+      ...(env.INFLUX_VERSION === '2' ? { v2: { org: env.INFLUX_ORG!, bucket: env.INFLUX_BUCKET!, token: env.INFLUX_TOKEN! } } : {}),
+    },
     httpPort: env.HTTP_PORT,
     bindHost: env.BIND_HOST,
+    alertSecrets: alertSecrets(env),
     dataDir: env.DATA_DIR,
     log,
   });

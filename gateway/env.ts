@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './registry/loader.js';
+import { AlertsEnvSchema } from '../processor/alerts/config.js';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -9,6 +10,12 @@ export const EnvSchema = z.object({
   /** InfluxDB 1.x URL; when unset the demo starts a private influxd */
   INFLUX_URL: z.url().optional(),
   INFLUX_DATABASE: z.string().regex(/^[A-Za-z0-9_-]+$/).default('park'),
+  /** 1: InfluxDB 1.x (POST /write into INFLUX_DATABASE); 2: InfluxDB 2.x (POST /api/v2/write into INFLUX_ORG/INFLUX_BUCKET) */
+  INFLUX_VERSION: z.enum(['1', '2']).default('1'),
+  INFLUX_ORG: z.string().optional(),
+  INFLUX_BUCKET: z.string().optional(),
+  /** InfluxDB 2.x API token with write permission on INFLUX_BUCKET */
+  INFLUX_TOKEN: z.string().optional(),
   /** embedded aedes broker port (127.0.0.1) */
   MQTT_PORT: port(1884),
   /** external broker; when set the embedded broker is not started */
@@ -19,7 +26,16 @@ export const EnvSchema = z.object({
   /** park registry file; the bundled default park when unset */
   PARK_CONFIG: z.string().optional(),
   DATA_DIR: z.string().default('./data'),
-});
+  /** WECOM_KEY, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET */
+  ...AlertsEnvSchema.shape,
+}).superRefine(
+  (e, ctx) => {
+    if (e.INFLUX_VERSION !== '2') return;
+    for (const key of ['INFLUX_ORG', 'INFLUX_BUCKET', 'INFLUX_TOKEN'] as const)
+      if (!e[key]?.trim()) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required when INFLUX_VERSION=2` });
+  },
+  { when: () => true }, // run even when other variables are invalid, so every problem is listed at once
+);
 export type Env = z.infer<typeof EnvSchema>;
 
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {

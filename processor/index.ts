@@ -4,6 +4,7 @@ import type { Reading } from '../gateway/model/reading.js';
 import type { Registry } from '../gateway/registry/schema.js';
 import type { DeadLetterStore } from '../gateway/deadLetter/index.js';
 import { validateReadings, type Rejection } from './operators/validate.js';
+import { dedupeReadings } from './operators/dedupe.js';
 
 /** Counters of the processor's front door. */
 export interface ProcessorCounters {
@@ -11,7 +12,7 @@ export interface ProcessorCounters {
   received: Record<string, number>;
   /** readings that passed validation */
   accepted: number;
-  /** readings refused, by reason */
+  /** readings refused, by reason (validation reasons, and 'duplicate') */
   rejected: Record<string, number>;
 }
 
@@ -25,7 +26,8 @@ export interface Processor {
 
 /**
  * Front of the processor: counts what arrives, refuses impossible readings (dead-lettered with their
- * reason) and shares the rest with the consumers (InfluxDB writer, rules). Cold until subscribed.
+ * reason), drops repeats of a reading already accepted (reason 'duplicate') and shares the rest with
+ * the consumers (InfluxDB writer, rules). Cold until subscribed.
  */
 export function createProcessor(deps: { registry: Registry; readings$: Observable<Reading>; deadLetters: DeadLetterStore; log: Logger }): Processor {
   const counters: ProcessorCounters = { received: {}, accepted: 0, rejected: {} };
@@ -37,6 +39,11 @@ export function createProcessor(deps: { registry: Registry; readings$: Observabl
       deps.deadLetters.put({ source: 'processor', where: `${rej.reading.site}/${rej.reading.device}`, reason: rej.reason, detail: rej.detail, raw: JSON.stringify(rej.reading) });
       deps.log.warn({ site: rej.reading.site, device: rej.reading.device, reason: rej.reason }, rej.detail);
       rejections.next(rej);
+    }),
+    // a repeat of a (series, ts) already accepted, e.g. an MQTT QoS 1 redelivery: counted and dead-lettered, not written twice
+    dedupeReadings((dup) => {
+      counters.rejected.duplicate = (counters.rejected.duplicate ?? 0) + 1;
+      deps.deadLetters.put({ source: 'processor', where: `${dup.reading.site}/${dup.reading.device}`, reason: 'duplicate', detail: dup.detail, raw: JSON.stringify(dup.reading) });
     }),
     tap(() => counters.accepted++),
     share(),

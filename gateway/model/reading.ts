@@ -13,6 +13,12 @@ export const PollutantCodeSchema = z
   .string()
   .regex(/^[a-z][a-z0-9]{5}$/, 'expected an HJ 212 code such as w01018');
 
+/**
+ * A device id: it is an InfluxDB tag value and an MQTT topic level, so it carries no spaces, line breaks,
+ * '/', '+' or '#' (MQTT 3.1.1 §4.7) and no backslash (line protocol).
+ */
+export const DeviceIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'device ids are letters, digits, "_", "." and "-"');
+
 export const SourceSchema = z.enum(['modbus', 'mqtt', 'hj212', 'manual']);
 export type Source = z.infer<typeof SourceSchema>;
 

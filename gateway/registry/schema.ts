@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { ModbusDeviceSchema, ModbusInputConfigSchema } from '../inputs/modbus/config.js';
 import { MqttDeviceSchema, MqttInputConfigSchema } from '../inputs/mqtt/config.js';
 import { PollutantCodeSchema } from '../model/reading.js';
+import { TimestampBoundsSchema } from '../model/timestampBounds.js';
 import { checkReferences } from './references.js';
 import { LimitOverrideSchema, RuleSchema } from '../../processor/rules/schema.js';
+import { AlertsConfigSchema } from '../../processor/alerts/config.js';
 
 /** Site kinds; each is one InfluxDB measurement. Id prefixes: RO rain outlet, WP wastewater pipe, AQ air/VOC fence-line, WS weather. */
 export const SiteKindSchema = z.enum(['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather']);
@@ -36,9 +38,20 @@ export const OfficerSchema = z.object({
 });
 export type Officer = z.infer<typeof OfficerSchema>;
 
+/**
+ * Text written as an InfluxDB tag value (the enterprise name). InfluxDB 1.x line protocol escapes
+ * comma, space and equals sign, but has no escape for a line break (it would split the point in two)
+ * and reads a trailing backslash as escaping the next separator.
+ */
+export const TagTextSchema = z
+  .string()
+  .min(1)
+  .regex(/^[^\r\n]*$/, 'no line breaks (InfluxDB line protocol cannot carry them in a tag value)')
+  .refine((s) => !s.endsWith('\\'), 'must not end with a backslash (InfluxDB line protocol would read it as an escape)');
+
 export const EnterpriseSchema = z.object({
   id: z.string().regex(/^E-\d{2}$/),
-  name: z.string().min(1),
+  name: TagTextSchema,
   officer: z.string(),
   /** 重点涉气企业 */
   keyAirEmitter: z.boolean().default(false),
@@ -95,6 +108,10 @@ export const RegistrySchema = z
     sites: z.array(SiteSchema).min(1),
     /** rules as data: limits with their standards, averaging, durations, instrument and no-data rules */
     rules: z.array(RuleSchema).default([]),
+    /** alerts to the 包联干部: WeCom group robot and SMS (processor/alerts/README.md) */
+    alerts: AlertsConfigSchema.prefault({}),
+    /** readings stamped too far from the gateway clock are refused ('timestamp-out-of-bounds') */
+    timestampBounds: TimestampBoundsSchema.prefault({}),
   })
   // Run the cross-reference checks even when some entries failed their own schema, so that start-up
   // lists every problem at once; checkReferences tolerates partially invalid input.

@@ -5,6 +5,7 @@ import type { Rejection } from '../operators/validate.js';
 import { compileRules, type CompiledRules } from './compile.js';
 import { dryWeatherEvents, lastRain$ } from './dryWeather.js';
 import type { RuleEvent } from './schema.js';
+import { perKey } from './perKey.js';
 import { exceedanceEvents, flatlineEvents } from './series.js';
 import { instrumentEvents, noDataEvents, outOfRangeEvents, wind$, type Wind } from './site.js';
 import type { StateKeeper } from './stateKeeper.js';
@@ -64,7 +65,9 @@ export function createRuleEngine(deps: {
     }),
   );
 
-  const perDevice$ = merge(...compiled.noData.map((d) => noDataEvents(readings$.pipe(filter((r) => r.device === d.device)), d, keeper, scheduler)));
+  // one Map lookup per reading rather than one filter per device (the park has ~60 devices, a big one thousands)
+  const noData = new Map(compiled.noData.map((d) => [d.device, d]));
+  const perDevice$ = perKey(readings$, (r) => r.device, [...noData.keys()], (device$, device) => noDataEvents(device$, noData.get(device)!, keeper, scheduler));
 
   const oor = compiled.outOfRange;
   const impossible$ = oor

@@ -14,20 +14,25 @@ export function createEvidenceBuffer(opts: { maxAgeMs?: number; maxPerSeries?: n
   const maxAge = opts.maxAgeMs ?? 30 * 60_000;
   const max = opts.maxPerSeries ?? 120;
   const now = opts.now ?? Date.now;
-  const series = new Map<string, Reading[]>();
+  // site → pollutant → readings, oldest first; no key string built per reading
+  const sites = new Map<string, Map<string, Reading[]>>();
   const fresh = (rs: Reading[]) => rs.filter((r) => now() - r.ts <= maxAge);
+  const newest = (rs: Reading[], n: number) => (rs.length > n ? rs.slice(-n) : rs);
   return {
     record(r) {
-      const key = `${r.site}/${r.pollutant}`;
-      let rs = series.get(key);
-      if (!rs) series.set(key, (rs = []));
+      let site = sites.get(r.site);
+      if (!site) sites.set(r.site, (site = new Map()));
+      let rs = site.get(r.pollutant);
+      if (!rs) site.set(r.pollutant, (rs = []));
       rs.push(r);
-      if (rs.length > max) rs.splice(0, rs.length - max);
+      // trimmed in chunks (amortised O(1) per reading) rather than shifting the array on every reading
+      if (rs.length >= 2 * max) rs.splice(0, rs.length - max);
     },
     window(site, pollutant) {
-      if (pollutant !== '*') return fresh(series.get(`${site}/${pollutant}`) ?? []);
+      const bySite = sites.get(site);
+      if (pollutant !== '*') return fresh(newest(bySite?.get(pollutant) ?? [], max));
       const all: Reading[] = [];
-      for (const [k, rs] of series) if (k.startsWith(site + '/')) all.push(...rs.slice(-10));
+      for (const rs of bySite?.values() ?? []) all.push(...rs.slice(-10));
       return fresh(all).sort((a, b) => a.ts - b.ts);
     },
   };

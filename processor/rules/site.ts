@@ -18,8 +18,11 @@ export function instrumentEvents(site$: Observable<Reading>, site: string, rule:
   const trouble = new Set<QualityFlag>(rule.flags);
   return site$.pipe(
     scan((flags, r) => {
+      const bad = trouble.has(r.flag);
+      // most readings change nothing: keep the same map instead of copying it per reading
+      if (bad ? flags.get(r.pollutant) === r.flag : !flags.has(r.pollutant)) return flags;
       const next = new Map(flags);
-      if (trouble.has(r.flag)) next.set(r.pollutant, r.flag);
+      if (bad) next.set(r.pollutant, r.flag);
       else next.delete(r.pollutant);
       return next;
     }, new Map<string, QualityFlag>()),

@@ -62,6 +62,12 @@ describe('detection, tickets and valve interlock on the running park', () => {
       return rows[0]?.last === 0;
     }, 'flow 0 in InfluxDB');
     expect(one(await p.tickets('site=WP-01'), 'WP-01', 'wp-cod')).toHaveLength(1);
+
+    // the officer is alerted in the WeCom group, @-mentioned by mobile, with the ticket number
+    const alert = await waitFor(() => p.wecom.accepted.find((m) => m.content?.includes(ticket!.id)), 'the WeCom alert for the ticket');
+    expect(alert.content).toContain('明弘集团');
+    expect(alert.mentionedMobiles).toEqual(['13800001101']);
+    expect(p.wecom.violations).toEqual([]);
   });
 
   it('back within the limit: the ticket waits for verification and is not closed early', async () => {

@@ -27,6 +27,12 @@ export interface RunningInflux {
   dataDir?: string;
   /** stops the private influxd (SIGTERM, then SIGKILL) and removes its temp dir */
   close(): Promise<void>;
+  /**
+   * Private influxd only: stop() ends the process (SIGTERM, then SIGKILL) and keeps its data; start()
+   * runs it again on the same port with the same data, resolving once /ping answers (an outage in a test).
+   */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   /** runs InfluxQL (times as epoch ms) against `database` (or `db`); one row per value row, with the series tags and `_measurement` */
   query<T = Record<string, unknown>>(influxql: string, db?: string): Promise<T[]>;
 }
@@ -154,12 +160,19 @@ async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts influxd on free loopback ports; resolves once GET /ping answers 204. */
-async function spawnInfluxd(bin: string, dir: string, temporary: boolean, timeoutMs: number): Promise<{ child: ChildProcess; url: string; watchdog?: ChildProcess }> {
+interface Spawned {
+  child: ChildProcess;
+  url: string;
+  watchdog?: ChildProcess;
+  ports: { rpc: number; http: number };
+}
+
+/** Starts influxd on free loopback ports (or the given ones, for a restart); resolves once GET /ping answers 204. */
+async function spawnInfluxd(bin: string, dir: string, temporary: boolean, timeoutMs: number, ports?: Spawned['ports']): Promise<Spawned> {
   let lastFailure = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const rpcPort = await freePort();
-    const httpPort = await freePort();
+    const rpcPort = ports?.rpc ?? (await freePort());
+    const httpPort = ports?.http ?? (await freePort());
     const configFile = join(dir, 'influxd.conf');
     writeFileSync(configFile, configToml(dir, rpcPort, httpPort));
     // INFLUXDB_* variables override the config file in influxd; do not let them leak in
@@ -180,7 +193,7 @@ async function spawnInfluxd(bin: string, dir: string, temporary: boolean, timeou
       if (status === 204) {
         child.unref();
         for (const s of [child.stdout, child.stderr]) (s as unknown as Socket | null)?.unref?.();
-        return { child, url, watchdog };
+        return { child, url, watchdog, ports: { rpc: rpcPort, http: httpPort } };
       }
       await delay(100);
     }
@@ -211,11 +224,14 @@ export async function startInflux(opts: StartInfluxOptions = {}): Promise<Runnin
     const database = opts.database ?? `test_${process.pid}_${randomBytes(4).toString('hex')}`;
     const url = external.replace(/\/+$/, '');
     await influxQuery(url, `CREATE DATABASE ${quoteIdent(database)}`);
+    const unsupported = () => Promise.reject(new Error('stop()/start() need a private influxd (INFLUX_URL is set)'));
     return {
       url,
       database,
       external: true,
       query: (q, db = database) => influxQuery(url, q, db),
+      stop: unsupported,
+      start: unsupported,
       async close() {
         if (generated) await influxQuery(url, `DROP DATABASE ${quoteIdent(database)}`).catch(() => undefined);
       },
@@ -229,7 +245,7 @@ export async function startInflux(opts: StartInfluxOptions = {}): Promise<Runnin
   const removeDir = () => {
     if (!opts.dataDir) rmSync(dir, { recursive: true, force: true });
   };
-  let started: Awaited<ReturnType<typeof spawnInfluxd>>;
+  let started: Spawned;
   try {
     started = await spawnInfluxd(bin, dir, !opts.dataDir, opts.startTimeoutMs ?? 30_000);
     await influxQuery(started.url, `CREATE DATABASE ${quoteIdent(database)}`);
@@ -237,21 +253,35 @@ export async function startInflux(opts: StartInfluxOptions = {}): Promise<Runnin
     removeDir();
     throw err;
   }
-  const { child, url, watchdog } = started;
+  const { url } = started;
+  let running: Spawned | undefined = started;
   let closing: Promise<void> | undefined;
+  const stop = async () => {
+    const r = running;
+    running = undefined;
+    if (!r) return;
+    // disarm the watchdog first (its cat sees EOF with no kill left to run), then stop influxd ourselves
+    r.watchdog?.kill('SIGKILL');
+    r.watchdog?.stdin?.destroy();
+    await stopChild(r.child);
+  };
   return {
     url,
     database,
     external: false,
-    pid: child.pid,
+    get pid() {
+      return running?.child.pid;
+    },
     dataDir: dir,
     query: (q, db = database) => influxQuery(url, q, db),
+    stop,
+    async start() {
+      if (running || closing) return;
+      running = await spawnInfluxd(bin, dir, !opts.dataDir, opts.startTimeoutMs ?? 30_000, started.ports);
+    },
     close() {
       closing ??= (async () => {
-        // disarm the watchdog first (its cat sees EOF with no kill left to run), then stop influxd ourselves
-        watchdog?.kill('SIGKILL');
-        watchdog?.stdin?.destroy();
-        await stopChild(child);
+        await stop();
         removeDir();
       })();
       return closing;

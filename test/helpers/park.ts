@@ -8,6 +8,7 @@ import type { Ticket, TicketPage } from '../../processor/tickets/types.js';
 import { startSimulators, type ParkSimulators } from '../../simulators/index.js';
 import { startBroker } from './broker.js';
 import { startInflux, type RunningInflux } from './influx.js';
+import { startWecomStandIn, type WecomStandIn } from './wecomStandIn.js';
 
 /** The default park with fast polling (Modbus 500 ms, MQTT 1 s), optionally edited. */
 export function fastPark(edit: (r: Registry) => void = () => {}): Registry {
@@ -22,18 +23,23 @@ export interface RunningPark {
   sims: ParkSimulators;
   gw: Gateway;
   dataDir: string;
+  /** the WeCom group-robot stand-in the park's alerts go to */
+  wecom: WecomStandIn;
   api<T>(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }>;
   tickets(query?: string): Promise<Ticket[]>;
   close(): Promise<void>;
 }
 
-/** Real influxd, real aedes broker, every simulator, the gateway with its rules, tickets and HTTP API. */
-export async function startPark(registry: Registry): Promise<RunningPark> {
+/** Real influxd, real aedes broker, every simulator, the gateway with its rules, tickets, HTTP API and alerts (to a WeCom stand-in). */
+export async function startPark(input: Registry): Promise<RunningPark> {
   const dataDir = mkdtempSync(join(tmpdir(), 'park-'));
+  const wecom = await startWecomStandIn({ keys: ['test-robot'] });
+  const registry = structuredClone(input);
+  registry.alerts.wecom = { ...registry.alerts.wecom, baseUrl: wecom.baseUrl };
   const influx = await startInflux();
   const broker = await startBroker();
   const sims = await startSimulators(registry, { mqttUrl: broker.url, mqttIntervalMs: 1000 });
-  const gw = await startGateway({ registry: sims.registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir });
+  const gw = await startGateway({ registry: sims.registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir, alertSecrets: { wecomKey: 'test-robot' } });
   const api = async <T>(path: string, init: { method?: string; body?: unknown } = {}) => {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
       method: init.method ?? 'GET',
@@ -46,6 +52,7 @@ export async function startPark(registry: Registry): Promise<RunningPark> {
     sims,
     gw,
     dataDir,
+    wecom,
     api,
     async tickets(query = '') {
       const page = (await api<TicketPage>(`/api/tickets?limit=500${query ? '&' + query : ''}`)).body;
@@ -56,6 +63,7 @@ export async function startPark(registry: Registry): Promise<RunningPark> {
       await sims.close();
       await broker.close();
       await influx.close();
+      await wecom.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PollutantCodeSchema, QualityFlagSchema } from '../../model/reading.js';
+import { DeviceIdSchema, PollutantCodeSchema, QualityFlagSchema } from '../../model/reading.js';
 
 /** Modbus data model tables (Modbus Application Protocol V1.1b3 §4.3) and the function code that reads each. */
 export const TableSchema = z.enum(['coil', 'discrete', 'holding', 'input']);
@@ -113,7 +113,7 @@ export type Line = z.infer<typeof LineSchema>;
 /** A Modbus device in a site's device list. */
 export const ModbusDeviceSchema = z.object({
   kind: z.literal('modbus'),
-  id: z.string().min(1),
+  id: DeviceIdSchema,
   line: z.string().min(1),
   unitId: z.number().int().min(0).max(247),
   map: z.string().min(1),

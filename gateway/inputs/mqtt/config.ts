@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { PollutantCodeSchema } from '../../model/reading.js';
+import { DeviceIdSchema, PollutantCodeSchema } from '../../model/reading.js';
 
 /** An MQTT-publishing device in a site's device list. It publishes JSON on `<prefix>/<site>/<device>/data`. */
 export const MqttDeviceSchema = z.object({
   kind: z.literal('mqtt'),
-  id: z.string().min(1),
+  id: DeviceIdSchema,
   /** pollutant codes this device reports; anything else in its payload is dead-lettered */
   channels: z.array(PollutantCodeSchema).min(1),
   /** expected publish interval, for offline detection */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Reading } from '../../model/reading.js';
 import type { Pollutant, Registry, Site } from '../../registry/schema.js';
+import { DEFAULT_TIMESTAMP_BOUNDS, timestampOutOfBounds, type TimestampBounds } from '../../model/timestampBounds.js';
 import { MqttPayloadSchema, type MqttDevice, type MqttInputConfig } from './config.js';
 
 /** Why a message (or one value in it) was refused; used verbatim as the dead-letter counter label. */
@@ -10,6 +11,7 @@ export type RejectReason =
   | 'empty-payload'
   | 'malformed-json'
   | 'invalid-payload'
+  | 'timestamp-out-of-bounds'
   | 'unknown-site'
   | 'unknown-device'
   | 'device-not-at-site'
@@ -34,6 +36,8 @@ export interface MqttIndex {
   /** every device id in the park (any protocol) → its site id and, for MQTT devices, the device */
   devices: ReadonlyMap<string, { site: string; kind: string; mqtt?: MqttDevice }>;
   pollutants: Readonly<Record<string, Pollutant>>;
+  /** registry `timestampBounds`: how far `ts` may lie from the gateway clock */
+  timestampBounds: TimestampBounds;
 }
 
 export function buildIndex(registry: Registry): MqttIndex {
@@ -43,7 +47,7 @@ export function buildIndex(registry: Registry): MqttIndex {
     sites.set(site.id, site);
     for (const d of site.devices) devices.set(d.id, { site: site.id, kind: d.kind, mqtt: d.kind === 'mqtt' ? d : undefined });
   }
-  return { sites, devices, pollutants: registry.pollutants };
+  return { sites, devices, pollutants: registry.pollutants, timestampBounds: registry.timestampBounds ?? DEFAULT_TIMESTAMP_BOUNDS };
 }
 
 /** `<prefix>/<site>/<device>/data` → site and device ids, or undefined when the topic does not follow the scheme. */
@@ -77,12 +81,13 @@ function epochMs(ts: number | string): number {
 const reject = (reason: RejectReason, detail: string, device?: string): DecodeResult => ({ readings: [], rejects: [{ reason, detail }], device });
 
 /**
- * Decodes one MQTT message into Readings. Pure: no I/O, no clock.
+ * Decodes one MQTT message into Readings. Pure: no I/O, no clock (`now` is the caller's clock, epoch ms).
  * Checks, in order: topic scheme, site, device (known, MQTT, at that site), size (before reading the
- * bytes), empty, JSON, payload schema; then each value: a code the device is not configured for is
- * refused alone ('unknown-channel') and the other values are kept.
+ * bytes), empty, JSON, payload schema, timestamp within `index.timestampBounds` of `now` (skipped when
+ * `now` is not given); then each value: a code the device is not configured for is refused alone
+ * ('unknown-channel') and the other values are kept.
  */
-export function decodeMessage(topic: string, payload: Buffer, index: MqttIndex, cfg: Pick<MqttInputConfig, 'topicPrefix' | 'maxPayloadBytes'>): DecodeResult {
+export function decodeMessage(topic: string, payload: Buffer, index: MqttIndex, cfg: Pick<MqttInputConfig, 'topicPrefix' | 'maxPayloadBytes'>, now?: number): DecodeResult {
   const ids = parseTopic(topic, cfg.topicPrefix);
   if (!ids) return reject('topic-outside-scheme', `${topic}: topic does not match ${cfg.topicPrefix}/<site>/<device>/data`);
   const where = `${ids.site}/${ids.device}`;
@@ -110,6 +115,8 @@ export function decodeMessage(topic: string, payload: Buffer, index: MqttIndex, 
   const { values, flags } = parsed.data;
   const ts = epochMs(parsed.data.ts);
   if (ts < 0) return reject('invalid-payload', `${where}: ts: ${String(parsed.data.ts)} is before 1970-01-01T00:00:00Z`, device.id);
+  const late = now === undefined ? undefined : timestampOutOfBounds(ts, now, index.timestampBounds);
+  if (late) return reject('timestamp-out-of-bounds', `${where}: ${late}`, device.id);
   const configured = new Set(device.channels);
   const result: DecodeResult = { readings: [], rejects: [], device: device.id };
   for (const [code, value] of Object.entries(values)) {

@@ -2,7 +2,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Reading } from '../../model/reading.js';
 import type { InputContext, InputFactory } from '../types.js';
-import { buildIndex, decodeMessage, type MqttIndex } from './decode.js';
+import { buildIndex, decodeMessage, parseTopic, type MqttIndex } from './decode.js';
 
 export interface MqttInputOptions {
   /** appended to registry.inputs.mqtt.clientId (`<clientId>-<suffix>`), so several inputs can share a broker */
@@ -33,10 +33,11 @@ export function rawText(payload: Buffer): string {
 
 /** Decode one message; rejects go to the dead-letter store and the log, health follows the device. Returns the good readings. */
 export function handleMessage(ctx: InputContext, index: MqttIndex, topic: string, payload: Buffer): Reading[] {
-  const { readings, rejects, device } = decodeMessage(topic, payload, index, ctx.registry.inputs.mqtt);
+  const { readings, rejects, device } = decodeMessage(topic, payload, index, ctx.registry.inputs.mqtt, Date.now());
+  const ids = rejects.length > 0 ? parseTopic(topic, ctx.registry.inputs.mqtt.topicPrefix) : undefined;
   for (const r of rejects) {
     ctx.deadLetters.put({ source: 'mqtt', where: topic, reason: r.reason, detail: r.detail, raw: rawText(payload) });
-    ctx.log.warn({ reason: r.reason, topic, detail: r.detail }, 'mqtt message rejected');
+    ctx.log.warn({ input: 'mqtt', reason: r.reason, topic, site: ids?.site, device: ids?.device, detail: r.detail }, 'mqtt message rejected');
   }
   if (device && readings.length > 0) ctx.health.ok(device);
   else if (device && rejects[0]) ctx.health.fail(device, rejects[0].reason, rejects[0].detail);
@@ -88,9 +89,13 @@ function wire(ctx: InputContext, client: MqttClient, subscriber: Subscriber<Read
   const index = buildIndex(ctx.registry);
   // `<prefix>/#` rather than `<prefix>/+/+/data`: topics under the prefix that break the scheme are seen and dead-lettered
   const filter = `${cfg.topicPrefix.replace(/\/+$/, '')}/#`;
-  const log = ctx.log.child({ input: 'mqtt', clientId: client.options.clientId });
+  const clientId = client.options.clientId ?? '';
+  const log = ctx.log.child({ input: 'mqtt', clientId });
+  let connects = 0;
   client.on('connect', (connack) => {
-    log.info({ url: ctx.mqttUrl, sessionPresent: connack.sessionPresent }, 'mqtt input: connected');
+    const reconnect = connects++ > 0;
+    log.info({ url: ctx.mqttUrl, sessionPresent: connack.sessionPresent, connects }, reconnect ? 'mqtt input: reconnected' : 'mqtt input: connected');
+    ctx.connections?.connected({ input: 'mqtt', clientId, url: ctx.mqttUrl, reconnect, sessionPresent: connack.sessionPresent });
     // Subscribing again on every connection is harmless: a SUBSCRIBE for an existing filter replaces it [MQTT-3.8.4-3].
     client.subscribe(filter, { qos: cfg.qos }, (err, granted) => {
       if (err) return log.error({ err: err.message, filter }, 'mqtt input: subscribe failed');
@@ -100,13 +105,15 @@ function wire(ctx: InputContext, client: MqttClient, subscriber: Subscriber<Read
       else log.info({ filter, qos: granted?.[0]?.qos }, 'mqtt input: subscribed');
     });
   });
-  client.on('message', (topic, payload) => {
+  client.on('message', (topic, payload, packet) => {
+    if (packet.dup) ctx.connections?.redelivered?.({ input: 'mqtt', clientId });
     for (const r of handleMessage(ctx, index, topic, payload)) subscriber.next(r);
   });
   let online = false;
   client.on('connect', () => (online = true));
   client.on('close', () => {
     log.info('mqtt input: connection closed');
+    ctx.connections?.disconnected({ input: 'mqtt', clientId, url: ctx.mqttUrl });
     if (online && !client.disconnecting) log.warn({ url: ctx.mqttUrl }, 'mqtt input: offline');
     online = false;
   });

@@ -64,7 +64,10 @@ export interface InfluxSinkOptions {
   deadLetters?: DeadLetterStore;
   /** replaces the InfluxDB 1.x writer (e.g. with an InfluxDB 2.x one); url and database then only label logs */
   writer?: PointWriter;
-  /** replaces the in-memory queue (e.g. with an on-disk spool) */
+  /**
+   * replaces the in-memory queue, e.g. with the on-disk spool: `createSpoolQueue({ dir, log, deadLetters })`
+   * (processor/sinks/spool). A durable queue receives each point as it arrives and batches writes itself.
+   */
   createQueue?: (opts: WriteQueueOptions<IPoint>) => BatchQueue<IPoint>;
 }
 
@@ -77,9 +80,9 @@ export interface InfluxSinkCounters {
   lastErrorAt?: number;
   /** points InfluxDB refused (400, e.g. field type conflict); not retried */
   pointsRejected: number;
-  /** points dropped because the queue was full while InfluxDB was unreachable */
+  /** points dropped because the queue (or the spool) was full while InfluxDB was unreachable */
   pointsDropped: number;
-  /** points still queued when stop() gave up */
+  /** points still queued in memory when stop() gave up (a spool keeps them on disk instead) */
   pointsAbandoned: number;
   /** readings that could not become points (unknown site ...) */
   readingsRejected: number;
@@ -97,6 +100,8 @@ export interface InfluxSink {
   stop(): Promise<void>;
   /** a snapshot */
   readonly counters: InfluxSinkCounters;
+  /** the queue's own counters when it keeps any (the spool's SpoolCounters: bytes, segments, pending, replayed, dropped, corrupt, fsyncs ...) */
+  readonly queueCounters?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -154,6 +159,11 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
       c.pointsDropped += points.length;
       log.error({ points: points.length, dropped: c.pointsDropped, where }, 'InfluxDB write queue full; oldest points dropped');
     },
+    onDroppedCount(points) {
+      c.pointsDropped += points; // the spool logs why
+    },
+    batchSize: opts.batchSize ?? 5000,
+    lingerMs: opts.flushMs ?? 1000,
   };
   const queue = (opts.createQueue ?? createWriteQueue)(queueOptions);
 
@@ -173,6 +183,9 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
     start(readings$) {
       if (started || stopped) throw new Error(started ? 'InfluxDB sink already started' : 'InfluxDB sink is stopped');
       started = true;
+      queue.start?.();
+      // a durable queue (spool) takes each point at once: nothing accepted upstream waits in memory
+      const batching = queue.durable ? map((p: IPoint) => [p]) : batch<IPoint>(opts.batchSize ?? 5000, opts.flushMs ?? 1000, scheduler);
       inputEnded = new Promise<void>((resolve) => {
         input = readings$
           .pipe(
@@ -183,7 +196,7 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
               log.error({ err: message(err) }, 'reading stream failed; InfluxDB sink stops consuming');
               return EMPTY;
             }),
-            batch(opts.batchSize ?? 5000, opts.flushMs ?? 1000, scheduler),
+            batching,
           )
           .subscribe({ next: (points) => queue.push(points), complete: resolve });
       });
@@ -197,7 +210,7 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
         input?.unsubscribe();
         await queue.drain(opts.stopTimeoutMs ?? 10_000);
         const abandoned = queue.close();
-        if (abandoned > 0) {
+        if (abandoned > 0 && !queue.durable) {
           c.pointsAbandoned += abandoned;
           log.error({ points: abandoned, where }, 'InfluxDB unreachable at stop; queued points abandoned');
         }
@@ -206,6 +219,9 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
     },
     get counters() {
       return { ...c, queuedPoints: queue.queued };
+    },
+    get queueCounters() {
+      return queue.stats;
     },
   };
 }

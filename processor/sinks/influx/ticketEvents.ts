@@ -2,15 +2,14 @@ import { catchError, concatMap, EMPTY, filter, from, map, type Observable, type 
 import type { Logger } from 'pino';
 import type { TicketChange } from '../../tickets/service.js';
 import { batch } from '../../operators/batch.js';
-import { createInfluxClient } from './client.js';
+import type { PointWriter } from './index.js';
 
 /**
  * Ticket changes as InfluxDB points (measurement `tickets`), so Grafana can annotate the charts:
  * tags site, enterprise, category, status, rule, pollutant; fields id, text, count.
  * Losing an annotation never stops the pipeline: a failed write is logged and the tickets stay in SQLite.
  */
-export function writeTicketEvents(changes$: Observable<TicketChange>, opts: { url: string; database: string; log: Logger }): Subscription {
-  const client = createInfluxClient(opts.url, opts.database);
+export function writeTicketEvents(changes$: Observable<TicketChange>, opts: { writer: PointWriter; log: Logger }): Subscription {
   return changes$
     .pipe(
       filter((c) => c.type !== 'updated'),
@@ -34,7 +33,7 @@ export function writeTicketEvents(changes$: Observable<TicketChange>, opts: { ur
       })),
       batch(500, 1000),
       concatMap((points) =>
-        from(client.writePoints(points, { precision: 'ms' })).pipe(
+        from(opts.writer.write(points)).pipe(
           catchError((err: Error) => {
             opts.log.warn({ err: err.message, points: points.length }, 'ticket annotations not written to InfluxDB');
             return EMPTY;

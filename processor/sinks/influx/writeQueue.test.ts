@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, createWriteQueue, type FailureKind, type WriteQueueOptions } from './writeQueue.js';
+import { backoffDelay, createWriteQueue, MAX_RETRY_AFTER_MS, retryAfterMs, type FailureKind, type WriteQueueOptions } from './writeQueue.js';
 
 class Failure extends Error {
   constructor(readonly kind: FailureKind) {
@@ -135,5 +135,36 @@ describe('createWriteQueue', () => {
     q.push([2]);
     expect(await q.drain(10_000)).toBe(0);
     expect(written).toEqual([[1], [2]]);
+  });
+});
+
+describe('retryAfterMs', () => {
+  const withRetryAfter = (value: string | string[]) => Object.assign(new Error('429'), { res: { statusCode: 429, headers: { 'retry-after': value } } });
+  it('reads delay-seconds and HTTP-dates (RFC 9110 §10.2.3), capped; nothing without the header', () => {
+    const now = Date.parse('2026-11-25T10:00:00Z');
+    expect(retryAfterMs(withRetryAfter('7'), now)).toBe(7000);
+    expect(retryAfterMs(withRetryAfter(['3']), now)).toBe(3000);
+    expect(retryAfterMs(withRetryAfter('Wed, 25 Nov 2026 10:00:30 GMT'), now)).toBe(30_000);
+    expect(retryAfterMs(withRetryAfter('Wed, 25 Nov 2026 09:00:00 GMT'), now)).toBe(0);
+    expect(retryAfterMs(withRetryAfter('86400'), now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(retryAfterMs(withRetryAfter('soon'), now)).toBeUndefined();
+    expect(retryAfterMs(new Error('connect ECONNREFUSED'), now)).toBeUndefined();
+  });
+
+  it('the in-memory queue waits the Retry-After when it is longer than the backoff', async () => {
+    const delays: (number | undefined)[] = [];
+    let calls = 0;
+    const q = createWriteQueue(
+      base({
+        write: async () => {
+          if (++calls === 1) throw Object.assign(new Failure('retry'), { res: { headers: { 'retry-after': '0' } } });
+          if (calls === 2) throw Object.assign(new Failure('retry'), { res: { headers: { 'retry-after': '1' } } });
+        },
+        onError: (_e, info) => delays.push(info.retryInMs),
+      }),
+    );
+    q.push([1]);
+    expect(await q.drain(10_000)).toBe(0);
+    expect(delays).toEqual([2, 1000]);
   });
 });

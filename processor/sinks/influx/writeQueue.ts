@@ -15,6 +15,26 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy): number {
   return Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
 }
 
+/** longest Retry-After honoured; a server asking for more is retried after this */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/**
+ * The server's Retry-After of a failed request (RFC 9110 §10.2.3: delay-seconds or an HTTP-date), in
+ * ms from `now`, when the error carries the response (`err.res.headers`, as the influx client's errors do).
+ */
+export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
+  const raw = (err as { res?: { headers?: Record<string, unknown> } } | null)?.res?.headers?.['retry-after'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
+}
+
+/** Delay before the next attempt: the backoff, or the server's Retry-After when that is longer. */
+export function retryDelay(attempt: number, policy: BackoffPolicy, err: unknown): number {
+  return Math.max(backoffDelay(attempt, policy), retryAfterMs(err) ?? 0);
+}
+
 export interface WriteQueueOptions<T> {
   /** writes one batch; a rejected promise is classified by `classify` */
   write: (batch: T[]) => Promise<void>;
@@ -29,6 +49,12 @@ export interface WriteQueueOptions<T> {
   onError?: (err: unknown, info: { attempt: number; kind: FailureKind; size: number; retryInMs?: number }) => void;
   onRejected?: (batch: T[], err: unknown) => void;
   onDropped?: (batch: T[]) => void;
+  /** items lost without the batch at hand (a spool segment dropped when full, a failed append); `why` for the log */
+  onDroppedCount?: (count: number, why: string) => void;
+  /** items per write request a queue that assembles its own requests aims for (a spool; default 5000) */
+  batchSize?: number;
+  /** how long such a queue waits for a request to fill when the database keeps up (default 1000 ms) */
+  lingerMs?: number;
 }
 
 /**
@@ -44,6 +70,15 @@ export interface BatchQueue<T> {
   close(): number;
   /** items waiting, including the batch being written */
   readonly queued: number;
+  /** begins work (opening files, replaying what a previous run left); the sink calls it on start */
+  start?(): void;
+  /**
+   * true when push() has made the batch durable before it returns (an on-disk spool): the sink then
+   * hands over each point as it arrives instead of holding a batch in memory, and close() abandons nothing
+   */
+  readonly durable?: boolean;
+  /** the queue's own counters, for metrics */
+  readonly stats?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -116,7 +151,7 @@ export function createWriteQueue<T>(opts: WriteQueueOptions<T>): BatchQueue<T> {
           notify(opts.onError, err, { attempt, kind, size: head.length });
           attempt = 0;
         } else if (kind === 'retry') {
-          const retryInMs = backoffDelay(attempt, opts.backoff);
+          const retryInMs = retryDelay(attempt, opts.backoff, err);
           notify(opts.onError, err, { attempt, kind, size: head.length, retryInMs });
           await sleep(retryInMs);
         } else {

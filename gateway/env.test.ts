@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { parseEnv } from './env.js';
+import { ConfigError } from './registry/loader.js';
+
+describe('environment', () => {
+  it('has defaults for the demo and loopback binding', () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({ INFLUX_DATABASE: 'park', INFLUX_VERSION: '1', MQTT_PORT: 1884, HTTP_PORT: 8080, BIND_HOST: '127.0.0.1' });
+  });
+
+  it('lists every problem at once, including what InfluxDB 2.x needs', () => {
+    let err: unknown;
+    try {
+      parseEnv({ INFLUX_VERSION: '2', INFLUX_ORG: 'park', MQTT_PORT: '99999', INFLUX_URL: 'not a url' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const paths = (err as ConfigError).problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['MQTT_PORT', 'INFLUX_URL', 'INFLUX_BUCKET', 'INFLUX_TOKEN']));
+    expect(paths).not.toContain('INFLUX_ORG');
+  });
+
+  it('accepts a complete InfluxDB 2.x configuration', () => {
+    expect(parseEnv({ INFLUX_VERSION: '2', INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_ORG: 'park', INFLUX_BUCKET: 'park', INFLUX_TOKEN: 't0ken' }).INFLUX_VERSION).toBe('2');
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import type { Reading } from '../../gateway/model/reading.js';
+import { dedupeReadings, type Duplicate } from './dedupe.js';
+
+const base: Reading = { site: 'AQ-01', device: 'AQ-01-V', pollutant: 'a21028', value: 0.02, unit: 'mg/m3', ts: 1_000, flag: 'N', source: 'mqtt' };
+const scheduler = () => new TestScheduler((a, b) => expect(a).toEqual(b));
+
+describe('dedupeReadings', () => {
+  it('lets each (series, ts) through once and reports the repeats', () => {
+    const dups: Duplicate[] = [];
+    const v = {
+      a: base,
+      b: { ...base, ts: 2_000 },
+      c: base, // QoS 1 redelivery
+      d: { ...base, device: 'AQ-01-W' }, // another instrument at the same site: its own series
+      e: { ...base, pollutant: 'a21001' },
+      f: { ...base, ts: 2_000 },
+    };
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('abcdef|', v).pipe(dedupeReadings((d) => dups.push(d)))).toBe('ab-de-|', v);
+    });
+    expect(dups.map((d) => d.reading)).toEqual([v.c, v.f]);
+    expect(dups[0]!.detail).toBe('AQ-01/AQ-01-V/a21028 at 1970-01-01T00:00:01.000Z: already received (a redelivery); dropped');
+    expect(dups[0]!.kept).toBeUndefined();
+  });
+
+  it('keeps the first of two readings with the same timestamp and different values, and says so', () => {
+    const dups: Duplicate[] = [];
+    const v = { a: base, b: { ...base, value: 0.05, flag: 'C' as const } };
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('ab|', v).pipe(dedupeReadings((d) => dups.push(d)))).toBe('a-|', v);
+    });
+    expect(dups[0]!.kept).toEqual({ value: 0.02, flag: 'N' });
+    expect(dups[0]!.detail).toMatch(/already received with value 0.02 flag N; this 0.05 flag C is dropped/);
+  });
+
+  it('forgets beyond perSeries timestamps and beyond windowMs of the newest: bounded memory', async () => {
+    const run = async (readings: Reading[], opts: { perSeries?: number; windowMs?: number }) => {
+      const dups: Reading[] = [];
+      const out = await lastValueFrom(from(readings).pipe(dedupeReadings((d) => dups.push(d.reading), opts), toArray()));
+      return { out: out.map((r) => r.ts), dups: dups.map((r) => r.ts) };
+    };
+    const at = (...ts: number[]) => ts.map((t) => ({ ...base, ts: t }));
+    // perSeries 2: 1 is forgotten once 2 and 3 came, so its repeat passes; 3's repeat does not
+    expect(await run(at(1, 2, 3, 1, 3), { perSeries: 2 })).toEqual({ out: [1, 2, 3, 1], dups: [3] });
+    // windowMs 10: 1 is forgotten once 20 came
+    expect(await run(at(1, 5, 20, 1, 20), { windowMs: 10 })).toEqual({ out: [1, 5, 20, 1], dups: [20] });
+    // a late reading inside the window is remembered
+    expect(await run(at(10, 5, 5), { windowMs: 10 })).toEqual({ out: [10, 5], dups: [5] });
+  });
+
+  it('keeps state per subscription, forwards errors, completes, and unsubscribes upstream', () => {
+    const op = dedupeReadings(() => undefined);
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold('a-a-#', { a: base });
+      expectObservable(src.pipe(op)).toBe('a---#', { a: base });
+      expectObservable(src.pipe(op)).toBe('a---#', { a: base }); // a second subscriber starts empty
+      const endless = cold('a-a-a', { a: base });
+      expectObservable(endless.pipe(op), '^--!').toBe('a---', { a: base });
+      expectSubscriptions(endless.subscriptions).toBe('^--!');
+      expectObservable(cold<Reading>('|').pipe(op)).toBe('|');
+    });
+    expect(() => dedupeReadings(() => undefined, { perSeries: 0 })).toThrow(/perSeries/);
+  });
+});

@@ -1,0 +1,4 @@
+export { createSpoolQueue } from './queue.js';
+export type { SpoolCounters, SpoolFactory, SpoolOptions, SpoolQueue } from './types.js';
+export { jsonCodec, type Codec } from './batchReader.js';
+export { resolveSpoolConfig, spoolSettingsFromEnv, SpoolConfigSchema, SpoolEnvSchema, type SpoolConfig, type SpoolEnv, type SpoolSettings } from './config.js';

@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import type { DeadLetterStore } from '../../../gateway/deadLetter/index.js';
+import type { BatchQueue, WriteQueueOptions } from '../influx/writeQueue.js';
+import type { Codec } from './batchReader.js';
+import type { SpoolConfig } from './config.js';
+
+export interface SpoolOptions<T> extends SpoolConfig {
+  log?: Logger;
+  /** damaged records are reported here (reason 'spool-corrupt') */
+  deadLetters?: DeadLetterStore;
+  /** default: JSON */
+  codec?: Codec<T>;
+}
+
+/** Counters of the spool, for metrics (README "Spool"). */
+export interface SpoolCounters {
+  /** bytes in segment files now */
+  bytes: number;
+  segments: number;
+  /** records and points appended and not yet written */
+  recordsPending: number;
+  pointsPending: number;
+  recordsAppended: number;
+  pointsAppended: number;
+  /** points written to the database that a previous run had spooled */
+  replayedPoints: number;
+  /** points lost because the spool was full (or an append failed) */
+  droppedPoints: number;
+  droppedRecords: number;
+  /** whole segments removed when full (drop-oldest) */
+  droppedSegments: number;
+  /** damaged ranges (checksum mismatch, torn tail) skipped, and their bytes */
+  corruptRecords: number;
+  corruptBytes: number;
+  fsyncs: number;
+  fsyncErrors: number;
+  appendErrors: number;
+}
+
+export interface SpoolQueue<T> extends BatchQueue<T> {
+  start(): void;
+  readonly durable: true;
+  readonly counters: SpoolCounters;
+  /** bytes in the segment files */
+  bytes(): number;
+  /** at the bound: less than one segment of room left, so the oldest points go next (drop-oldest) or new ones are refused (drop-newest) */
+  full(): boolean;
+}
+
+/** createSpoolQueue's result: the sink's `createQueue`, and the spool's status (zero and not full until the queue exists). */
+export interface SpoolFactory<T> {
+  (opts: WriteQueueOptions<T>): SpoolQueue<T>;
+  bytes(): number;
+  full(): boolean;
+  readonly queue: SpoolQueue<T> | undefined;
+}
+

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './influxd.js';
+
+export interface RunningMosquitto {
+  url: string;
+  port: number;
+  dir: string;
+  /** SIGTERM (Mosquitto writes its persistence file on the way out), then the same config on the same port */
+  restart(opts?: { downMs?: number }): Promise<void>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** stops Mosquitto and removes its temp dir */
+  close(): Promise<void>;
+  log(): string;
+}
+
+const children = new Set<ChildProcess>();
+let hooked = false;
+
+const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+
+async function accepting(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A private Mosquitto for one test: `listener <port> 127.0.0.1`, anonymous, persistence on in a temp
+ * dir (persistent sessions and their queued QoS 1 messages survive a restart), no queue limit.
+ * Never the machine's shared broker on 1883.
+ */
+export async function startMosquitto(): Promise<RunningMosquitto> {
+  const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  const logFile = join(dir, 'mosquitto.log');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'max_queued_messages 0', // no limit: a persistent session queues everything while its client is away
+      'max_inflight_messages 20',
+      `log_dest file ${logFile}`,
+      'log_type error',
+      'log_type warning',
+      'log_type notice',
+      'log_type information',
+      // when run as root, Mosquitto 2 would drop to user "mosquitto", who cannot write the temp dir
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+  }
+  const start = async () => {
+    const c = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+    children.add(c);
+    c.once('exit', () => children.delete(c));
+    child = c;
+    await accepting(port, 15_000);
+  };
+  const stop = async () => {
+    if (!child) return;
+    const c = child;
+    child = undefined;
+    c.kill('SIGTERM');
+    const timer = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    await exited(c);
+    clearTimeout(timer);
+  };
+  await start();
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    dir,
+    start,
+    stop,
+    async restart(opts = {}) {
+      await stop();
+      if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
+      await start();
+    },
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    log: () => {
+      try {
+        return readFileSync(logFile, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+  };
+}
