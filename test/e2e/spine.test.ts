@@ -3,19 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../../gateway/app.js';
-import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import { startSimulators, type ParkSimulators } from '../../simulators/index.js';
 import { startBroker } from '../helpers/broker.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
+import { fastPark } from '../helpers/park.js';
 import { waitFor } from '../helpers/wait.js';
-
-/** The default park with short poll intervals, so a test sees every device within seconds. */
-function fastPark(): Registry {
-  const r = structuredClone(loadRegistry());
-  for (const s of r.sites) for (const d of s.devices) d.intervalMs = d.kind === 'modbus' ? 500 : 1000;
-  return r;
-}
 
 /** channels each site must report: a device's map channels (Modbus) or its configured channels (MQTT) */
 function expectedSeries(r: Registry): string[] {
