@@ -13,8 +13,9 @@ import { createBroker } from './broker/index.js';
 import { createProcessor, type Processor } from '../processor/index.js';
 import { createInfluxSink, influx1Writer, type InfluxSink } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
-import { createGatewayMetrics, gatewayReadiness, NO_SPOOL, type GatewayMetrics } from './metrics/index.js';
+import { createGatewayMetrics, gatewayReadiness, type GatewayMetrics } from './metrics/index.js';
 import { alertSecrets, createAlerts, type AlertSecrets, type Alerts } from '../processor/alerts/index.js';
+import { createSpoolQueue, spoolSettingsFromEnv, type SpoolSettings } from '../processor/sinks/spool/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { createRuleEngine, type RuleEngine } from '../processor/rules/engine.js';
 import { createEvidenceBuffer } from '../processor/rules/evidence.js';
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   /** listen address of the HTTP server (default 127.0.0.1) */
   bindHost?: string;
   dataDir: string;
+  /** the InfluxDB writer's on-disk spool in <dataDir>/spool: size bound, segment size, fsync interval, policy when full */
+  spool?: SpoolSettings;
   /** WeCom key and SMS AccessKey (environment); a channel without them is skipped */
   alertSecrets?: AlertSecrets;
   log?: Logger;
@@ -82,7 +85,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const processor = createProcessor({ registry, readings$, deadLetters, log });
   const pointWriter = () => (o.influx.v2 ? influx2Writer({ url: o.influx.url, ...o.influx.v2 }) : influx1Writer(o.influx.url, o.influx.database));
   const writer = metrics.timeWrites(pointWriter());
-  const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters, writer });
+  // every point is on disk (<dataDir>/spool) before its message is acknowledged; replayed in order
+  const spool = createSpoolQueue({ dir: join(o.dataDir, 'spool'), ...o.spool, log, deadLetters });
+  const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters, writer, createQueue: spool });
 
   // rules → tickets (整改工单) → responders; tickets and rule state share one SQLite file
   const db = createSqliteStore({ file: join(o.dataDir, 'park.db') });
@@ -125,7 +130,6 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       devices: health.summary(),
     };
   };
-  const spool = NO_SPOOL; // the on-disk spool's { bytes, full } once the writer has one
   metrics.observe({ processor, sink, health, tickets, spool, alertsPending: () => alerts.counters().pending });
   const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool });
   const http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
@@ -178,6 +182,7 @@ export async function runGateway(env: Env, registry: Registry): Promise<void> {
     },
     httpPort: env.HTTP_PORT,
     bindHost: env.BIND_HOST,
+    spool: spoolSettingsFromEnv(env),
     alertSecrets: alertSecrets(env),
     dataDir: env.DATA_DIR,
     log,

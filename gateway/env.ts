@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './registry/loader.js';
 import { AlertsEnvSchema } from '../processor/alerts/config.js';
+import { SpoolEnvSchema } from '../processor/sinks/spool/config.js';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -28,6 +29,8 @@ export const EnvSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   /** WECOM_KEY, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET */
   ...AlertsEnvSchema.shape,
+  /** SPOOL_MAX_MB, SPOOL_SEGMENT_MB, SPOOL_FSYNC_MS, SPOOL_WHEN_FULL */
+  ...SpoolEnvSchema.shape,
 }).superRefine(
   (e, ctx) => {
     if (e.INFLUX_VERSION !== '2') return;

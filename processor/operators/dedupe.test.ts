@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import { createDeadLetterStore } from '../../gateway/deadLetter/index.js';
+import { createLogger } from '../../gateway/log.js';
 import type { Reading } from '../../gateway/model/reading.js';
+import { loadRegistry } from '../../gateway/registry/loader.js';
+import { createProcessor } from '../index.js';
 import { dedupeReadings, type Duplicate } from './dedupe.js';
 
 const base: Reading = { site: 'AQ-01', device: 'AQ-01-V', pollutant: 'a21028', value: 0.02, unit: 'mg/m3', ts: 1_000, flag: 'N', source: 'mqtt' };
@@ -63,5 +67,18 @@ describe('dedupeReadings', () => {
       expectObservable(cold<Reading>('|').pipe(op)).toBe('|');
     });
     expect(() => dedupeReadings(() => undefined, { perSeries: 0 })).toThrow(/perSeries/);
+  });
+});
+
+describe('the processor drops duplicates', () => {
+  it("counts them as rejected 'duplicate' and dead-letters them; consumers see each reading once", async () => {
+    const now = Date.now();
+    const r = { ...base, ts: now };
+    const deadLetters = createDeadLetterStore();
+    const p = createProcessor({ registry: loadRegistry(), readings$: from([r, { ...r, ts: now + 1000 }, r]), deadLetters, log: createLogger('dedupe-test', 'silent') });
+    const seen = await lastValueFrom(p.accepted$.pipe(toArray()));
+    expect(seen.map((x) => x.ts)).toEqual([now, now + 1000]);
+    expect(p.counters).toMatchObject({ accepted: 2, rejected: { duplicate: 1 } });
+    expect(deadLetters.recent()[0]).toMatchObject({ source: 'processor', reason: 'duplicate', where: 'AQ-01/AQ-01-V' });
   });
 });

@@ -87,10 +87,12 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: WriteQueueOptions<T>): Spoo
   });
 
   const pending = () => store.segments.reduce((n, s) => ({ records: n.records + s.records, items: n.items + s.items }), { records: 0, items: 0 });
+  /** bytes from the head on: what is not yet written */
+  const pendingBytes = () => store.segments.reduce((n, s) => n + (s.seq < store.head.segment ? 0 : s.seq === store.head.segment ? Math.max(0, s.size - store.head.offset) : s.size), 0);
   const counters = (): SpoolCounters => {
     const p = pending();
     const s = store.counters;
-    return { bytes: store.bytes(), segments: store.segments.length, recordsPending: p.records, pointsPending: p.items, ...c, droppedSegments: s.droppedSegments, fsyncs: s.fsyncs, fsyncErrors: s.fsyncErrors, appendErrors: s.appendErrors };
+    return { bytes: store.bytes(), pendingBytes: pendingBytes(), segments: store.segments.length, recordsPending: p.records, pointsPending: p.items, ...c, droppedSegments: s.droppedSegments, fsyncs: s.fsyncs, fsyncErrors: s.fsyncErrors, appendErrors: s.appendErrors };
   };
   const settleDrainers = () => {
     if (closed || pending().items === 0) for (const done of [...drainers]) done();
@@ -266,7 +268,7 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: WriteQueueOptions<T>): Spoo
     get stats() {
       return { ...counters() };
     },
-    bytes: () => store.bytes(),
+    bytes: () => pendingBytes(),
     full: () => store.bytes() + cfg.segmentBytes > cfg.maxBytes,
   };
   return queue;

@@ -14,8 +14,10 @@ export interface SpoolOptions<T> extends SpoolConfig {
 
 /** Counters of the spool, for metrics (README "Spool"). */
 export interface SpoolCounters {
-  /** bytes in segment files now */
+  /** bytes in the segment files now (what the size bound counts) */
   bytes: number;
+  /** bytes from the head on: appended and not yet written to the database (the backlog) */
+  pendingBytes: number;
   segments: number;
   /** records and points appended and not yet written */
   recordsPending: number;
@@ -41,7 +43,7 @@ export interface SpoolQueue<T> extends BatchQueue<T> {
   start(): void;
   readonly durable: true;
   readonly counters: SpoolCounters;
-  /** bytes in the segment files */
+  /** the backlog: bytes appended and not yet written to the database (counters.pendingBytes) */
   bytes(): number;
   /** at the bound: less than one segment of room left, so the oldest points go next (drop-oldest) or new ones are refused (drop-newest) */
   full(): boolean;
