@@ -41,6 +41,12 @@ const BASELINES: Record<SiteKind, Record<string, Baseline>> = {
   },
 };
 
+/**
+ * A broken answer from a Modbus device: 'bad-crc' (RTU: the right response with a wrong CRC),
+ * 'short-frame' (a truncated response), 'reset' (TCP: the connection is destroyed on its request).
+ */
+export type ModbusFault = 'bad-crc' | 'short-frame' | 'reset';
+
 type Override =
   | { kind: 'set'; value: number }
   | { kind: 'ramp'; from: number; to: number; start: number; durationMs: number };
@@ -69,6 +75,7 @@ export class ParkSignals {
   private readonly flags = new Map<string, QualityFlag>();
   private readonly silent = new Set<string>();
   private readonly garbage = new Set<string>();
+  private readonly faults = new Map<string, ModbusFault>();
   private readonly valves = new Map<string, boolean>();
   private readonly totals = new Map<string, { at: number; m3: number }>();
 
@@ -140,6 +147,15 @@ export class ParkSignals {
   }
   isGarbage(device: string): boolean {
     return this.garbage.has(device);
+  }
+
+  /** a device answering with broken frames (see ModbusFault); undefined clears */
+  setFault(device: string, fault: ModbusFault | undefined): void {
+    if (fault) this.faults.set(device, fault);
+    else this.faults.delete(device);
+  }
+  fault(device: string): ModbusFault | undefined {
+    return this.faults.get(device);
   }
 
   /** 一企一管 electric valve; open by default. When shut, the pipe's flow is zero. */

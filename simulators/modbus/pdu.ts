@@ -11,6 +11,8 @@ export const EX = {
 export interface SlaveUnit {
   /** silent: no answer at all; garbage: exception 04 to every request */
   behaviour(): 'normal' | 'silent' | 'garbage';
+  /** a broken frame to send instead of the answer (applied by the transport); undefined = none */
+  fault?(): 'bad-crc' | 'short-frame' | 'reset' | undefined;
   /** bits 0/1 of coils or discrete inputs */
   readBits(table: 'coil' | 'discrete', address: number, quantity: number): number[];
   /** uint16 words of holding or input registers */

@@ -73,7 +73,12 @@ export async function startRtuSlave(units: Map<number, SlaveUnit>, opts: RtuSlav
     if (!unit) return; // another slave's frame
     const response = answer(pdu, unit, 'silent');
     count(stats, address, response);
-    if (response) port.write(withCrc(Buffer.concat([Buffer.from([address]), response])));
+    if (!response) return;
+    const out = withCrc(Buffer.concat([Buffer.from([address]), response]));
+    const fault = unit.fault?.();
+    if (fault === 'bad-crc') out[out.length - 1]! ^= 0xff; // §2.5.1.2: the master must reject it
+    // truncated answer: address and function code only, no data, no CRC
+    port.write(fault === 'short-frame' ? out.subarray(0, 2) : out);
   };
 
   const drain = (lineQuiet: boolean) => {

@@ -62,7 +62,14 @@ export async function startTcpSlave(units: Map<number, SlaveUnit>, host = '127.0
         const unitId = buf[6]!;
         const pdu = buf.subarray(MBAP, 6 + length);
         buf = buf.subarray(6 + length);
-        const response = answer(Buffer.from(pdu), units.get(unitId), 'gateway-exception');
+        const unit = units.get(unitId);
+        const fault = unit?.fault?.();
+        if (fault === 'reset') {
+          count(stats, unitId, null);
+          sock.resetAndDestroy(); // the connection dies with the request unanswered (TCP RST)
+          return;
+        }
+        const response = answer(Buffer.from(pdu), unit, 'gateway-exception');
         count(stats, unitId, response);
         if (!response) continue;
         const head = Buffer.alloc(MBAP);
@@ -70,7 +77,8 @@ export async function startTcpSlave(units: Map<number, SlaveUnit>, host = '127.0
         head.writeUInt16BE(0, 2);
         head.writeUInt16BE(response.length + 1, 4);
         head[6] = unitId;
-        sock.write(Buffer.concat([head, response]));
+        // short frame: the MBAP length promises the whole PDU, only the function code follows
+        sock.write(fault === 'short-frame' ? Buffer.concat([head, response.subarray(0, 1)]) : Buffer.concat([head, response]));
       }
     });
   });

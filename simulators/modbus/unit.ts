@@ -2,7 +2,7 @@ import type { Channel, RegisterMap, Table } from '../../gateway/inputs/modbus/co
 import { decodeChannel } from '../../gateway/inputs/modbus/decode.js';
 import { encodeChannel } from '../../gateway/inputs/modbus/encode.js';
 import { width } from '../../gateway/registry/registerMaps.js';
-import type { ParkSignals } from '../signals.js';
+import type { ModbusFault, ParkSignals } from '../signals.js';
 import type { SlaveUnit } from './pdu.js';
 
 /** pollutant code of the 一企一管 valve state */
@@ -29,6 +29,10 @@ export class SimulatedUnit implements SlaveUnit {
   behaviour(): 'normal' | 'silent' | 'garbage' {
     if (this.signals.isSilent(this.device)) return 'silent';
     return this.signals.isGarbage(this.device) ? 'garbage' : 'normal';
+  }
+
+  fault(): ModbusFault | undefined {
+    return this.signals.fault(this.device);
   }
 
   /** the valve channel, when the map has one */
