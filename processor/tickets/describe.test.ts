@@ -1,29 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { describeChange } from './describe.js';
 import type { TicketChange } from './service.js';
-import type { TicketSummary } from './types.js';
+import { codTicket } from '../alerts/testing/fixtures.js';
 
-const ticket: TicketSummary = {
-  id: 'WO-20261126-0001',
-  site: 'WP-01',
-  enterprise: 'E-01',
-  officer: 'OF-01',
-  pollutant: 'w01018',
-  rule: 'wp-cod',
-  category: 'exceedance',
-  status: 'open',
-  openedAt: 0,
-  updatedAt: 0,
-  firstSeen: 0,
-  lastSeen: 0,
-  count: 1,
-  samples: 1,
-  peak: 650,
-  mean: 650,
-  limit: { max: 500, standard: 'GB/T 31962-2015' },
-  verificationMs: 86_400_000,
-  version: 1,
-};
+const ticket = codTicket({ verificationMs: 86_400_000 });
 
 describe('describeChange', () => {
   it('says what happened to which ticket for whom', () => {
