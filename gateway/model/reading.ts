@@ -38,3 +38,19 @@ export const ReadingSchema = z.object({
   source: SourceSchema,
 });
 export type Reading = z.infer<typeof ReadingSchema>;
+
+/**
+ * The stream between gateway and processor carries batches: one per MQTT message, Modbus poll, HJ 212
+ * packet or event-loop turn. Per-reading work is a plain loop over `readings`; the pipeline's cost is
+ * per batch.
+ */
+export interface ReadingBatch {
+  readonly readings: readonly Reading[];
+  /**
+   * Set by inputs whose source waits for an acknowledgement (MQTT QoS 1 PUBACK, HJ 212 9014). The
+   * processor calls it exactly once: with no argument after the batch's accepted readings are appended to
+   * the spool (durable), or with the error when they could not be made durable (the source must then
+   * send again). An input never acknowledges on its own.
+   */
+  readonly ack?: (err?: Error) => void;
+}
