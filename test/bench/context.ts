@@ -1,4 +1,5 @@
 import type { RunningInflux } from '../helpers/influx.js';
+import type { MosquittoBroker } from './mosquitto.js';
 import type { Publishers } from './system.js';
 
 /** What every workload gets from the harness. */
@@ -6,8 +7,8 @@ export interface BenchContext {
   quick: boolean;
   influx: RunningInflux;
   publishers: Publishers;
-  /** the machine's Mosquitto (external broker; used with unique topic prefixes, never stopped); '' when unreachable */
-  mosquittoUrl: string;
+  /** the deployment broker: a private Mosquitto with the shipped configuration (or --mosquitto URL); undefined when none runs */
+  mosquitto?: MosquittoBroker;
   /** where raw outputs go (git-ignored): profiles, JSON */
   outDir: string;
   /** unique per run, for topic prefixes, client ids and databases */
@@ -15,14 +16,22 @@ export interface BenchContext {
   log(msg: string): void;
 }
 
-/** Durations and search bounds of the two modes: --quick (a smoke run of 2-3 min) and the full run (~15 min). */
+/** Durations and search bounds of the two modes: --quick (a smoke run of ~3 min) and the full run (~20 min). */
 export interface Budget {
   ceilingMs: number;
+  /** workload 1's search: first rate, doubling up to the cap, then bisecting */
+  rampStart: number;
+  rampCap: number;
   rampStepMs: number;
   rampMaxSteps: number;
+  /** time budget of one rate search (steps are not started past it) */
+  searchMs: number;
   confirmMs: number;
-  mosquittoMs: number;
+  /** 0: the search session itself is profiled (--quick) */
   profileMs: number;
+  shapes: ('full' | 'single')[];
+  /** idle memory: warm-up, then the RSS is read (the park's devices at their own intervals, nothing else) */
+  idleMs: number;
   alertEvents: number;
   modbusMeasureMs: number;
   modbusLadder: number[];
@@ -44,9 +53,10 @@ export function budget(quick: boolean, scale = 1): Budget {
     ...b,
     ceilingMs: d(b.ceilingMs),
     rampStepMs: d(b.rampStepMs),
+    searchMs: d(b.searchMs),
     confirmMs: d(b.confirmMs),
-    mosquittoMs: d(b.mosquittoMs),
     profileMs: d(b.profileMs),
+    idleMs: d(b.idleMs),
     alertEvents: n(b.alertEvents),
     modbusMeasureMs: d(b.modbusMeasureMs),
     modbusLadder: b.modbusLadder.filter((x, i) => i < 2 || x <= 1000 * scale * 10),
@@ -59,30 +69,39 @@ function budgetOf(quick: boolean): Budget {
   return quick
     ? {
         ceilingMs: 5000,
+        rampStart: 20_000,
+        rampCap: 160_000,
         rampStepMs: 4000,
         rampMaxSteps: 2,
+        searchMs: 30_000,
         confirmMs: 6000,
-        mosquittoMs: 4000,
         profileMs: 0,
+        shapes: ['full'],
+        idleMs: 10_000,
         alertEvents: 40,
         modbusMeasureMs: 5000,
         modbusLadder: [47, 400],
         noderedStepMs: 4000,
-        noderedMaxSteps: 2,
+        noderedMaxSteps: 3,
         noderedLatencyEvents: 15,
       }
     : {
         ceilingMs: 20_000,
+        // 10k, 20k, 40k, 80k, 160k, then bisecting to within 15 %
+        rampStart: 10_000,
+        rampCap: 160_000,
         rampStepMs: 10_000,
-        rampMaxSteps: 5,
+        rampMaxSteps: 8,
+        searchMs: 150_000,
         confirmMs: 60_000,
-        mosquittoMs: 30_000,
         profileMs: 15_000,
+        shapes: ['full', 'single'],
+        idleMs: 30_000,
         alertEvents: 200,
         modbusMeasureMs: 15_000,
         modbusLadder: [47, 250, 500, 1000, 2000],
         noderedStepMs: 10_000,
-        noderedMaxSteps: 4,
+        noderedMaxSteps: 8,
         noderedLatencyEvents: 100,
       };
 }

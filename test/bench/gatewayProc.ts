@@ -1,5 +1,6 @@
 import './childGuard.js';
 import { readFileSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
@@ -7,6 +8,7 @@ import { filter, type Subscription } from 'rxjs';
 import { startGateway, type Gateway } from '../../gateway/app.js';
 import { createBroker, type RunningBroker } from '../../gateway/broker/index.js';
 import { parseRegistry } from '../../gateway/registry/loader.js';
+import { procCpuMs } from './procs.js';
 
 /**
  * The system under test in its own process, as `npm start` runs it: the embedded aedes broker (or an
@@ -38,10 +40,16 @@ export interface GatewayStatusMsg {
   queued: number;
   dropped: number;
   writeErrors: number;
-  /** process.cpuUsage user + system, ms since start */
+  /** process.cpuUsage user + system, ms since start: every thread of the process (a broker worker thread included) */
   cpuMs: number;
+  /** CPU of the main (JavaScript) thread alone, ms since start (/proc/thread-self/stat) */
+  mainCpuMs: number;
+  /** CPU of the embedded broker where it runs in a child process of the gateway (its pid, /proc), ms */
+  brokerCpuMs?: number;
+  /** event loop utilisation of the embedded broker's worker thread since the previous status, where it runs in one */
+  brokerElu?: number;
   rss: number;
-  /** event loop utilisation since the previous status, 0..1 */
+  /** event loop utilisation of the main thread since the previous status, 0..1 */
   elu: number;
   /** event loop delay p99 since the previous status, ms */
   lagP99: number;
@@ -60,6 +68,15 @@ export interface TicketMsg {
 }
 
 const send = (m: unknown) => process.send?.(m);
+const readText = (p: string) => readFileSync(p, 'utf8');
+/** CPU of the calling thread (called on the main thread: the main thread's) */
+const mainCpuMs = () => procCpuMs(0, () => readText('/proc/thread-self/stat')) ?? NaN;
+/**
+ * Where the embedded broker runs off the main thread, it may expose its child process (`pid`) or
+ * worker thread (`worker`): then its CPU or event loop utilisation is reported apart from the gateway's.
+ */
+const brokerChild = (b: RunningBroker | undefined) => (b as { pid?: unknown } | undefined)?.pid;
+const brokerWorker = (b: RunningBroker | undefined) => (b as { worker?: Worker } | undefined)?.worker;
 const wallNow = () => performance.timeOrigin + performance.now();
 
 let gw: Gateway | undefined;
@@ -94,6 +111,9 @@ async function start(m: GatewayStart) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let elu = performance.eventLoopUtilization();
+  const worker = brokerWorker(broker);
+  let workerElu = worker?.performance.eventLoopUtilization();
+  const childPid = brokerChild(broker);
   timer = setInterval(() => {
     const st = g.status();
     const c = g.sink.counters;
@@ -101,6 +121,9 @@ async function start(m: GatewayStart) {
     const now = performance.eventLoopUtilization();
     const d = performance.eventLoopUtilization(now, elu);
     elu = now;
+    const wNow = worker?.performance.eventLoopUtilization();
+    const wd = wNow && workerElu ? worker!.performance.eventLoopUtilization(wNow, workerElu) : undefined;
+    workerElu = wNow;
     send({
       type: 'status',
       t: Date.now(),
@@ -113,6 +136,9 @@ async function start(m: GatewayStart) {
       dropped: c.pointsDropped,
       writeErrors: c.writeErrors,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      mainCpuMs: mainCpuMs(),
+      brokerCpuMs: typeof childPid === 'number' ? procCpuMs(childPid, readText) : undefined,
+      brokerElu: wd?.utilization,
       rss: process.memoryUsage.rss(),
       elu: d.utilization,
       lagP99: delay.percentile(99) / 1e6,

@@ -12,12 +12,17 @@ import { influxCpuMs, startGatewayProc, type GatewayHandle } from './system.js';
  * the rate, every published reading is in InfluxDB, nothing was dropped, and the writer caught up
  * within CATCH_UP_MS of the last message (the backlog did not grow).
  */
-/** aedes: embedded in the gateway process (as `npm start` runs it); mosquitto: the machine's; external: aedes in a process of its own */
+/**
+ * aedes: the embedded broker, started by the gateway process as `npm start` does (in a worker thread or
+ * child process where the gateway puts it there); mosquitto: the deployment broker (mosquitto.ts);
+ * external: aedes in a process of its own (workload 5)
+ */
 export type BrokerKind = 'aedes' | 'mosquitto' | 'external';
 const CATCH_UP_MS = 3000;
 /** each step writes its points into its own time slot, so counts never mix */
 const SLOT_MS = 30 * 60_000;
-const PUBLISH_WINDOW = 2000;
+/** unacknowledged QoS 1 messages each publisher keeps in flight (packet ids are 16-bit: below 65,535) */
+export const PUBLISH_WINDOW = 10_000;
 const STALL_MS = 4000;
 
 export interface StepResult {
@@ -33,7 +38,16 @@ export interface StepResult {
   lost: number;
   dropped: number;
   catchUpMs: number;
+  /** the gateway process, every thread (the embedded broker's worker thread included, its child process not) */
   gatewayCores: number;
+  /** the gateway's main thread alone */
+  mainCores: number;
+  /** the broker: Mosquitto's process, or the embedded broker's child process; undefined where not measurable */
+  brokerCores?: number;
+  /** the embedded broker's worker thread: its highest event loop utilisation during the step */
+  brokerEluMax?: number;
+  /** the publisher processes (load generator) */
+  loadCores: number;
   influxCores: number;
   /** highest RSS the gateway process showed during the step */
   rss: number;
@@ -55,13 +69,16 @@ export interface GatewaySession {
   database: string;
   tsBase: number;
   slot: number;
+  /** pid of a broker process of this session only (workload 5's aedes process), for its CPU */
+  brokerPid?: number;
 }
 
 export interface SessionOptions {
   nodeArgs?: string[];
   wecomKey?: string;
-  /** the broker of an 'external' session */
+  /** the broker of an 'external' session, and its pid */
   brokerUrl?: string;
+  brokerPid?: number;
 }
 
 export async function openSession(ctx: BenchContext, registry: Registry, broker: BrokerKind, shape: Shape, label: string, o: SessionOptions = {}): Promise<GatewaySession> {
@@ -73,13 +90,13 @@ export async function openSession(ctx: BenchContext, registry: Registry, broker:
   const gw = await startGatewayProc({
     registry: r,
     embeddedBroker: broker === 'aedes',
-    mqttUrl: broker === 'mosquitto' ? ctx.mosquittoUrl : o.brokerUrl,
+    mqttUrl: broker === 'mosquitto' ? ctx.mosquitto?.url : o.brokerUrl,
     influx: { url: ctx.influx.url, database },
     nodeArgs: o.nodeArgs,
     statusMs: 250,
     wecomKey: o.wecomKey,
   });
-  const session: GatewaySession = { broker, shape, gw, registry: r, database, tsBase: Date.now() - 6 * 3_600_000, slot: 0 };
+  const session: GatewaySession = { broker, shape, gw, registry: r, database, tsBase: Date.now() - 6 * 3_600_000, slot: 0, brokerPid: o.brokerPid };
   try {
     await waitSubscribed(session);
   } catch (err) {
@@ -140,6 +157,9 @@ export async function runStep(ctx: BenchContext, s: GatewaySession, target: numb
   await until(() => gw.latest() !== undefined, 10_000);
   const first = gw.latest()!;
   const cpuI0 = influxCpuMs(ctx.influx.pid);
+  const brokerPid = s.broker === 'mosquitto' ? ctx.mosquitto?.pid : s.brokerPid;
+  const cpuB0 = brokerPid ? influxCpuMs(brokerPid) : undefined;
+  const cpuL0 = ctx.publishers.cpuMs();
   const t0 = Date.now();
   const results = await ctx.publishers.run(plans);
   const pubStart = Math.min(...results.map((r) => r.startedAt));
@@ -162,6 +182,8 @@ export async function runStep(ctx: BenchContext, s: GatewaySession, target: numb
   const catchUpMs = caught ? Math.max(0, (gw.latest()?.t ?? caughtAt) - pubEnd) : Infinity;
   const last = gw.latest()!;
   const cpuI1 = influxCpuMs(ctx.influx.pid);
+  const cpuB1 = brokerPid ? influxCpuMs(brokerPid) : undefined;
+  const cpuL1 = ctx.publishers.cpuMs();
   const tsEnd = Math.max(...results.map((r) => r.tsEnd));
   let counted = await countPoints(ctx, s.database, 'air_fence', tsBase, tsEnd);
   if (counted < published && caught) {
@@ -195,6 +217,15 @@ export async function runStep(ctx: BenchContext, s: GatewaySession, target: numb
     dropped,
     catchUpMs,
     gatewayCores: (last.cpuMs - first.cpuMs) / wall,
+    mainCores: (last.mainCpuMs - first.mainCpuMs) / wall,
+    brokerCores:
+      cpuB0 !== undefined && cpuB1 !== undefined
+        ? (cpuB1 - cpuB0) / Math.max(1, caughtAt - t0)
+        : last.brokerCpuMs !== undefined && first.brokerCpuMs !== undefined
+          ? (last.brokerCpuMs - first.brokerCpuMs) / wall
+          : undefined,
+    brokerEluMax: during.some((x) => x.brokerElu !== undefined) ? Math.max(0, ...during.map((x) => x.brokerElu ?? 0)) : undefined,
+    loadCores: (cpuL1 - cpuL0) / Math.max(1, caughtAt - t0),
     influxCores: (cpuI1 - cpuI0) / Math.max(1, caughtAt - t0),
     rss: Math.max(0, ...during.map((x) => x.rss)),
     eluMax: Math.max(0, ...during.map((x) => x.elu)),
@@ -209,28 +240,55 @@ export async function runStep(ctx: BenchContext, s: GatewaySession, target: numb
 export const describeStep = (r: StepResult) =>
   `${r.broker}/${r.shape} ${Math.round(r.target).toLocaleString('en-US')}/s for ${r.durationMs / 1000}s: offered ${Math.round(r.offered).toLocaleString('en-US')}/s, ` +
   `received ${r.received.toLocaleString('en-US')}, counted ${r.counted.toLocaleString('en-US')}/${r.published.toLocaleString('en-US')}, catch-up ${Number.isFinite(r.catchUpMs) ? r.catchUpMs : '∞'} ms, ` +
-  `gateway ${r.gatewayCores.toFixed(2)} cores, influxd ${r.influxCores.toFixed(2)} cores, rss ${(r.rss / 2 ** 20).toFixed(0)} MB → ${r.sustained ? 'sustained' : 'NOT sustained: ' + r.reasons.join('; ')}`;
+  `gateway ${r.gatewayCores.toFixed(2)} cores (main thread ${r.mainCores.toFixed(2)})${r.brokerCores !== undefined ? `, broker ${r.brokerCores.toFixed(2)}` : ''}${r.brokerEluMax !== undefined ? `, broker thread ELU ≤ ${r.brokerEluMax.toFixed(2)}` : ''}, load ${r.loadCores.toFixed(2)}, influxd ${r.influxCores.toFixed(2)} cores, rss ${(r.rss / 2 ** 20).toFixed(0)} MB → ${r.sustained ? 'sustained' : 'NOT sustained: ' + r.reasons.join('; ')}`;
+
+export interface SearchOptions {
+  /** 'up' doubles from the start while steps hold; 'down' stops at the first rate that holds */
+  direction?: 'up' | 'down';
+  /** highest rate tried (a rate that holds there ends the search) */
+  cap?: number;
+  /** epoch ms: no step starts after it (the run's time budget) */
+  deadline?: number;
+}
 
 /**
- * Finds the highest sustained rate: doubles from `start` while steps hold ('up'; 'down' stops at the
- * first rate that holds), halves while they do not, then bisects between the last rate that held and
- * the first that did not, for at most maxSteps steps.
+ * Finds the highest sustained rate: doubles from `start` while steps hold (up to `cap`), halves while
+ * they do not, then bisects between the last rate that held and the first that did not until they
+ * are within 15 %, for at most maxSteps steps and not past the deadline. Returns the best rate held.
  */
-export async function searchRate(ctx: BenchContext, s: GatewaySession, start: number, stepMs: number, maxSteps: number, steps: StepResult[], direction: 'up' | 'down' = 'up'): Promise<number | undefined> {
+export async function searchLimit(ctx: BenchContext, step: (rate: number) => Promise<{ sustained: boolean }>, start: number, stepMs: number, maxSteps: number, o: SearchOptions = {}): Promise<number | undefined> {
   let good: number | undefined;
   let bad: number | undefined;
-  let rate = start;
+  let rate = Math.min(start, o.cap ?? Infinity);
   for (let i = 0; i < maxSteps; i++) {
-    const r = await runStep(ctx, s, rate, stepMs);
-    steps.push(r);
-    ctx.log(`  ${describeStep(r)}`);
-    if (r.sustained) good = rate;
+    if (o.deadline !== undefined && i > 0 && Date.now() + stepMs > o.deadline) {
+      ctx.log(`  search stopped: out of time (the run's time budget)`);
+      break;
+    }
+    if ((await step(rate)).sustained) good = rate;
     else bad = rate;
     if (good !== undefined && bad !== undefined && bad / good < 1.15) break;
-    // 'down' (a start known to be near the top): never above the start
-    if (direction === 'down' && good !== undefined && bad === undefined) break;
-    rate = bad === undefined ? rate * 2 : good === undefined ? rate / 2 : (good + bad) / 2;
+    if (o.direction === 'down' && good !== undefined && bad === undefined) break;
+    if (bad === undefined && o.cap !== undefined && rate >= o.cap) break;
+    rate = bad === undefined ? Math.min(rate * 2, o.cap ?? Infinity) : good === undefined ? rate / 2 : (good + bad) / 2;
     rate = Math.round(rate / 500) * 500;
   }
   return good;
+}
+
+/** searchLimit with workload 1's steps through a gateway session; every step is logged and kept in `steps`. */
+export function searchRate(ctx: BenchContext, s: GatewaySession, start: number, stepMs: number, maxSteps: number, steps: StepResult[], o: SearchOptions = {}): Promise<number | undefined> {
+  return searchLimit(
+    ctx,
+    async (rate) => {
+      const r = await runStep(ctx, s, rate, stepMs);
+      steps.push(r);
+      ctx.log(`  ${describeStep(r)}`);
+      return r;
+    },
+    start,
+    stepMs,
+    maxSteps,
+    o,
+  );
 }

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { BenchContext, Budget } from './context.js';
 import { alertLatency, type LatencyResult } from './alerts.js';
-import { closeSession, countPoints, openSession, searchRate, type StepResult } from './ingest.js';
+import { closeSession, countPoints, openSession, PUBLISH_WINDOW, searchLimit, searchRate, type StepResult } from './ingest.js';
 import { airDevices, offerReason, planPublishers, topicOf, type PublisherResult } from './load.js';
 import { connectRaw, dropSession, publishOne } from './mqttRaw.js';
 import { startNodeRed, type NodeRedHandle } from './noderedProc.js';
@@ -31,6 +31,8 @@ export interface NodeRedStep {
 }
 
 export interface NodeRedResult {
+  /** the broker both subscribed to */
+  broker: string;
   /** the gateway on the same broker, same search */
   gateway: { steps: StepResult[]; best?: StepResult; latency?: LatencyResult };
   steps: NodeRedStep[];
@@ -58,7 +60,7 @@ async function step(c: Ctx, target: number, durationMs: number): Promise<NodeRed
   const { ctx } = c;
   const tsBase = c.tsBase + c.slot++ * SLOT_MS;
   const plans = planPublishers(
-    { url: c.url, prefix: c.prefix, devices: airDevices(c.registry), shape: 'full', durationMs, tsBase, of: ctx.publishers.size, qos: 1, window: 2000 },
+    { url: c.url, prefix: c.prefix, devices: airDevices(c.registry), shape: 'full', durationMs, tsBase, of: ctx.publishers.size, qos: 1, window: PUBLISH_WINDOW },
     target,
     `${ctx.runTag}-nr-${c.slot}`,
   );
@@ -133,17 +135,25 @@ function alertStandIn(): Promise<{ server: Server; url: string; wait(value: numb
   );
 }
 
-export async function workload5(ctx: BenchContext, b: Budget, registry: Registry): Promise<NodeRedResult> {
-  ctx.log('workload 5 (Node-RED side by side: aedes broker in its own process, full channel set per message)');
-  const broker = await startBrokerProc();
+/**
+ * Both searches double from the start until the rate no longer holds (up to b.rampCap), then bisect:
+ * the figure is the ratio of the two limits found in this run. `gatewayStart`: where the gateway's
+ * search starts (workload 1's result on the same shape saves steps).
+ */
+export async function workload5(ctx: BenchContext, b: Budget, registry: Registry, gatewayStart = b.rampStart): Promise<NodeRedResult> {
+  // the deployment broker when its configuration is shipped (it then queues for a slow subscriber); else aedes in a process of its own
+  const shared = ctx.mosquitto?.shipped ? ctx.mosquitto : undefined;
+  const broker = shared ? { url: shared.url, pid: shared.pid, stop: async () => {} } : await startBrokerProc();
+  const brokerName = shared ? 'mosquitto (shipped configuration)' : 'aedes in its own process';
+  ctx.log(`workload 5 (Node-RED side by side: ${brokerName}, full channel set per message)`);
   const gateway: NodeRedResult['gateway'] = { steps: [] };
   const steps: NodeRedStep[] = [];
   let latency: NodeRedResult['latency'];
   let peakRss = NaN;
   try {
-    const s = await openSession(ctx, registry, 'external', 'full', 'w5_gateway', { brokerUrl: broker.url });
+    const s = await openSession(ctx, registry, 'external', 'full', 'w5_gateway', { brokerUrl: broker.url, brokerPid: broker.pid });
     try {
-      const best = await searchRate(ctx, s, 5000, b.noderedStepMs, b.noderedMaxSteps, gateway.steps);
+      const best = await searchRate(ctx, s, gatewayStart, b.noderedStepMs, b.noderedMaxSteps, gateway.steps, { cap: b.rampCap, deadline: Date.now() + b.searchMs });
       gateway.best = gateway.steps.filter((x) => x.sustained && x.target === best)[0];
     } finally {
       await closeSession(ctx, s);
@@ -158,18 +168,19 @@ export async function workload5(ctx: BenchContext, b: Budget, registry: Registry
     let background = 0;
     try {
       await ctx.influx.query(`CREATE DATABASE "${database}"`);
-      let good: number | undefined;
-      let bad: number | undefined;
-      let rate = 5000;
-      for (let i = 0; i < b.noderedMaxSteps; i++) {
-        const st = await step(c, rate, b.noderedStepMs);
-        steps.push(st);
-        ctx.log(`  ${describe(st)}`);
-        if (st.sustained) good = rate;
-        else bad = rate;
-        if (good !== undefined && bad !== undefined && bad / good < 1.15) break;
-        rate = Math.round((bad === undefined ? rate * 2 : good === undefined ? rate / 2 : (good + bad) / 2) / 500) * 500;
-      }
+      await searchLimit(
+        ctx,
+        async (rate) => {
+          const st = await step(c, rate, b.noderedStepMs);
+          steps.push(st);
+          ctx.log(`  ${describe(st)}`);
+          return st;
+        },
+        b.rampStart,
+        b.noderedStepMs,
+        b.noderedMaxSteps,
+        { cap: b.rampCap, deadline: Date.now() + b.searchMs },
+      );
       // latency for both at the same background: 10k readings/s as in workload 3 where both carry it
       const nrBest = Math.max(0, ...steps.filter((x) => x.sustained).map((x) => x.target));
       background = Math.min(10_000, Math.round((Math.min(nrBest, gateway.best?.target ?? 0) * 0.8) / 500) * 500);
@@ -187,7 +198,7 @@ export async function workload5(ctx: BenchContext, b: Budget, registry: Registry
     await broker.stop();
   }
   const best = steps.filter((x) => x.sustained).sort((x, y) => y.offered - x.offered)[0];
-  return { gateway, steps, best, peakRss, latency };
+  return { broker: brokerName, gateway, steps, best, peakRss, latency };
 }
 
 async function noderedLatency(c: Ctx, standIn: Awaited<ReturnType<typeof alertStandIn>>, events: number, background: number): Promise<NodeRedResult['latency']> {
@@ -196,7 +207,7 @@ async function noderedLatency(c: Ctx, standIn: Awaited<ReturnType<typeof alertSt
     background > 0
       ? ctx.publishers.run(
           planPublishers(
-            { url: c.url, prefix, devices: airDevices(registry), shape: 'full', durationMs: 10 * 60_000, tsBase: c.tsBase + c.slot++ * SLOT_MS, of: ctx.publishers.size, qos: 1, window: 2000 },
+            { url: c.url, prefix, devices: airDevices(registry), shape: 'full', durationMs: 10 * 60_000, tsBase: c.tsBase + c.slot++ * SLOT_MS, of: ctx.publishers.size, qos: 1, window: PUBLISH_WINDOW },
             background,
             `${ctx.runTag}-nrlat`,
           ),

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -10,8 +11,15 @@ import { fileURLToPath } from 'node:url';
 const children = new Set<ChildProcess>();
 let hooked = false;
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BENCH = fileURLToPath(new URL('./', import.meta.url));
+/** the repository root and test/bench/ (also when this file runs compiled, from test/bench/out/js/test/bench/) */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/test\/bench\/out\/js\/$/, '');
+export const BENCH = join(ROOT, 'test', 'bench') + '/';
+
+/** where compileBench put the compiled children (set by the harness); undefined: run them with the tsx loader */
+let compiledDir: string | undefined;
+export function useCompiled(dir: string | undefined): void {
+  compiledDir = dir;
+}
 
 function hook(): void {
   if (hooked) return;
@@ -57,9 +65,13 @@ export interface TsChildOptions {
   quiet?: boolean;
 }
 
-/** Runs a TypeScript file of test/bench in a node child with an IPC channel (tsx loader). */
+/**
+ * Runs a file of test/bench (`./name.ts`) in a node child with an IPC channel: its compiled JavaScript
+ * with plain node after `useCompiled` (see compile.ts), else the TypeScript source with the tsx loader.
+ */
 export function spawnTs(file: string, opts: TsChildOptions = {}): ChildProcess {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))], {
+  const script = compiledDir ? join(compiledDir, 'test', 'bench', file.replace(/\.ts$/, '.js')) : join(BENCH, file);
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...(compiledDir ? [] : ['--import', 'tsx']), script], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', opts.quiet ? 'ignore' : 'inherit', 'ipc'],
     env: { ...process.env, ...opts.env },

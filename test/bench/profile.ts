@@ -46,12 +46,12 @@ export interface ProfileSummary {
 
 /** The stage of the pipeline a component belongs to. */
 export function stageOf(component: string): string {
-  if (/^npm (aedes|aedes-.*|qlobber|mqtt|mqtt-packet|bl|debug|readable-stream|fastfall|fastparallel|fastseries|reusify|hyperid|retimer|process-nextick-args|end-of-stream|duplexify)$/.test(component)) return 'MQTT broker and client (aedes, mqtt.js)';
+  if (/^npm (aedes|aedes-.*|qlobber|mqtt|mqtt-packet|bl|debug|readable-stream|fastfall|fastparallel|fastseries|reusify|hyperid|retimer|process-nextick-args|end-of-stream|duplexify)$/.test(component) || component === 'gateway/broker') return 'MQTT broker and client (aedes, mqtt.js)';
   if (component === 'gateway/inputs/mqtt' || component === 'npm zod' || component === 'gateway/model') return 'MQTT decode and payload validation (zod)';
   if (component === 'npm rxjs') return 'RxJS plumbing (every operator hop)';
   if (component === 'processor/operators' || component === 'processor/index.ts') return 'processor operators (validate, dedupe, rule state machines)';
   if (/^processor\/(rules|tickets|alerts|interlock|respond|valveResponder)/.test(component) || component === 'npm better-sqlite3') return 'rules, tickets, alerts';
-  if (/^processor\/sinks/.test(component) || component === 'npm influx') return 'InfluxDB points and line protocol (influx client)';
+  if (/^processor\/sinks/.test(component) || component === 'npm influx') return 'InfluxDB points, line protocol, spool and writer';
   if (component === 'GC') return 'garbage collection';
   if (component === 'node core' || component === 'builtins' || component === '(program)') return 'node core: sockets, timers, streams, native';
   return 'other (metrics, logging, harness reporting)';
@@ -61,7 +61,8 @@ const SPECIAL = new Set(['(garbage collector)', '(idle)', '(program)', '(root)']
 
 function relative(url: string): string {
   const path = url.replace(/^file:\/\//, '');
-  return path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
+  // compiled children run from test/bench/out/js/<the source's path> (compile.ts)
+  return (path.startsWith(ROOT) ? path.slice(ROOT.length) : path).replace(/^test\/bench\/out\/js\//, '');
 }
 
 /** Component of a script: its npm package, project folder (two levels), or node core. */

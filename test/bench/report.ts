@@ -12,7 +12,7 @@ const rate = (n: number | undefined) => (n === undefined ? '–' : `${fmt(n)} re
 const ms = (n: number) => `${fmt(n, n < 10 ? 2 : 1)} ms`;
 
 function stepRow(s: StepResult): string {
-  return `| ${s.broker} | ${s.shape} | ${fmt(s.target)} | ${s.durationMs / 1000} s | ${fmt(s.offered)} | ${fmt(s.counted)} / ${fmt(s.published)} | ${Number.isFinite(s.catchUpMs) ? fmt(s.catchUpMs) : '∞'} ms | ${s.gatewayCores.toFixed(2)} | ${s.influxCores.toFixed(2)} | ${mb(s.rss)} | ${s.lagP99Max.toFixed(0)} ms | ${s.sustained ? 'yes' : `no: ${s.reasons.join('; ')}`} |`;
+  return `| ${s.broker} | ${s.shape} | ${fmt(s.target)} | ${s.durationMs / 1000} s | ${fmt(s.offered)} | ${fmt(s.counted)} / ${fmt(s.published)} | ${Number.isFinite(s.catchUpMs) ? fmt(s.catchUpMs) : '∞'} ms | ${s.gatewayCores.toFixed(2)} (${s.mainCores.toFixed(2)}) | ${s.brokerCores?.toFixed(2) ?? (s.brokerEluMax !== undefined ? `ELU ${s.brokerEluMax.toFixed(2)}` : '–')} | ${s.loadCores.toFixed(2)} | ${s.influxCores.toFixed(2)} | ${mb(s.rss)} | ${s.lagP99Max.toFixed(0)} ms | ${s.sustained ? 'yes' : `no: ${s.reasons.join('; ')}`} |`;
 }
 
 function profileTable(p: ProfileSummary, readings?: number): string[] {
@@ -86,18 +86,19 @@ export function writeReport(dir: string, r: BenchResults): string {
   if (r.w1) {
     md.push('## Workload 1: ingest throughput', '');
     md.push(
-      'MQTT → gateway (startGateway, every rule of the park on, embedded aedes in the gateway process or the machine\'s Mosquitto) → processor → InfluxDB. ' +
+      `MQTT → gateway (startGateway, every rule of the park on; compiled JavaScript under plain node) → InfluxDB, on the deployment broker (${r.mosquittoConfig ? `Mosquitto: ${r.mosquittoConfig}` : 'no Mosquitto ran'}) and on the embedded broker as \`npm start\` runs it. ` +
+        'Rate search: doubling from the start rate up to the cap, then bisecting to within 15 %; the full channel set is then run for the confirm time in a fresh gateway process. ' +
         'Load: the 9 fence-line stations (AQ-xx, 4 channels each) at the offered rate; the park\'s 47 Modbus devices are simulated and polled as configured. ' +
         `A step is sustained when every published reading is counted in InfluxDB, nothing was dropped and the writer caught up within 3 s of the last message.`,
       '',
-      '| broker | shape | target/s | time | offered/s | counted / published | catch-up | gateway cores | influxd cores | RSS | loop lag p99 | sustained |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      '| broker | shape | target/s | time | offered/s | counted / published | catch-up | gateway cores (main thread) | broker cores | load generator cores | influxd cores | RSS | loop lag p99 | sustained |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     );
-    for (const s of r.w1.shapes) {
-      for (const st of s.aedes.steps) md.push(stepRow(st));
-      if (s.aedes.confirm) md.push(stepRow(s.aedes.confirm).replace(/^\| aedes/, '| **aedes (confirm)**'));
-      for (const st of s.mosquitto.steps) md.push(stepRow(st));
-    }
+    for (const s of r.w1.shapes)
+      for (const runs of [s.mosquitto, s.aedes]) {
+        for (const st of runs.steps) md.push(stepRow(st));
+        if (runs.confirm && !runs.steps.includes(runs.confirm)) md.push(stepRow(runs.confirm).replace(/^\| (\w+)/, '| **$1 (confirm)**'));
+      }
     md.push('');
     if (r.w1.shapes.some((s) => s.mosquitto.steps.some((x) => x.lost > 0 && x.gatewayCores < 0.7)))
       md.push(
@@ -106,19 +107,34 @@ export function writeReport(dir: string, r: BenchResults): string {
       );
     const best = bestSustained(r.w1);
     if (best && r.ceiling) md.push(`Best sustained: **${rate(best.offered)}** (${best.broker}, ${best.shape}) = **${pct(best.offered / r.ceiling.pointsPerSec)}** of the InfluxDB ceiling.`, '');
+    md.push('Gateway cores: the whole gateway process (an embedded broker in a worker thread included); main thread in brackets. Broker cores: Mosquitto\'s process, or the embedded broker\'s child process (ELU: its worker thread\'s event loop utilisation). Load generator: the publisher processes, which share the machine\'s cores.', '');
     for (const s of r.w1.shapes) {
       const c = s.aedes.confirm;
       if (c?.series.length)
         chart(
           `w1-throughput-${s.shape}.svg`,
-          lineChart(`Workload 1 (${s.shape}): ${fmt(c.target)} readings/s offered, aedes`, 'seconds since the first message', 'readings/s', [
+          lineChart(`Workload 1 (${s.shape}): ${fmt(c.target)} readings/s offered, embedded broker`, 'seconds since the first message', 'readings/s', [
             { name: 'received by the gateway', points: c.series.map((p) => [p.s, p.received]) },
             { name: 'written to InfluxDB', points: c.series.map((p) => [p.s, p.written]) },
           ], [{ y: c.target, label: 'offered' }]),
           `throughput over time, ${s.shape}`,
         );
     }
-    for (const s of r.w1.shapes) if (s.profile) md.push(`### Profile of the gateway (${s.shape === 'full' ? 'full channel set per message' : 'one reading per message'})`, '', ...profileTable(s.profile, s.profiledReadings), '');
+    for (const s of r.w1.shapes)
+      if (s.profile) {
+        md.push(`### Profile of the gateway's main thread (${s.shape === 'full' ? 'full channel set per message' : 'one reading per message'}, ${s.profiledStep?.broker === 'mosquitto' ? 'Mosquitto' : 'embedded broker'})`, '', ...profileTable(s.profile, s.profiledReadings), '');
+        if (s.threads?.length) md.push('| other profiled thread or process | busy | per reading | mostly |', '|---|---:|---:|---|', ...s.threads.map((t) => `| ${t.broker ? 'broker' : 'worker'} (${t.file.replace(/^.*\//, '')}) | ${fmt(t.busyMs)} ms | ${s.profiledReadings ? ((t.busyMs * 1000) / s.profiledReadings).toFixed(1) : '–'} µs | ${t.topStage} |`), '');
+      }
+  }
+
+  if (r.idle) {
+    md.push(
+      '## Idle memory',
+      '',
+      `The gateway with the embedded broker and the park's ${r.idle.devices} devices at their own intervals (Modbus devices polled from the simulators, fence-line stations publishing once per interval), nothing else, ${fmt(r.idle.durationMs / 1000)} s: ` +
+        `RSS **${mb(r.idle.rssMax)}** at most after the warm-up (${mb(r.idle.rss)} at the end, ${r.idle.peakRss ? mb(r.idle.peakRss) : '–'} peak since start), ${r.idle.gatewayCores.toFixed(3)} cores.`,
+      '',
+    );
   }
 
   if (r.w3) {
@@ -177,7 +193,7 @@ export function writeReport(dir: string, r: BenchResults): string {
       '## Workload 5: Node-RED side by side',
       '',
       'The same flow in Node-RED 4 (test/bench/nodered/flow.json): MQTT in (QoS 1) → function (points + H2S threshold) → function (batches of 5,000 / 1 s) → influxdb batch (node-red-contrib-influxdb). ' +
-        'Both it and the gateway (every rule on) take the same messages from the same broker — the project\'s aedes broker in a process of its own, which queues for a slow subscriber where Mosquitto\'s defaults drop (workload 1) — and write to the same influxd, each into its own database. Same search, same criteria as workload 1.',
+        `Both it and the gateway (every rule on) take the same messages from the same broker (${w5.broker}) and write to the same influxd, each into its own database. Same search (doubling until a rate no longer holds, then bisecting), same criteria as workload 1; the figure is the ratio of the two limits.`,
       '',
       '| system | target/s | time | offered/s | counted / published | catch-up | cores | sustained |',
       '|---|---:|---:|---:|---:|---:|---:|---|',

@@ -115,6 +115,8 @@ export async function startModbusSimProc(registry: Registry): Promise<ModbusSimH
 /** A pool of publisher child processes, reused across steps. */
 export interface Publishers {
   readonly size: number;
+  /** CPU (user + system, ms) of every publisher process so far: the load generator shares the machine's cores */
+  cpuMs(): number;
   /** connects each publisher with its plan, starts them together, resolves when every PUBACK is in */
   run(plans: PublisherPlan[]): Promise<PublisherResult[]>;
   /** ends a running `run` early (its results then count what was sent) */
@@ -146,6 +148,7 @@ export function startPublishers(n: number): Publishers {
   const expect = <T>(c: ChildProcess, type: string) => new Promise<T>((resolve, reject) => waiting.set(c, { type, resolve: (m) => resolve(m as T), reject }));
   return {
     size: n,
+    cpuMs: () => kids.reduce((a, c) => a + (c.pid ? (procCpuMs(c.pid, readText) ?? 0) : 0), 0),
     async run(plans) {
       if (plans.length > kids.length) throw new Error(`${plans.length} plans for ${kids.length} publishers`);
       const used = kids.slice(0, plans.length);
