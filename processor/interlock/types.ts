@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { QualityFlag, Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { RuleEvent } from '../rules/schema.js';
-import type { ActuatorOptions } from './actuator.js';
 
 /** actor of automatic actions; a person's name or id for the others */
 export const SYSTEM_ACTOR = 'system';
@@ -61,7 +60,7 @@ export interface InterlockOptions {
   /** every action (close, open, escalate), e.g. to put it on the ticket */
   onAction: (site: string, action: ValveAction) => void;
   /** read-back timing of the actuator */
-  actuator?: Pick<ActuatorOptions, 'settleMs' | 'confirmWithinMs' | 'sleep'>;
+  actuator?: { settleMs?: number; confirmWithinMs?: number; sleep?: (ms: number) => Promise<void> };
 }
 
 export interface Interlock {
