@@ -18,6 +18,7 @@ import { alertSecrets, createAlerts, type AlertSecrets, type Alerts } from '../p
 import { createSpoolQueue, spoolSettingsFromEnv, type SpoolSettings } from '../processor/sinks/spool/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { createRuleEngine, type RuleEngine } from '../processor/rules/engine.js';
+import { batch } from '../processor/operators/batch.js';
 import { createEvidenceBuffer } from '../processor/rules/evidence.js';
 import { createStateKeeper } from '../processor/rules/stateKeeper.js';
 import { respond } from '../processor/respond.js';
@@ -109,13 +110,16 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // 一企一管 valve interlock: Modbus writes go through the poller's own links (one master per RS-485 line)
   const commands = createModbusCommands({ registry, pool: modbusLinks, log });
   const interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log }) });
-  const observed$ = processor.accepted$.pipe(
-    tap((r) => {
-      evidence.record(r);
-      interlock.observe(r);
+  // adapter until the processor emits its batches of durable readings: one batch per event-loop turn
+  const accepted$ = processor.accepted$.pipe(
+    batch(100_000, 0),
+    tap((rs) => {
+      evidence.recordBatch(rs);
+      interlock.observeBatch(rs);
     }),
   );
-  const engine = createRuleEngine({ registry, readings$: observed$, rejections$: processor.rejections$, keeper });
+  const onRuleError = (err: Error, r: { site: string; pollutant: string }) => log.error({ err: err.message, site: r.site, pollutant: r.pollutant }, 'rule engine failed on a reading');
+  const engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError });
 
   const status = (): GatewayStatus => {
     const c = processor.counters;
@@ -139,7 +143,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const annotations = writeTicketEvents(tickets.changes$, { writer: pointWriter(), log });
   const sub: Subscription = sink.start(processor.accepted$);
   sub.add(tickets.changes$.subscribe((c) => alerts.handle(c)));
-  sub.add(respond(engine.events$, { tickets, evidence, responders: [valveResponder(interlock)], log }).subscribe());
+  sub.add(respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock)], log }).subscribe());
   log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length }, 'gateway started');
 
   return {

@@ -1,4 +1,4 @@
-import { map, tap, type Observable } from 'rxjs';
+import { asapScheduler, filter, map, observeOn, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { RuleEvent } from './rules/schema.js';
 import type { EvidenceBuffer } from './rules/evidence.js';
@@ -20,27 +20,39 @@ export interface Response {
 }
 
 /**
- * Rule events → tickets (with the readings around the event as evidence) → responders, in event order.
- * A failure to store a ticket or of a responder is logged and reported, never ends the stream.
+ * Batches of rule events → tickets (with the readings around each event as evidence) → responders, in
+ * event order. Each batch is applied in ONE SQLite transaction, off the ingest call stack: the batch is
+ * handed over on `scheduler` (asap: right after the input's callback has returned). A failure to store a
+ * ticket or of a responder is logged and reported, never ends the stream.
  */
-export function respond(events$: Observable<RuleEvent>, deps: { tickets: TicketService; evidence: EvidenceBuffer; responders: Responder[]; log: Logger }): Observable<Response> {
+export function respond(
+  batches$: Observable<readonly RuleEvent[]>,
+  deps: { tickets: TicketService; evidence: EvidenceBuffer; responders: Responder[]; log: Logger; scheduler?: SchedulerLike },
+): Observable<readonly Response[]> {
   const { tickets, evidence, log } = deps;
-  return events$.pipe(
-    map((event): Response => {
+  const failed = (event: RuleEvent, err: Error): Response => {
+    log.error({ err: err.message, site: event.site, rule: event.rule }, 'ticket not stored for rule event');
+    return { event, error: err.message };
+  };
+  return batches$.pipe(
+    filter((b) => b.length > 0),
+    observeOn(deps.scheduler ?? asapScheduler),
+    map((batch): Response[] => {
+      const items = batch.map((event) => ({ event, ...(event.type === 'update' ? {} : { evidence: { readings: evidence.window(event.site, event.pollutant) } }) }));
       try {
-        const readings = event.type === 'update' ? undefined : evidence.window(event.site, event.pollutant);
-        return { event, ticket: tickets.applyEvent(event, readings ? { readings } : undefined) };
+        return tickets.applyEvents(items).map((o) => (o.error ? failed(o.event, o.error) : { event: o.event, ticket: o.ticket }));
       } catch (err) {
-        log.error({ err: (err as Error).message, site: event.site, rule: event.rule }, 'ticket not stored for rule event');
-        return { event, error: (err as Error).message };
+        return batch.map((event) => failed(event, err as Error));
       }
     }),
-    tap((res) => {
-      for (const r of deps.responders) {
-        try {
-          r.respond(res.event, res.ticket);
-        } catch (err) {
-          log.error({ err: (err as Error).message, site: res.event.site, rule: res.event.rule }, 'responder failed');
+    tap((responses) => {
+      for (const res of responses) {
+        for (const r of deps.responders) {
+          try {
+            r.respond(res.event, res.ticket);
+          } catch (err) {
+            log.error({ err: (err as Error).message, site: res.event.site, rule: res.event.rule }, 'responder failed');
+          }
         }
       }
     }),

@@ -1,5 +1,5 @@
-import type { ModbusCommands } from '../../gateway/inputs/modbus/commands.js';
 import type { Registry } from '../../gateway/registry/schema.js';
+import type { ValveCommands } from './types.js';
 
 /** Outcome of switching a valve. */
 export interface ActuationResult {
@@ -22,7 +22,7 @@ export interface Actuator {
 
 export interface ActuatorOptions {
   registry: Registry;
-  commands: ModbusCommands;
+  commands: ValveCommands;
   now?: () => number;
   /** pause between read-backs while the valve travels, and before a new attempt (default 1000 ms) */
   settleMs?: number;

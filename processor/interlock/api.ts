@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Interlock } from './index.js';
+import type { Interlock } from './types.js';
 
 const nonEmpty = z.string().trim().min(1);
 

@@ -1,81 +1,21 @@
-import type { Logger } from 'pino';
-import type { DeviceHealth } from '../../gateway/health/index.js';
-import type { ModbusCommands } from '../../gateway/inputs/modbus/commands.js';
-import { SerialQueue } from '../../gateway/inputs/modbus/queue.js';
-import type { QualityFlag, Reading } from '../../gateway/model/reading.js';
+import type { QualityFlag } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { RuleEvent } from '../rules/schema.js';
-import { createActuator, type ActuationResult, type ActuatorOptions } from './actuator.js';
+import { createActuator, type ActuationResult } from './actuator.js';
 import { decide, episodeKey, type EpisodeState, type ValvePoint } from './decide.js';
+import { SerialQueue } from './serial.js';
+import { SYSTEM_ACTOR, type Interlock, type InterlockOptions, type ValveAction, type ValveState } from './types.js';
 
 export { decide, episodeKey, INSTRUMENT_TROUBLE, type Decision, type DecisionInput, type EpisodeState, type ValvePoint } from './decide.js';
 export { createActuator, type ActuationResult, type Actuator, type ActuatorOptions } from './actuator.js';
 export { registerValveRoutes, ReopenBodySchema } from './api.js';
+export type { Interlock, InterlockOptions, ReopenResult, ValveAction, ValveCommands, ValveState } from './types.js';
 
 /** pollutant code of the valve state (1 open, 0 closed) */
 const VALVE_STATE = 'w99002';
-/** actor of automatic actions; a person's name or id for the others */
-export const SYSTEM_ACTOR = 'system';
+export { SYSTEM_ACTOR } from './types.js';
 /** episodes remembered at most (ended episodes are dropped on 'clear') */
 const MAX_EPISODES = 10_000;
-
-/** Something the interlock did or refused to do, as recorded on the ticket. */
-export interface ValveAction {
-  kind: 'valve-close' | 'valve-open' | 'escalate';
-  site: string;
-  device: string;
-  ok: boolean;
-  confirmed: boolean;
-  attempts: number;
-  error?: string;
-  /** 'system' for the automatic close and escalations, the person for a reopen */
-  actor: string;
-  reason: string;
-  at: number;
-  rule?: string;
-  episodeSince?: number;
-}
-
-/** An interlocked valve as last known. */
-export interface ValveState {
-  site: string;
-  device: string;
-  /** true open, false closed, undefined not known yet */
-  open?: boolean;
-  /** where `open` comes from: the latest w99002 reading or a confirmed action */
-  source: 'reading' | 'action' | 'unknown';
-  at?: number;
-  lastAction?: ValveAction;
-}
-
-export type ReopenResult = { kind: 'done'; action: ValveAction } | { kind: 'unknown-site' | 'no-interlock'; message: string };
-
-export interface InterlockOptions {
-  registry: Registry;
-  commands: ModbusCommands;
-  health: DeviceHealth;
-  now: () => number;
-  log: Logger;
-  /** every action (close, open, escalate), e.g. to put it on the ticket */
-  onAction: (site: string, action: ValveAction) => void;
-  /** read-back timing of the actuator */
-  actuator?: Pick<ActuatorOptions, 'settleMs' | 'confirmWithinMs' | 'sleep'>;
-}
-
-export interface Interlock {
-  /**
-   * Judge a rule event; shuts the valve (once per episode) or escalates. Resolves with the action taken,
-   * undefined when there was none. Never rejects. `lastFlag`: flag of the latest reading behind the
-   * event (default: the latest observed reading of that site and pollutant).
-   */
-  handle(ev: RuleEvent, lastFlag?: QualityFlag): Promise<ValveAction | undefined>;
-  /** Open a pipe's valve: a person's decision only, never automatic. */
-  reopen(site: string, actor: string, reason: string): Promise<ReopenResult>;
-  /** Feed readings: valve state (w99002) for valves(), and the latest flag per site and pollutant. */
-  observe(r: Reading): void;
-  /** every interlocked valve, as last known */
-  valves(): ValveState[];
-}
 
 /** Sites whose interlock is enabled, with the device that carries the valve control point. */
 export function valvePoints(registry: Registry): Map<string, ValvePoint> {
@@ -183,13 +123,16 @@ export function createInterlock(opts: InterlockOptions): Interlock {
       return { kind: 'done', action: record(p, { kind: 'valve-open', site, device: p.device, actor, reason, ...fromResult(r) }) };
     },
 
-    observe(r) {
-      flags.set(`${r.site}/${r.pollutant}`, r.flag);
-      const p = points.get(r.site);
-      if (!p || r.pollutant !== VALVE_STATE || r.device !== p.device) return;
-      const s = stateOf(p);
-      if (s.at !== undefined && r.ts < s.at) return;
-      Object.assign(s, { open: r.value >= 0.5, source: 'reading', at: r.ts });
+    observeBatch(readings) {
+      for (const r of readings) {
+        flags.set(`${r.site}/${r.pollutant}`, r.flag);
+        if (r.pollutant !== VALVE_STATE) continue;
+        const p = points.get(r.site);
+        if (!p || r.device !== p.device) continue;
+        const s = stateOf(p);
+        if (s.at !== undefined && r.ts < s.at) continue;
+        Object.assign(s, { open: r.value >= 0.5, source: 'reading', at: r.ts });
+      }
     },
 
     valves: () => [...points.values()].map((p) => structuredClone(stateOf(p))),

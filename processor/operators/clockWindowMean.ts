@@ -1,5 +1,5 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { runMachine, sampleValue, type Sample, type Step } from './stateful.js';
+import { runMachine, type Machine, sampleValue, type Sample, type Step } from './stateful.js';
 
 const HOUR = 3_600_000;
 const PERIOD_MS = { hour: HOUR, day: 24 * HOUR } as const;
@@ -42,11 +42,8 @@ export interface ClockWindowMean {
   valid: boolean;
 }
 
-export function clockWindowMean(
-  options: ClockWindowMeanOptions,
-  initial?: ClockWindowMeanState,
-  scheduler: SchedulerLike = asyncScheduler,
-): OperatorFunction<Sample, Step<ClockWindowMeanState, ClockWindowMean>> {
+/** The pure machine, run by the operator below and directly by the rule engine. */
+export function clockWindowMeanMachine(options: ClockWindowMeanOptions): Machine<ClockWindowMeanState, Sample, ClockWindowMean> {
   const { period, tzOffsetMs = 8 * HOUR, minSamples = 1 } = options;
   const len = PERIOD_MS[period];
   if (len === undefined) throw new RangeError(`clockWindowMean: period must be 'hour' or 'day', got ${String(period)}`);
@@ -61,24 +58,28 @@ export function clockWindowMean(
     max: w.max,
     valid: w.n >= minSamples,
   });
-  return runMachine<ClockWindowMeanState, Sample, ClockWindowMean>(
-    {
-      init: () => ({}),
-      step(state, input, now) {
-        const v = sampleValue(input);
-        const w = state.window;
-        if (w && now < w.start + len) {
-          return { state: { window: { start: w.start, sum: w.sum + v, n: w.n + 1, min: Math.min(w.min, v), max: Math.max(w.max, v) } } };
-        }
-        const fresh = { start: startOf(now), sum: v, n: 1, min: v, max: v };
-        return w ? { state: { window: fresh }, event: close(w) } : { state: { window: fresh } };
-      },
-      timer: {
-        due: (state) => (state.window ? state.window.start + len : undefined),
-        fire: (state) => (state.window ? { state: {}, event: close(state.window) } : { state }),
-      },
+  return {
+    init: () => ({}),
+    step(state, input, now) {
+      const v = sampleValue(input);
+      const w = state.window;
+      if (w && now < w.start + len) {
+        return { state: { window: { start: w.start, sum: w.sum + v, n: w.n + 1, min: Math.min(w.min, v), max: Math.max(w.max, v) } } };
+      }
+      const fresh = { start: startOf(now), sum: v, n: 1, min: v, max: v };
+      return w ? { state: { window: fresh }, event: close(w) } : { state: { window: fresh } };
     },
-    initial,
-    scheduler,
-  );
+    timer: {
+      due: (state) => (state.window ? state.window.start + len : undefined),
+      fire: (state) => (state.window ? { state: {}, event: close(state.window) } : { state }),
+    },
+  };
+}
+
+export function clockWindowMean(
+  options: ClockWindowMeanOptions,
+  initial?: ClockWindowMeanState,
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<Sample, Step<ClockWindowMeanState, ClockWindowMean>> {
+  return runMachine(clockWindowMeanMachine(options), initial, scheduler);
 }

@@ -1,5 +1,5 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { requireMs, runMachine, type Step } from './stateful.js';
+import { requireMs, runMachine, type Machine, type Step } from './stateful.js';
 
 /**
  * Repeated events: `open` when `count` inputs fall within `windowMs` of scheduler time (e.g. three
@@ -34,34 +34,35 @@ export interface CountInWindowEvent {
   count: number;
 }
 
+/** The pure machine, run by the operator below and directly by the rule engine. */
+export function countInWindowMachine<T>(options: CountInWindowOptions): Machine<CountInWindowState, T, CountInWindowEvent> {
+  const { count, windowMs } = options;
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`countInWindow: count must be an integer >= 1, got ${count}`);
+  requireMs('countInWindow', 'windowMs', windowMs, 1);
+  const inWindow = (times: number[], now: number) => times.filter((t) => now - t < windowMs);
+  return {
+    init: () => ({ times: [], open: false }),
+    step(state, _input, now) {
+      const times = [...inWindow(state.times, now), now];
+      if (state.open || times.length < count) return { state: { ...state, times } };
+      const since = times[0] ?? now;
+      return { state: { times, open: true, since }, event: { type: 'open', ts: now, since, count: times.length } };
+    },
+    timer: {
+      due: (state) => (state.open ? (state.times[state.times.length - count] ?? -Infinity) + windowMs : undefined),
+      fire(state, now) {
+        const times = inWindow(state.times, now);
+        if (times.length >= count) return { state: { ...state, times } };
+        return { state: { times, open: false }, event: { type: 'clear', ts: now, since: state.since ?? now, count: times.length } };
+      },
+    },
+  };
+}
+
 export function countInWindow<T>(
   options: CountInWindowOptions,
   initial?: CountInWindowState,
   scheduler: SchedulerLike = asyncScheduler,
 ): OperatorFunction<T, Step<CountInWindowState, CountInWindowEvent>> {
-  const { count, windowMs } = options;
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`countInWindow: count must be an integer >= 1, got ${count}`);
-  requireMs('countInWindow', 'windowMs', windowMs, 1);
-  const inWindow = (times: number[], now: number) => times.filter((t) => now - t < windowMs);
-  return runMachine<CountInWindowState, T, CountInWindowEvent>(
-    {
-      init: () => ({ times: [], open: false }),
-      step(state, _input, now) {
-        const times = [...inWindow(state.times, now), now];
-        if (state.open || times.length < count) return { state: { ...state, times } };
-        const since = times[0] ?? now;
-        return { state: { times, open: true, since }, event: { type: 'open', ts: now, since, count: times.length } };
-      },
-      timer: {
-        due: (state) => (state.open ? (state.times[state.times.length - count] ?? -Infinity) + windowMs : undefined),
-        fire(state, now) {
-          const times = inWindow(state.times, now);
-          if (times.length >= count) return { state: { ...state, times } };
-          return { state: { times, open: false }, event: { type: 'clear', ts: now, since: state.since ?? now, count: times.length } };
-        },
-      },
-    },
-    initial,
-    scheduler,
-  );
+  return runMachine(countInWindowMachine<T>(options), initial, scheduler);
 }

@@ -1,5 +1,5 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { requireMs, runMachine, sampleValue, type Sample, type Step } from './stateful.js';
+import { requireMs, runMachine, type Machine, sampleValue, type Sample, type Step } from './stateful.js';
 
 /**
  * Exceedance of a limit (超标) that must last `durationMs` before it is an event; `max`, `min` or both
@@ -54,11 +54,8 @@ export interface ExceedanceEvent {
   count: number;
 }
 
-export function exceedance(
-  options: ExceedanceOptions,
-  initial?: ExceedanceState,
-  scheduler: SchedulerLike = asyncScheduler,
-): OperatorFunction<Sample, Step<ExceedanceState, ExceedanceEvent>> {
+/** The pure machine, run by the operator below and directly by the rule engine. */
+export function exceedanceMachine(options: ExceedanceOptions): Machine<ExceedanceState, Sample, ExceedanceEvent> {
   const { max, min, durationMs, clearMax = max, clearMin = min } = options;
   requireMs('exceedance', 'durationMs', durationMs);
   if (max === undefined && min === undefined) throw new RangeError('exceedance: a limit needs max, min or both');
@@ -88,28 +85,32 @@ export function exceedance(
   const opensBy = (e: Episode, now: number): Step<ExceedanceState, ExceedanceEvent> =>
     now - e.since >= durationMs ? { state: { phase: 'open', episode: e }, event: event('open', e, now) } : { state: { phase: 'pending', episode: e } };
 
-  return runMachine<ExceedanceState, Sample, ExceedanceEvent>(
-    {
-      init: () => ({ phase: 'inside' }),
-      step(state, input, now) {
-        const v = sampleValue(input);
-        const e = state.episode;
-        if (state.phase === 'inside' || !e) return isOutside(v) ? opensBy({ since: now, value: v, peak: v, sum: v, count: 1 }, now) : { state: { phase: 'inside' } };
-        if (state.phase === 'pending') return isOutside(v) ? opensBy(add(e, v), now) : { state: { phase: 'inside' } };
-        if (isOutside(v)) {
-          const next = add(e, v);
-          return { state: { phase: 'open', episode: next }, event: event('update', next, now) };
-        }
-        if (isCleared(v)) return { state: { phase: 'inside' }, event: event('clear', e, now, v) };
-        return { state: { phase: 'open', episode: { ...e, value: v } } };
-      },
-      timer: {
-        due: (state) => (state.phase === 'pending' && state.episode ? state.episode.since + durationMs : undefined),
-        // only pending has a timer, and a pending episode's last sample is outside
-        fire: (state, now) => (state.episode ? { state: { phase: 'open', episode: state.episode }, event: event('open', state.episode, now) } : { state }),
-      },
+  return {
+    init: () => ({ phase: 'inside' }),
+    step(state, input, now) {
+      const v = sampleValue(input);
+      const e = state.episode;
+      if (state.phase === 'inside' || !e) return isOutside(v) ? opensBy({ since: now, value: v, peak: v, sum: v, count: 1 }, now) : { state: { phase: 'inside' } };
+      if (state.phase === 'pending') return isOutside(v) ? opensBy(add(e, v), now) : { state: { phase: 'inside' } };
+      if (isOutside(v)) {
+        const next = add(e, v);
+        return { state: { phase: 'open', episode: next }, event: event('update', next, now) };
+      }
+      if (isCleared(v)) return { state: { phase: 'inside' }, event: event('clear', e, now, v) };
+      return { state: { phase: 'open', episode: { ...e, value: v } } };
     },
-    initial,
-    scheduler,
-  );
+    timer: {
+      due: (state) => (state.phase === 'pending' && state.episode ? state.episode.since + durationMs : undefined),
+      // only pending has a timer, and a pending episode's last sample is outside
+      fire: (state, now) => (state.episode ? { state: { phase: 'open', episode: state.episode }, event: event('open', state.episode, now) } : { state }),
+    },
+  };
+}
+
+export function exceedance(
+  options: ExceedanceOptions,
+  initial?: ExceedanceState,
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<Sample, Step<ExceedanceState, ExceedanceEvent>> {
+  return runMachine(exceedanceMachine(options), initial, scheduler);
 }

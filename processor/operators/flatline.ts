@@ -1,5 +1,5 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { requireMs, runMachine, sampleValue, type Sample, type Step } from './stateful.js';
+import { requireMs, runMachine, type Machine, sampleValue, type Sample, type Step } from './stateful.js';
 
 /**
  * A stuck or tampered sensor: the same value for too long. A run starts at a sample (`since`, reference
@@ -34,31 +34,32 @@ export interface FlatlineEvent {
   count: number;
 }
 
+/** The pure machine, run by the operator below and directly by the rule engine. */
+export function flatlineMachine(options: FlatlineOptions): Machine<FlatlineState, Sample, FlatlineEvent> {
+  const { durationMs, epsilon = 0 } = options;
+  requireMs('flatline', 'durationMs', durationMs, 1);
+  if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new RangeError(`flatline: epsilon must be a finite number >= 0, got ${epsilon}`);
+  return {
+    init: () => ({}),
+    step(state, input, now) {
+      const v = sampleValue(input);
+      const run = state.run;
+      const fresh = { state: { run: { since: now, ref: v, count: 1, open: false } } };
+      if (!run) return fresh;
+      if (Math.abs(v - run.ref) > epsilon) {
+        return run.open ? { ...fresh, event: { type: 'clear', ts: now, value: v, ref: run.ref, since: run.since, count: run.count } } : fresh;
+      }
+      const next = { ...run, count: run.count + 1 };
+      if (run.open || now - run.since < durationMs) return { state: { run: next } };
+      return { state: { run: { ...next, open: true } }, event: { type: 'open', ts: now, value: v, ref: run.ref, since: run.since, count: next.count } };
+    },
+  };
+}
+
 export function flatline(
   options: FlatlineOptions,
   initial?: FlatlineState,
   scheduler: SchedulerLike = asyncScheduler,
 ): OperatorFunction<Sample, Step<FlatlineState, FlatlineEvent>> {
-  const { durationMs, epsilon = 0 } = options;
-  requireMs('flatline', 'durationMs', durationMs, 1);
-  if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new RangeError(`flatline: epsilon must be a finite number >= 0, got ${epsilon}`);
-  return runMachine<FlatlineState, Sample, FlatlineEvent>(
-    {
-      init: () => ({}),
-      step(state, input, now) {
-        const v = sampleValue(input);
-        const run = state.run;
-        const fresh = { state: { run: { since: now, ref: v, count: 1, open: false } } };
-        if (!run) return fresh;
-        if (Math.abs(v - run.ref) > epsilon) {
-          return run.open ? { ...fresh, event: { type: 'clear', ts: now, value: v, ref: run.ref, since: run.since, count: run.count } } : fresh;
-        }
-        const next = { ...run, count: run.count + 1 };
-        if (run.open || now - run.since < durationMs) return { state: { run: next } };
-        return { state: { run: { ...next, open: true } }, event: { type: 'open', ts: now, value: v, ref: run.ref, since: run.since, count: next.count } };
-      },
-    },
-    initial,
-    scheduler,
-  );
+  return runMachine(flatlineMachine(options), initial, scheduler);
 }

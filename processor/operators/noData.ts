@@ -1,5 +1,5 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { requireMs, runMachine, type Step } from './stateful.js';
+import { requireMs, runMachine, type Machine, type Step } from './stateful.js';
 
 /**
  * Silence detection. `offline` when no value has arrived for `timeoutMs` since the last value (or since
@@ -27,26 +27,27 @@ export interface NoDataEvent {
   since: number;
 }
 
+/** The pure machine, run by the operator below and directly by the rule engine. */
+export function noDataMachine<T>(options: NoDataOptions): Machine<NoDataState, T, NoDataEvent> {
+  const { timeoutMs } = options;
+  requireMs('noData', 'timeoutMs', timeoutMs, 1);
+  return {
+    init: (now) => ({ last: now, offline: false }),
+    step: (state, _value, now) =>
+      state.offline
+        ? { state: { last: now, offline: false }, event: { type: 'online', ts: now, since: state.last } }
+        : { state: { last: now, offline: false } },
+    timer: {
+      due: (state) => (state.offline ? undefined : state.last + timeoutMs),
+      fire: (state, now) => ({ state: { last: state.last, offline: true }, event: { type: 'offline', ts: now, since: state.last } }),
+    },
+  };
+}
+
 export function noData<T>(
   options: NoDataOptions,
   initial?: NoDataState,
   scheduler: SchedulerLike = asyncScheduler,
 ): OperatorFunction<T, Step<NoDataState, NoDataEvent>> {
-  const { timeoutMs } = options;
-  requireMs('noData', 'timeoutMs', timeoutMs, 1);
-  return runMachine<NoDataState, T, NoDataEvent>(
-    {
-      init: (now) => ({ last: now, offline: false }),
-      step: (state, _value, now) =>
-        state.offline
-          ? { state: { last: now, offline: false }, event: { type: 'online', ts: now, since: state.last } }
-          : { state: { last: now, offline: false } },
-      timer: {
-        due: (state) => (state.offline ? undefined : state.last + timeoutMs),
-        fire: (state, now) => ({ state: { last: state.last, offline: true }, event: { type: 'offline', ts: now, since: state.last } }),
-      },
-    },
-    initial,
-    scheduler,
-  );
+  return runMachine(noDataMachine<T>(options), initial, scheduler);
 }

@@ -1,5 +1,5 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { requireMs, runMachine, type Step } from './stateful.js';
+import { requireMs, runMachine, type Machine, type Step } from './stateful.js';
 
 /**
  * A condition that must hold continuously for `durationMs` (e.g. "readings flagged as instrument
@@ -28,31 +28,32 @@ export interface PersistentEvent {
   since: number;
 }
 
+/** The pure machine, run by the operator below and directly by the rule engine. */
+export function persistentMachine(options: PersistentOptions): Machine<PersistentState, boolean, PersistentEvent> {
+  const { durationMs } = options;
+  requireMs('persistent', 'durationMs', durationMs);
+  const open = (since: number, ts: number): Step<PersistentState, PersistentEvent> => ({ state: { phase: 'open', since }, event: { type: 'open', ts, since } });
+  return {
+    init: () => ({ phase: 'idle' }),
+    step(state, condition, now) {
+      const since = state.phase === 'idle' ? now : (state.since ?? now);
+      if (!condition) {
+        return state.phase === 'open' ? { state: { phase: 'idle' }, event: { type: 'clear', ts: now, since } } : { state: { phase: 'idle' } };
+      }
+      if (state.phase === 'open') return { state };
+      return now - since >= durationMs ? open(since, now) : { state: { phase: 'pending', since } };
+    },
+    timer: {
+      due: (state) => (state.phase === 'pending' && state.since !== undefined ? state.since + durationMs : undefined),
+      fire: (state, now) => open(state.since ?? now, now),
+    },
+  };
+}
+
 export function persistent(
   options: PersistentOptions,
   initial?: PersistentState,
   scheduler: SchedulerLike = asyncScheduler,
 ): OperatorFunction<boolean, Step<PersistentState, PersistentEvent>> {
-  const { durationMs } = options;
-  requireMs('persistent', 'durationMs', durationMs);
-  const open = (since: number, ts: number): Step<PersistentState, PersistentEvent> => ({ state: { phase: 'open', since }, event: { type: 'open', ts, since } });
-  return runMachine<PersistentState, boolean, PersistentEvent>(
-    {
-      init: () => ({ phase: 'idle' }),
-      step(state, condition, now) {
-        const since = state.phase === 'idle' ? now : (state.since ?? now);
-        if (!condition) {
-          return state.phase === 'open' ? { state: { phase: 'idle' }, event: { type: 'clear', ts: now, since } } : { state: { phase: 'idle' } };
-        }
-        if (state.phase === 'open') return { state };
-        return now - since >= durationMs ? open(since, now) : { state: { phase: 'pending', since } };
-      },
-      timer: {
-        due: (state) => (state.phase === 'pending' && state.since !== undefined ? state.since + durationMs : undefined),
-        fire: (state, now) => open(state.since ?? now, now),
-      },
-    },
-    initial,
-    scheduler,
-  );
+  return runMachine(persistentMachine(options), initial, scheduler);
 }

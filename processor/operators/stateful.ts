@@ -14,6 +14,11 @@ import { Observable, type OperatorFunction, type SchedulerLike, type Subscriptio
  *   never from the inputs' own timestamps.
  * - A machine has at most one timer: `timer.due(state)`. The runner re-arms it after every transition,
  *   cancels it on unsubscribe, error and complete, and never emits after teardown.
+ * - Each file exports its machine (`fooMachine(options)`) beside the operator: the rule engine runs the
+ *   machines directly in plain loops over batches, with one timer wheel for all of them
+ *   (processor/rules/wheel.ts); the operators are the same machines for single streams.
+ * - A state may be updated in place when copying it would cost O(window) per input (rollingMean's ring
+ *   buffer): it is then valid until the next step; serialise it (the keeper does) rather than keep it.
  */
 
 /** One transition: the complete new state (persist it) and what happened, if anything. */

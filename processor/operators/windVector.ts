@@ -1,5 +1,5 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { requireMs, runMachine, type Step } from './stateful.js';
+import { requireMs, runMachine, type Machine, type Step } from './stateful.js';
 
 const RAD = Math.PI / 180;
 /** below this mean speed (m/s) the wind is calm and its direction says little */
@@ -42,36 +42,37 @@ export interface WindVector {
   calm: boolean;
 }
 
+/** The pure machine, run by the operator below and directly by the rule engine. */
+export function windVectorMachine(options: WindVectorOptions = {}): Machine<WindVectorState, WindSample, WindVector> {
+  const { windowMs = 15 * 60_000 } = options;
+  requireMs('windVector', 'windowMs', windowMs, 1);
+  return {
+    init: () => ({ samples: [] }),
+    step(state, input, now) {
+      const samples = state.samples.filter((x) => now - x.t < windowMs);
+      samples.push({ t: now, s: input.speed, d: input.direction });
+      let speed = 0;
+      let sin = 0;
+      let cos = 0;
+      for (const x of samples) {
+        speed += x.s;
+        sin += Math.sin(x.d * RAD);
+        cos += Math.cos(x.d * RAD);
+      }
+      const n = samples.length;
+      [speed, sin, cos] = [speed / n, sin / n, cos / n];
+      // atan2(east, north) is the compass bearing; rounding to 1e-9° keeps 360 - ε from showing up as 359.999…
+      const deg = Math.round((Math.atan2(sin, cos) / RAD) * 1e9) / 1e9;
+      const direction = ((deg % 360) + 360) % 360;
+      return { state: { samples }, event: { speed, direction, resultant: Math.hypot(sin, cos), n, calm: speed < CALM_MS } };
+    },
+  };
+}
+
 export function windVector(
   options: WindVectorOptions = {},
   initial?: WindVectorState,
   scheduler: SchedulerLike = asyncScheduler,
 ): OperatorFunction<WindSample, Step<WindVectorState, WindVector>> {
-  const { windowMs = 15 * 60_000 } = options;
-  requireMs('windVector', 'windowMs', windowMs, 1);
-  return runMachine<WindVectorState, WindSample, WindVector>(
-    {
-      init: () => ({ samples: [] }),
-      step(state, input, now) {
-        const samples = state.samples.filter((x) => now - x.t < windowMs);
-        samples.push({ t: now, s: input.speed, d: input.direction });
-        let speed = 0;
-        let sin = 0;
-        let cos = 0;
-        for (const x of samples) {
-          speed += x.s;
-          sin += Math.sin(x.d * RAD);
-          cos += Math.cos(x.d * RAD);
-        }
-        const n = samples.length;
-        [speed, sin, cos] = [speed / n, sin / n, cos / n];
-        // atan2(east, north) is the compass bearing; rounding to 1e-9° keeps 360 - ε from showing up as 359.999…
-        const deg = Math.round((Math.atan2(sin, cos) / RAD) * 1e9) / 1e9;
-        const direction = ((deg % 360) + 360) % 360;
-        return { state: { samples }, event: { speed, direction, resultant: Math.hypot(sin, cos), n, calm: speed < CALM_MS } };
-      },
-    },
-    initial,
-    scheduler,
-  );
+  return runMachine(windVectorMachine(options), initial, scheduler);
 }

@@ -1,4 +1,4 @@
-import { NEVER, Subject, type Observable } from 'rxjs';
+import { map, NEVER, Subject, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../gateway/model/reading.js';
@@ -30,7 +30,7 @@ function run(registry: Registry, script: (h: { readings: (marbles: string, value
   new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, flush }) => {
     const keeper = createStateKeeper(memoryRuleState());
     const readings$ = script({ readings: (m, v) => cold(m, v) });
-    const engine = createRuleEngine({ registry, readings$, rejections$: NEVER as Observable<Rejection>, keeper });
+    const engine = createRuleEngine({ registry, readings$: readings$.pipe(map((r) => [r])), rejections$: NEVER as Observable<Rejection>, keeper });
     const sub = engine.events$.subscribe((e) => events.push({ ...e, at: e.ts }));
     flush();
     sub.unsubscribe();
@@ -99,7 +99,7 @@ describe('rule engine', () => {
       const out: RuleEvent[] = [];
       new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, flush }) => {
         const keeper = createStateKeeper(store);
-        const engine = createRuleEngine({ registry, readings$: cold(marbles, high), rejections$: new Subject<Rejection>(), keeper });
+        const engine = createRuleEngine({ registry, readings$: cold(marbles, high).pipe(map((r) => [r])), rejections$: new Subject<Rejection>(), keeper });
         const sub = engine.events$.subscribe((e) => out.push(e));
         flush();
         sub.unsubscribe();

@@ -1,87 +1,167 @@
-import { asyncScheduler, filter, groupBy, ignoreElements, map, merge, mergeMap, share, shareReplay, withLatestFrom, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, mergeMap, Observable, share, type SchedulerLike } from 'rxjs';
 import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { Rejection } from '../operators/validate.js';
+import { Cell, type OnReading, type RuleContext } from './cell.js';
 import { compileRules, type CompiledRules } from './compile.js';
-import { dryWeatherEvents, lastRain$ } from './dryWeather.js';
+import { dryWeatherInstance, lastRainInstance } from './dryWeather.js';
 import type { RuleEvent } from './schema.js';
-import { perKey } from './perKey.js';
-import { exceedanceEvents, flatlineEvents } from './series.js';
-import { instrumentEvents, noDataEvents, outOfRangeEvents, wind$, type Wind } from './site.js';
+import { exceedanceInstance, flatlineInstance } from './series.js';
+import { instrumentInstance, noDataInstance, outOfRangeInstance, windInstance, type Wind } from './site.js';
 import type { StateKeeper } from './stateKeeper.js';
+import { TimerWheel } from './wheel.js';
 
 export interface RuleEngine {
   readonly compiled: CompiledRules;
-  /** every rule event; odor events carry the wind at that moment in context.wind */
+  /**
+   * The events of each batch of readings (and of each round of timers), in order; an instance's
+   * `update`s within one batch are coalesced into its last one (`values` lists every value it stands
+   * for). Odor events carry the wind at that moment in context.wind. Shared: one run for all subscribers.
+   */
+  readonly batches$: Observable<readonly RuleEvent[]>;
+  /** the same events one by one */
   readonly events$: Observable<RuleEvent>;
-  /** 15-minute vector-mean wind at the weather station */
-  readonly wind$: Observable<Wind | undefined>;
+  /** 15-minute vector-mean wind at the weather station while the engine runs, undefined before the first report */
+  wind(): Wind | undefined;
 }
 
-/**
- * The rules of the registry applied to the validated readings: per series (exceedance with its averaging,
- * flatline), per site (instrument state, dry-weather flow at rain outlets), per device (no data), and on
- * rejected impossible values (out of physical range). State is kept by `keeper` so that running
- * durations and windows survive a restart. Time comes from `scheduler`.
- */
-export function createRuleEngine(deps: {
+export interface RuleEngineDeps {
   registry: Registry;
-  readings$: Observable<Reading>;
+  /** batches of accepted readings, each already durable */
+  readings$: Observable<readonly Reading[]>;
   rejections$: Observable<Rejection>;
   keeper: StateKeeper;
   scheduler?: SchedulerLike;
-}): RuleEngine {
+  /** a rule instance failed on a reading (a bug, not bad input): reported, and the batch goes on */
+  onError?: (err: Error, reading: Reading) => void;
+}
+
+/** The compiled dispatch table of one run: site → (pollutant → series instances, site instances); device → no-data. */
+interface SiteEntry {
+  series: Map<string, OnReading[]>;
+  all: OnReading[];
+}
+
+/**
+ * The rules of the registry applied to batches of validated readings: per series (exceedance with its
+ * averaging, flatline), per site (instrument state, dry-weather flow at rain outlets), per device (no
+ * data), and on rejected impossible values (out of physical range). The registry's rules compile once
+ * into a table; each reading costs a few Map lookups and the steps of the machines that read its series
+ * (a series no rule reads: one Map miss). Every timer of every machine is on one wheel (wheel.ts). State
+ * is kept by `keeper`, urgent changes written once per batch, so that running durations and windows
+ * survive a restart. Time comes from `scheduler`.
+ */
+export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   const { registry, keeper } = deps;
   const scheduler = deps.scheduler ?? asyncScheduler;
   const compiled = compileRules(registry);
-  const readings$ = deps.readings$.pipe(share());
-  const weatherId = compiled.weather?.id;
-  const weather$ = readings$.pipe(filter((r) => r.site === weatherId));
-  const wind = wind$(weather$, keeper, scheduler);
-  const dry = compiled.dryWeather;
-  // subscribed from the start (below), so no rain report is missed before the first outlet reports
-  const lastRain = dry ? lastRain$(weather$, dry, keeper, scheduler).pipe(shareReplay({ bufferSize: 1, refCount: true })) : undefined;
-  const rainOutlets = new Set(compiled.rainOutlets.map((s) => s.id));
+  let wind: (() => Wind | undefined) | undefined;
 
-  const perSeries$ = readings$.pipe(
-    groupBy((r) => `${r.site}/${r.pollutant}`),
-    mergeMap((g) => {
-      const site = g.key.slice(0, g.key.indexOf('/'));
-      return merge(
-        ...(compiled.exceedance.get(g.key) ?? []).map((b) => exceedanceEvents(g, b, keeper, scheduler)),
-        ...(compiled.flatline.get(g.key) ?? []).map((rule) => flatlineEvents(g, site, rule, keeper, scheduler)),
-      );
-    }),
-  );
+  const batches$ = new Observable<readonly RuleEvent[]>((subscriber) => {
+    let out: RuleEvent[] = [];
+    /** instance → index in `out` of its update in this batch */
+    const updates = new Map<object, number>();
+    const round = (work: () => void) => {
+      keeper.batch(work);
+      updates.clear();
+      if (out.length === 0) return;
+      const events = out;
+      out = [];
+      subscriber.next(events);
+    };
+    const wheel = new TimerWheel(scheduler, round);
+    const now0 = scheduler.now();
+    const ctx: RuleContext = {
+      keeper,
+      now: now0,
+      emit(ev, from) {
+        if (ev.category === 'odor') ev = { ...ev, context: { ...ev.context, wind: wind?.() ?? null } };
+        if (ev.type !== 'update') {
+          updates.delete(from);
+          out.push(ev);
+          return;
+        }
+        const i = updates.get(from);
+        if (i === undefined) {
+          updates.set(from, out.length);
+          out.push(ev);
+          return;
+        }
+        const prev = out[i]!;
+        const values = prev.values ?? (prev.value !== undefined ? [prev.value] : []);
+        if (ev.value !== undefined) values.push(ev.value);
+        out[i] = { ...ev, values };
+      },
+      cell: (machine, key, urgent, onEvent, initial) => new Cell(machine, key, keeper, wheel, initial ?? keeper.initial(key), now0, urgent, onEvent),
+    };
 
-  const perSite$ = readings$.pipe(
-    groupBy((r) => r.site),
-    mergeMap((g) => {
-      const instrument = compiled.instrument.get(g.key);
-      return merge(
-        ...(instrument ? [instrumentEvents(g, g.key, instrument, keeper, scheduler)] : []),
-        ...(dry && lastRain && rainOutlets.has(g.key) ? [dryWeatherEvents(g, lastRain, g.key, dry, keeper, scheduler)] : []),
-      );
-    }),
-  );
+    const sites = new Map<string, SiteEntry>();
+    const entry = (site: string) => {
+      let e = sites.get(site);
+      if (!e) sites.set(site, (e = { series: new Map(), all: [] }));
+      return e;
+    };
+    const onSeries = (site: string, pollutant: string, h: OnReading) => {
+      const s = entry(site).series;
+      s.set(pollutant, [...(s.get(pollutant) ?? []), h]);
+    };
+    const seriesOf = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
+    for (const [key, bound] of compiled.exceedance) for (const b of bound) onSeries(...seriesOf(key), exceedanceInstance(b, ctx));
+    for (const [key, rules] of compiled.flatline) for (const rule of rules) onSeries(...seriesOf(key), flatlineInstance(seriesOf(key)[0], rule, ctx));
+    for (const [site, rule] of compiled.instrument) entry(site).all.push(instrumentInstance(site, rule, ctx));
+    if (compiled.weather) {
+      const w = windInstance(ctx);
+      wind = w.current;
+      entry(compiled.weather.id).all.push(w.onReading);
+      const dry = compiled.dryWeather;
+      if (dry) {
+        const rain = lastRainInstance(dry, ctx);
+        entry(compiled.weather.id).all.push(rain.onReading);
+        for (const s of compiled.rainOutlets) entry(s.id).all.push(dryWeatherInstance(s.id, dry, rain.at, ctx));
+      }
+    }
+    const devices = new Map(compiled.noData.map((d) => [d.device, noDataInstance(d, ctx)]));
+    const impossible = new Map<string, (r: Rejection, now: number) => void>();
 
-  // one Map lookup per reading rather than one filter per device (the park has ~60 devices, a big one thousands)
-  const noData = new Map(compiled.noData.map((d) => [d.device, d]));
-  const perDevice$ = perKey(readings$, (r) => r.device, [...noData.keys()], (device$, device) => noDataEvents(device$, noData.get(device)!, keeper, scheduler));
+    const dispatch = (r: Reading, now: number) => {
+      const s = sites.get(r.site);
+      if (s) {
+        const series = s.series.get(r.pollutant);
+        if (series) for (const h of series) h(r, now);
+        for (const h of s.all) h(r, now);
+      }
+      devices.get(r.device)?.(r, now);
+    };
+    const onBatch = (batch: readonly Reading[]) =>
+      round(() => {
+        const now = scheduler.now();
+        for (const r of batch) {
+          try {
+            dispatch(r, now);
+          } catch (err) {
+            deps.onError?.(err as Error, r);
+          }
+        }
+      });
+    const oor = compiled.outOfRange;
+    const onRejection = (rej: Rejection) => {
+      if (!oor || rej.reason !== 'out-of-physical-range') return;
+      const key = `${rej.reading.site}/${rej.reading.pollutant}`;
+      let h = impossible.get(key);
+      if (!h) impossible.set(key, (h = outOfRangeInstance(rej.reading.site, rej.reading.pollutant, oor, ctx)));
+      const judge = h;
+      round(() => judge(rej, scheduler.now()));
+    };
 
-  const oor = compiled.outOfRange;
-  const impossible$ = oor
-    ? deps.rejections$.pipe(
-        filter((r) => r.reason === 'out-of-physical-range'),
-        groupBy((r) => `${r.reading.site}/${r.reading.pollutant}`),
-        mergeMap((g) => outOfRangeEvents(g, g.key.split('/')[0]!, g.key.split('/')[1]!, oor, keeper, scheduler)),
-      )
-    : merge();
+    wheel.start();
+    const sub = deps.readings$.subscribe({ next: onBatch, error: (err: unknown) => subscriber.error(err), complete: () => subscriber.complete() });
+    sub.add(deps.rejections$.subscribe({ next: onRejection, error: (err: unknown) => subscriber.error(err) }));
+    return () => {
+      wheel.stop();
+      sub.unsubscribe();
+      wind = undefined;
+    };
+  }).pipe(share());
 
-  const events$ = merge(lastRain ? lastRain.pipe(ignoreElements()) : merge(), perSeries$, perSite$, perDevice$, impossible$).pipe(
-    withLatestFrom(wind),
-    map(([ev, w]) => (ev.category === 'odor' ? { ...ev, context: { ...ev.context, wind: w ?? null } } : ev)),
-    share(),
-  );
-  return { compiled, events$, wind$: wind };
+  return { compiled, batches$, events$: batches$.pipe(mergeMap((b) => b)), wind: () => wind?.() };
 }

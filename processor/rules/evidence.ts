@@ -5,7 +5,8 @@ import type { Reading } from '../../gateway/model/reading.js';
  * officer checks before acting. Bounded per series by age and count.
  */
 export interface EvidenceBuffer {
-  record(r: Reading): void;
+  /** keeps the readings of a batch (a plain loop, no per-reading emission) */
+  recordBatch(readings: readonly Reading[]): void;
   /** readings of one series (or of the whole site when pollutant is '*'), oldest first */
   window(site: string, pollutant: string): Reading[];
 }
@@ -18,15 +19,18 @@ export function createEvidenceBuffer(opts: { maxAgeMs?: number; maxPerSeries?: n
   const sites = new Map<string, Map<string, Reading[]>>();
   const fresh = (rs: Reading[]) => rs.filter((r) => now() - r.ts <= maxAge);
   const newest = (rs: Reading[], n: number) => (rs.length > n ? rs.slice(-n) : rs);
+  const record = (r: Reading) => {
+    let site = sites.get(r.site);
+    if (!site) sites.set(r.site, (site = new Map()));
+    let rs = site.get(r.pollutant);
+    if (!rs) site.set(r.pollutant, (rs = []));
+    rs.push(r);
+    // trimmed in chunks (amortised O(1) per reading) rather than shifting the array on every reading
+    if (rs.length >= 2 * max) rs.splice(0, rs.length - max);
+  };
   return {
-    record(r) {
-      let site = sites.get(r.site);
-      if (!site) sites.set(r.site, (site = new Map()));
-      let rs = site.get(r.pollutant);
-      if (!rs) site.set(r.pollutant, (rs = []));
-      rs.push(r);
-      // trimmed in chunks (amortised O(1) per reading) rather than shifting the array on every reading
-      if (rs.length >= 2 * max) rs.splice(0, rs.length - max);
+    recordBatch(readings) {
+      for (const r of readings) record(r);
     },
     window(site, pollutant) {
       const bySite = sites.get(site);

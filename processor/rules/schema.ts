@@ -133,6 +133,11 @@ export interface RuleEvent {
   ts: number;
   /** the judged value (a mean for averaged rules) */
   value?: number;
+  /**
+   * an `update` that stands for several of one batch (the engine coalesces them into the last): every
+   * judged value, oldest first, so a ticket's statistics count each. Absent: just `value`.
+   */
+  values?: number[];
   limit?: { min?: number; max?: number; standard: string };
   /** when the condition started (before the duration elapsed) */
   since?: number;

@@ -1,97 +1,87 @@
-import { filter, map, scan, shareReplay, startWith, type Observable, type SchedulerLike } from 'rxjs';
-import type { QualityFlag, Reading } from '../../gateway/model/reading.js';
-import { countInWindow } from '../operators/countInWindow.js';
-import { noData } from '../operators/noData.js';
-import { persistent } from '../operators/persistent.js';
+import type { QualityFlag } from '../../gateway/model/reading.js';
+import { countInWindowMachine } from '../operators/countInWindow.js';
+import { noDataMachine } from '../operators/noData.js';
+import { persistentMachine } from '../operators/persistent.js';
 import type { Rejection } from '../operators/validate.js';
-import { windVector, type WindSample, type WindVector } from '../operators/windVector.js';
+import { windVectorMachine, type WindSample, type WindVector } from '../operators/windVector.js';
+import { anyEvent, never, type OnReading, type RuleContext } from './cell.js';
 import type { BoundDevice } from './compile.js';
-import type { Rule, RuleEvent } from './schema.js';
-import { keep } from './series.js';
-import type { StateKeeper } from './stateKeeper.js';
+import type { Rule } from './schema.js';
 
 type Of<T extends Rule['type']> = Extract<Rule, { type: T }>;
 
 /** Instrument trouble at a site: any channel flagged (M, C, D, F, T, B ...) for longer than the rule's duration. */
-export function instrumentEvents(site$: Observable<Reading>, site: string, rule: Of<'instrument'>, keeper: StateKeeper, scheduler: SchedulerLike): Observable<RuleEvent> {
+export function instrumentInstance(site: string, rule: Of<'instrument'>, ctx: RuleContext): OnReading {
   const key = `instrument|${rule.id}|${site}`;
   const trouble = new Set<QualityFlag>(rule.flags);
-  return site$.pipe(
-    scan((flags, r) => {
-      const bad = trouble.has(r.flag);
-      // most readings change nothing: keep the same map instead of copying it per reading
-      if (bad ? flags.get(r.pollutant) === r.flag : !flags.has(r.pollutant)) return flags;
-      const next = new Map(flags);
-      if (bad) next.set(r.pollutant, r.flag);
-      else next.delete(r.pollutant);
-      return next;
-    }, new Map<string, QualityFlag>()),
-    (flags$) => {
-      let latest = new Map<string, QualityFlag>();
-      return flags$.pipe(
-        map((f) => ((latest = f), f.size > 0)),
-        persistent({ durationMs: rule.durationMs }, keeper.initial(key), scheduler),
-        keep(keeper, key),
-        filter((s) => s.event !== undefined),
-        map(({ event: e }) => ({
-          type: e!.type,
-          rule: rule.id,
-          ruleType: 'instrument' as const,
-          category: 'instrument' as const,
-          site,
-          pollutant: '*',
-          ts: e!.ts,
-          since: e!.since,
-          context: { flags: Object.fromEntries(latest) },
-        })),
-      );
-    },
+  const flags = new Map<string, QualityFlag>();
+  const self = {};
+  const cell = ctx.cell(persistentMachine({ durationMs: rule.durationMs }), key, anyEvent, (e) =>
+    ctx.emit(
+      { type: e.type, rule: rule.id, ruleType: 'instrument', category: 'instrument', site, pollutant: '*', ts: e.ts, since: e.since, context: { flags: Object.fromEntries(flags) } },
+      self,
+    ),
   );
+  return (r, now) => {
+    if (trouble.has(r.flag)) flags.set(r.pollutant, r.flag);
+    else flags.delete(r.pollutant);
+    cell.step(flags.size > 0, now);
+  };
 }
 
-/** A device that sends nothing for missedIntervals × its interval. */
-export function noDataEvents(device$: Observable<Reading>, d: BoundDevice, keeper: StateKeeper, scheduler: SchedulerLike): Observable<RuleEvent> {
+/**
+ * A device that sends nothing for missedIntervals × its interval. A reading only moves the machine's
+ * `last`; the timeout is found by the engine's wheel when the old due time comes up (wheel.ts), so a
+ * steady device re-arms no timer.
+ */
+export function noDataInstance(d: BoundDevice, ctx: RuleContext): OnReading {
   const key = `no-data|${d.rule.id}|${d.device}`;
-  return device$.pipe(
-    noData({ timeoutMs: d.timeoutMs }, keeper.initial(key), scheduler),
-    keep(keeper, key),
-    filter((s) => s.event !== undefined),
-    map(({ event: e }) => ({
-      type: e!.type === 'offline' ? ('open' as const) : ('clear' as const),
-      rule: d.rule.id,
-      ruleType: 'no-data' as const,
-      category: 'no-data' as const,
-      site: d.site.id,
-      pollutant: '*',
-      ts: e!.ts,
-      since: e!.since,
-      context: { device: d.device, timeoutMs: d.timeoutMs },
-    })),
+  const self = {};
+  const cell = ctx.cell(noDataMachine<unknown>({ timeoutMs: d.timeoutMs }), key, anyEvent, (e) =>
+    ctx.emit(
+      {
+        type: e.type === 'offline' ? 'open' : 'clear',
+        rule: d.rule.id,
+        ruleType: 'no-data',
+        category: 'no-data',
+        site: d.site.id,
+        pollutant: '*',
+        ts: e.ts,
+        since: e.since,
+        context: { device: d.device, timeoutMs: d.timeoutMs },
+      },
+      self,
+    ),
   );
+  return (r, now) => cell.step(r, now);
 }
 
-/** Impossible values (outside the physical range), `count` of them within `windowMs`. */
-export function outOfRangeEvents(series$: Observable<Rejection>, site: string, pollutant: string, rule: Of<'out-of-range'>, keeper: StateKeeper, scheduler: SchedulerLike): Observable<RuleEvent> {
+/** Impossible values (outside the physical range), `count` of them within `windowMs`, on one series. */
+export function outOfRangeInstance(site: string, pollutant: string, rule: Of<'out-of-range'>, ctx: RuleContext): (r: Rejection, now: number) => void {
   const key = `out-of-range|${rule.id}|${site}|${pollutant}`;
   let last: Rejection | undefined;
-  return series$.pipe(
-    map((r) => (last = r)),
-    countInWindow({ count: rule.count, windowMs: rule.windowMs }, keeper.initial(key), scheduler),
-    keep(keeper, key),
-    filter((s) => s.event !== undefined),
-    map(({ event: e }) => ({
-      type: e!.type,
-      rule: rule.id,
-      ruleType: 'out-of-range' as const,
-      category: 'instrument' as const,
-      site,
-      pollutant,
-      ts: e!.ts,
-      since: e!.since,
-      value: last?.reading.value,
-      context: { count: e!.count, detail: last?.detail },
-    })),
+  const self = {};
+  const cell = ctx.cell(countInWindowMachine<Rejection>({ count: rule.count, windowMs: rule.windowMs }), key, anyEvent, (e) =>
+    ctx.emit(
+      {
+        type: e.type,
+        rule: rule.id,
+        ruleType: 'out-of-range',
+        category: 'instrument',
+        site,
+        pollutant,
+        ts: e.ts,
+        since: e.since,
+        value: last?.reading.value,
+        context: { count: e.count, detail: last?.detail },
+      },
+      self,
+    ),
   );
+  return (r, now) => {
+    last = r;
+    cell.step(r, now);
+  };
 }
 
 export interface Wind extends WindVector {
@@ -101,30 +91,24 @@ export interface Wind extends WindVector {
   at: number;
 }
 
-/** Wind at the weather station: 15-minute vector mean (HJ 212 a01007 speed, a01008 direction), replayed to late subscribers. */
-export function wind$(weather$: Observable<Reading>, keeper: StateKeeper, scheduler: SchedulerLike): Observable<Wind | undefined> {
+/** Wind at the weather station: 15-minute vector mean (HJ 212 a01007 speed, a01008 direction); `current()` for odor events. */
+export function windInstance(ctx: RuleContext): { onReading: OnReading; current(): Wind | undefined } {
   const key = 'wind|15min';
   let speed: number | undefined;
-  return weather$.pipe(
-    filter((r) => r.flag === 'N' && (r.pollutant === 'a01007' || r.pollutant === 'a01008')),
-    map((r): WindSample | undefined => {
-      if (r.pollutant === 'a01007') {
-        speed = r.value;
-        return undefined;
+  let sample: WindSample = { speed: 0, direction: 0 };
+  let wind: Wind | undefined;
+  const cell = ctx.cell(windVectorMachine({ windowMs: 15 * 60_000 }), key, never, (e, now) => {
+    wind = { ...e, speedNow: sample.speed, directionNow: sample.direction, at: now };
+  });
+  return {
+    onReading(r, now) {
+      if (r.flag !== 'N') return;
+      if (r.pollutant === 'a01007') speed = r.value;
+      else if (r.pollutant === 'a01008' && speed !== undefined) {
+        sample = { speed, direction: r.value };
+        cell.step(sample, now);
       }
-      return speed === undefined ? undefined : { speed, direction: r.value };
-    }),
-    filter((s): s is WindSample => s !== undefined),
-    (samples$) => {
-      let sample: WindSample = { speed: 0, direction: 0 };
-      return samples$.pipe(
-        map((s) => (sample = s)),
-        windVector({ windowMs: 15 * 60_000 }, keeper.initial(key), scheduler),
-        keep(keeper, key, () => false),
-        map((s): Wind => ({ ...s.event!, speedNow: sample.speed, directionNow: sample.direction, at: scheduler.now() })),
-      );
     },
-    startWith(undefined),
-    shareReplay({ bufferSize: 1, refCount: true }),
-  );
+    current: () => wind,
+  };
 }

@@ -9,6 +9,11 @@ import type { RuleStateStore } from '../tickets/store.js';
 export interface StateKeeper {
   initial<S>(key: string): S | undefined;
   record(key: string, state: unknown, urgent?: boolean): void;
+  /**
+   * Runs `fn` (one batch of readings, one round of timers) and writes the urgent changes it recorded in
+   * ONE flush at its end, instead of one per change.
+   */
+  batch<T>(fn: () => T): T;
   /** write every pending change now */
   flush(): void;
   start(): void;
@@ -19,6 +24,8 @@ export function createStateKeeper(store: RuleStateStore, flushMs = 1000, onError
   const loaded = new Map(store.all());
   const dirty = new Map<string, unknown>();
   let timer: NodeJS.Timeout | undefined;
+  let depth = 0;
+  let urgentPending = false;
   const flush = () => {
     if (dirty.size === 0) return;
     const entries = [...dirty];
@@ -35,7 +42,21 @@ export function createStateKeeper(store: RuleStateStore, flushMs = 1000, onError
     initial: <S>(key: string) => loaded.get(key) as S | undefined,
     record(key, state, urgent = false) {
       dirty.set(key, state);
-      if (urgent) flush();
+      if (!urgent) return;
+      if (depth > 0) urgentPending = true;
+      else flush();
+    },
+    batch(fn) {
+      depth++;
+      try {
+        return fn();
+      } finally {
+        depth--;
+        if (depth === 0 && urgentPending) {
+          urgentPending = false;
+          flush();
+        }
+      }
     },
     flush,
     start() {

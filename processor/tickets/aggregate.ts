@@ -19,14 +19,20 @@ export function worse(a: number | undefined, b: number, limit?: TicketLimit): nu
 
 const beyond = (v: number, min: number, max: number) => Math.max(min - v, v - max);
 
-/** Adds one sighting of the condition: lastSeen, and the value to samples, mean and peak. */
-export function observe<T extends TicketSummary>(t: T, ev: Pick<RuleEvent, 'ts' | 'value'>): T {
+/**
+ * Adds one sighting of the condition: lastSeen, and its value to samples, mean and peak (every value of
+ * an update that stands for several, see RuleEvent.values).
+ */
+export function observe<T extends TicketSummary>(t: T, ev: Pick<RuleEvent, 'ts' | 'value' | 'values'>): T {
   const next: T = { ...t, lastSeen: Math.max(t.lastSeen, ev.ts) };
-  if (ev.value !== undefined && Number.isFinite(ev.value)) {
-    next.samples = t.samples + 1;
-    next.mean = t.mean === undefined ? ev.value : t.mean + (ev.value - t.mean) / next.samples;
-    next.peak = worse(t.peak, ev.value, t.limit);
-  }
+  const add = (v: number | undefined) => {
+    if (v === undefined || !Number.isFinite(v)) return;
+    next.samples = next.samples + 1;
+    next.mean = next.mean === undefined ? v : next.mean + (v - next.mean) / next.samples;
+    next.peak = worse(next.peak, v, t.limit);
+  };
+  if (ev.values) for (const v of ev.values) add(v);
+  else add(ev.value);
   return next;
 }
 

@@ -190,4 +190,33 @@ describe('ticket service', () => {
     expect(nd).toMatchObject({ verificationMs: HOUR, samples: 0, pollutant: '*' });
     expect('peak' in nd).toBe(false);
   });
+
+  it('applies a batch of events in one transaction; one that fails is rolled back alone and reported', () => {
+    const { store, service, changes } = harness();
+    const tickets = store.tickets;
+    // a store that refuses to append evidence for WP-07, after the ticket row was already written
+    const failing = createTicketService({
+      store: {
+        ...tickets,
+        appendEvidence: (id, e) => {
+          if (tickets.get(id)?.site === 'WP-07') throw new Error('disk says no');
+          tickets.appendEvidence(id, e);
+        },
+      },
+      registry,
+      now: () => T0,
+      log: silentLog,
+    });
+    failing.changes$.subscribe((c) => changes.push(c));
+    const out = failing.applyEvents([
+      { event: codEvent('open', T0, 700) },
+      { event: codEvent('open', T0, 700, { site: 'WP-07' }) },
+      { event: codEvent('update', T0 + 1, 800) },
+    ]);
+    expect(out.map((o) => [o.ticket?.site, o.error?.message])).toEqual([['WP-05', undefined], [undefined, 'disk says no'], ['WP-05', undefined]]);
+    // the failed open left nothing behind (its savepoint was rolled back); the others committed
+    expect(service.list({ site: 'WP-07' }).tickets).toEqual([]);
+    expect(service.list({ site: 'WP-05' }).tickets[0]).toMatchObject({ samples: 2, peak: 800 });
+    expect(changes.map((c) => c.type)).toEqual(['opened', 'updated']);
+  });
 });

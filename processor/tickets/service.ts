@@ -31,6 +31,13 @@ export interface EventEvidence {
   wind?: unknown;
 }
 
+/** One rule event of a batch and what became of it: the affected ticket, or why it was not stored. */
+export interface EventOutcome {
+  event: RuleEvent;
+  ticket?: TicketSummary;
+  error?: Error;
+}
+
 export type TransitionOutcome =
   | { ok: true; ticket: Ticket }
   | { ok: false; code: 'not_found' | 'refused' | 'conflict'; reason: string };
@@ -40,6 +47,11 @@ export interface TicketService {
   readonly changes$: Observable<TicketChange>;
   /** opens, attaches to or clears a ticket; the affected ticket, or undefined when nothing changed */
   applyEvent(ev: RuleEvent, evidence?: EventEvidence): TicketSummary | undefined;
+  /**
+   * The events of one batch in ONE transaction (each in its own savepoint: one that fails is rolled back
+   * alone and reported in its outcome, the others commit); the changes are emitted after the commit.
+   */
+  applyEvents(items: readonly { event: RuleEvent; evidence?: EventEvidence }[]): EventOutcome[];
   /** a person's lifecycle move (see lifecycle.ts); refusals carry the reason */
   transition(id: string, req: TransitionRequest): TransitionOutcome;
   /** adds evidence of an action taken (valve closed/opened, a note); undefined for an unknown ticket */
@@ -170,17 +182,38 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     return { result: ticket, change: { type: 'cleared', ticket, at, history, event: ev } };
   }
 
+  function applyOne(ev: RuleEvent, extra: EventEvidence | undefined): Outcome<TicketSummary | undefined> {
+    const at = now();
+    if (ev.type === 'update') return applyUpdate(ev, at);
+    if (ev.type === 'clear') return applyClear(ev, at);
+    const live = store.findOpen(ev.site, ev.pollutant, ev.rule);
+    return live ? recur(live, ev, extra, at) : openNew(ev, extra, at);
+  }
+
   return {
     changes$: changes.asObservable(),
 
     applyEvent(ev, extra) {
-      return commit(`${ev.type} ${ev.site}/${ev.pollutant}/${ev.rule}`, () => {
-        const at = now();
-        if (ev.type === 'update') return applyUpdate(ev, at);
-        if (ev.type === 'clear') return applyClear(ev, at);
-        const live = store.findOpen(ev.site, ev.pollutant, ev.rule);
-        return live ? recur(live, ev, extra, at) : openNew(ev, extra, at);
+      return commit(`${ev.type} ${ev.site}/${ev.pollutant}/${ev.rule}`, () => applyOne(ev, extra));
+    },
+
+    applyEvents(items) {
+      const pending: TicketChange[] = [];
+      const outcomes = commit(`${items.length} rule events`, () => {
+        pending.length = 0;
+        const result = items.map(({ event, evidence }): EventOutcome => {
+          try {
+            const out = store.atomically(() => applyOne(event, evidence));
+            if (out.change) pending.push(out.change);
+            return { event, ticket: out.result };
+          } catch (err) {
+            return { event, error: err as Error };
+          }
+        });
+        return { result };
       });
+      for (const c of pending) changes.next(c);
+      return outcomes;
     },
 
     transition(id, req) {

@@ -99,7 +99,9 @@ describe('kill -9 in the middle of an open duration', () => {
     kill9(children[1]!);
     children.push(gateway(env));
     await ready();
-    await new Promise((r) => setTimeout(r, 3 * S));
+    const again = Date.now();
+    // the restarted engine resumes the open episode: its next updates land on the same ticket
+    await waitFor(async () => (await tickets()).find((t) => t.id === ticket!.id && t.updatedAt > again), 'an update on the ticket after the second restart', 30 * S);
     const after = await tickets();
     expect(after.map((t) => t.id)).toEqual([ticket!.id]);
     expect((await api<Ticket>(`/api/tickets/${ticket!.id}`)).status).toBe('open');

@@ -118,7 +118,11 @@ describe('detection, tickets and valve interlock on the running park', () => {
   it('an H2S spike at a fence-line station: odor ticket carrying the wind at that time', async () => {
     p.sims.signals.set('WS-01', 'a01008', 225);
     p.sims.signals.set('WS-01', 'a01007', 2.8);
-    await new Promise((r) => setTimeout(r, 2500)); // two weather reports with the new wind
+    // the engine's 15-min vector mean has taken in the new wind (the odor event carries it)
+    await waitFor(() => {
+      const w = p.gw.engine.wind();
+      return w && w.directionNow === 225 && w.speedNow === 2.8 && w.direction > 90;
+    }, 'the new wind in the 15-minute mean');
     p.sims.signals.set('AQ-01', 'a21028', 0.25);
     const t = await waitFor(async () => one(await p.tickets('site=AQ-01'), 'AQ-01', 'aq-h2s')[0], 'an odor ticket');
     expect(t).toMatchObject({ category: 'odor', enterprise: 'E-01', officer: 'OF-01', limit: { max: 0.06 } });

@@ -131,7 +131,8 @@ describe('alerts through the WeCom and Aliyun SMS stand-ins', () => {
     a.handle(changeOf('opened'));
     const failed = await waitFor(() => outcome('wecom', 'failed'), 'WeCom failure reported');
     expect(failed.code).toBe(93000);
-    await new Promise((r) => setTimeout(r, 1500));
+    // nothing left queued, so nothing can be retried
+    await waitFor(() => a.counters().pending === 0, 'the queue empty after the failure');
     expect(wecom.requests).toHaveLength(1);
     expect(a.counters()).toMatchObject({ sent: 0, failed: 1, pending: 0 });
   });
@@ -183,7 +184,7 @@ describe('alerts through the WeCom and Aliyun SMS stand-ins', () => {
     b.handle(changeOf('opened', codTicket({ id: 'WO-20261126-0009' })));
     const failed = await waitFor(() => outcome('sms', 'failed'), 'SMS refused');
     expect(failed.code).toBe('SignatureDoesNotMatch');
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitFor(() => b.counters().pending === 0, 'the queue empty after the refusal');
     expect(sms.requests).toHaveLength(3);
     expect(sms.violations.map((v) => v.code)).toEqual(['SignatureDoesNotMatch']);
   });

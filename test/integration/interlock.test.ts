@@ -86,7 +86,7 @@ beforeAll(async () => {
   });
   sub = createModbusInput({ pool })({ registry: sim.registry, log, deadLetters, health, mqttUrl: '' }).subscribe((r) => {
     readings.push(r);
-    interlock.observe(r);
+    interlock.observeBatch([r]);
   });
   app = Fastify();
   registerValveRoutes(app, interlock);
