@@ -125,7 +125,7 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: DeliveryOptions<T>): SpoolQ
     }
     // the database keeps up: wait up to lingerMs for a fuller request (as the in-memory batching did)
     const first = tail.entries[0];
-    if (first && comparePositions(first.pos, store.head) === 0 && tail.items < batchSize) {
+    if (first && comparePositions(first.pos, store.head) === 0 && tail.items < batchSize && drainers.size === 0) {
       const left = first.at + lingerMs - scheduler.now();
       if (left > 0) {
         lingering = true;
@@ -245,6 +245,7 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: DeliveryOptions<T>): SpoolQ
         };
         drainers.add(done);
         if (timeoutMs !== undefined) timer = scheduler.schedule(done, timeoutMs);
+        if (lingering) data.wake(); // someone waits for everything: no fuller request to wait for
         void scanned.then(settleDrainers);
       });
     },
