@@ -169,7 +169,7 @@ describe('InfluxDB 2.x writer through the sink, against a /api/v2/write stand-in
   });
 
   it('401 scripted with the right token: rejected, and the next batch is written', async () => {
-    const { s, sink, feed } = await setup();
+    const { s, sink } = await setup();
     s.script(reply.unauthorized());
     sink.append([reading()]);
     await waitFor(() => sink.counters.pointsRejected === 1, 'batch rejected');
