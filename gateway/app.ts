@@ -15,7 +15,7 @@ import { createInfluxSink, influx1Writer, type InfluxSink } from '../processor/s
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness, type GatewayMetrics } from './metrics/index.js';
 import { alertSecrets, createAlerts, type AlertSecrets, type Alerts } from '../processor/alerts/index.js';
-import { createSpoolQueue, spoolSettingsFromEnv, type SpoolSettings } from '../processor/sinks/spool/index.js';
+import { spoolSettingsFromEnv, type SpoolSettings } from '../processor/sinks/spool/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { createRuleEngine, type RuleEngine } from '../processor/rules/engine.js';
 import { batch } from '../processor/operators/batch.js';
@@ -84,11 +84,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const kinds = new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)));
   const readings$ = merge(...[...kinds].map((k) => inputs[k](ctx))).pipe(tap(metrics.countReadingIn));
   const processor = createProcessor({ registry, readings$, deadLetters, log });
-  const pointWriter = () => (o.influx.v2 ? influx2Writer({ url: o.influx.url, ...o.influx.v2 }) : influx1Writer(o.influx.url, o.influx.database));
-  const writer = metrics.timeWrites(pointWriter());
-  // every point is on disk (<dataDir>/spool) before its message is acknowledged; replayed in order
-  const spool = createSpoolQueue({ dir: join(o.dataDir, 'spool'), ...o.spool, log, deadLetters });
-  const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters, writer, createQueue: spool });
+  const writer = metrics.timeWrites(o.influx.v2 ? influx2Writer({ url: o.influx.url, ...o.influx.v2 }) : influx1Writer(o.influx.url, o.influx.database));
+  // every point (readings and ticket annotations) is on disk (<dataDir>/spool) before its message is acknowledged; replayed in order
+  const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters, writer, spool: { dir: join(o.dataDir, 'spool'), ...o.spool } });
 
   // rules → tickets (整改工单) → responders; tickets and rule state share one SQLite file
   const db = createSqliteStore({ file: join(o.dataDir, 'park.db') });
@@ -134,14 +132,23 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       devices: health.summary(),
     };
   };
-  metrics.observe({ processor, sink, health, tickets, spool, alertsPending: () => alerts.counters().pending });
-  const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool });
+  metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending });
+  const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool: sink.spool });
   const http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
   registerTicketRoutes(http, tickets);
   registerValveRoutes(http, interlock);
   const httpPort = await listen(http, o.httpPort, o.bindHost);
-  const annotations = writeTicketEvents(tickets.changes$, { writer: pointWriter(), log });
-  const sub: Subscription = sink.start(processor.accepted$);
+  sink.start();
+  const annotations = writeTicketEvents(tickets.changes$, { sink, log });
+  // each accepted reading is appended (one record, synchronously) inside the input's callback, so it is
+  // on disk before the MQTT PUBACK; a reading that could not be spooled is counted and logged by the spool
+  const sub: Subscription = processor.accepted$.subscribe((r) => {
+    try {
+      sink.append([r]);
+    } catch {
+      /* counted (pointsDropped) and logged by the spool */
+    }
+  });
   sub.add(tickets.changes$.subscribe((c) => alerts.handle(c)));
   sub.add(respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock)], log }).subscribe());
   log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length }, 'gateway started');

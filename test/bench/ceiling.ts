@@ -1,5 +1,5 @@
 import type { Registry } from '../../gateway/registry/schema.js';
-import { indexSites } from '../../processor/sinks/influx/points.js';
+import { indexSites } from '../../processor/sinks/lineProtocol/index.js';
 import type { BenchContext } from './context.js';
 import { countPoints } from './ingest.js';
 import { airDevices, safeValue } from './load.js';
@@ -29,7 +29,7 @@ export async function influxCeiling(ctx: BenchContext, registry: Registry, durat
   const db = 'ceiling';
   await ctx.influx.query(`CREATE DATABASE "${db}"`);
   const sites = indexSites(registry);
-  // one series per (device, channel), tags exactly as processor/sinks/influx/points.ts writes them
+  // one series per (device, channel), tags exactly as processor/sinks/lineProtocol/readings.ts writes them
   const series = airDevices(registry).flatMap((d) =>
     d.channels.map((c) => {
       const s = sites.get(d.site)!;

@@ -1,13 +1,13 @@
-import { HttpError, RequestTimedOutError } from '@influxdata/influxdb-client';
-import type { IPoint } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FailureKind } from '../../processor/sinks/influx/index.js';
-import { classifyInflux2Error, Influx2WriteError, influx2Writer, LineProtocolError, retryAfterMs } from '../../processor/sinks/influx2/index.js';
+import { classifyInflux2Error, influx2Writer, InfluxWriteError, retryAfterMs } from '../../processor/sinks/influx2/index.js';
+import { ConfigError } from '../../gateway/registry/loader.js';
+import { toLine } from '../../processor/sinks/lineProtocol/index.js';
 import { reply, startInflux2StandIn, type Influx2StandIn, type Reply } from '../helpers/influx2StandIn.js';
 import { freePort } from '../helpers/influxd.js';
 
 const T0 = Date.UTC(2026, 10, 25, 2, 0, 0);
-const point = (value = 1.5, ts = T0): IPoint => ({ measurement: 'wastewater_pipe', tags: { site: 'WP-01' }, fields: { value, flag: 'N' }, timestamp: String(ts) });
+const point = (value = 1.5, ts = T0): string => toLine({ measurement: 'wastewater_pipe', tags: { site: 'WP-01' }, fields: { value, flag: 'N' }, timestamp: ts });
 
 let s: Influx2StandIn;
 beforeAll(async () => {
@@ -56,8 +56,8 @@ const rows: Row[] = [
 describe('InfluxDB 2.x write failures, as answered by the stand-in', () => {
   it.each(rows)('$name → $kind', async (row) => {
     const err = await failedWrite(row.reply);
-    expect(err).toBeInstanceOf(Influx2WriteError);
-    const e = err as Influx2WriteError;
+    expect(err).toBeInstanceOf(InfluxWriteError);
+    const e = err as InfluxWriteError;
     expect(classifyInflux2Error(e)).toBe(row.kind);
     expect(e.status).toBe(row.status);
     expect(e.code).toBe(row.code);
@@ -69,7 +69,7 @@ describe('InfluxDB 2.x write failures, as answered by the stand-in', () => {
 
   it('a request that times out → retry', async () => {
     const err = await failedWrite(reply.hang(), 300);
-    expect(err).toBeInstanceOf(Influx2WriteError);
+    expect(err).toBeInstanceOf(InfluxWriteError);
     expect((err as Error).message).toMatch(/Request timed out/);
     expect(classifyInflux2Error(err)).toBe('retry');
   });
@@ -81,28 +81,39 @@ describe('InfluxDB 2.x write failures, as answered by the stand-in', () => {
     expect(writer.classify(err)).toBe('retry');
   });
 
-  it('a point that cannot be a line → reject with dropped=1, the other points still written', async () => {
-    const before = s.accepted.length;
+  it('posts the lines as they are: one request, the body byte for byte', async () => {
+    const before = s.requests.length;
     const writer = influx2Writer({ url: s.url, org: s.org, bucket: s.bucket, token: s.token });
-    const err = await writer.write([point(1.5, T0), point(Number.NaN, T0 + 1), point(2.5, T0 + 2)]).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(LineProtocolError);
-    expect((err as Error).message).toMatch(/1 of 3 points .* dropped=1: #1: field value=NaN is not a finite number/);
-    expect(writer.classify(err)).toBe('reject');
-    expect(s.accepted.slice(before).map((l) => l.fields.value)).toEqual([1.5, 2.5]);
+    const lines = [point(1.5, T0), point(2.5, T0 + 1)];
+    await writer.write(lines);
+    expect(s.requests.slice(before).map((r) => r.body)).toEqual([lines.join('\n')]);
   });
 
-  it('the client’s own error types classify the same way', () => {
+  it('classifies by status alone: 413 split; 408, 429, 5xx and socket errors retry; any other answer rejects', () => {
     const table: [unknown, FailureKind][] = [
-      [new HttpError(413, 'Request Entity Too Large'), 'split'],
-      [new HttpError(429, 'Too Many Requests', undefined, '3'), 'retry'],
-      [new HttpError(504, 'Gateway Timeout'), 'retry'],
-      [new HttpError(400, 'Bad Request', '{"code":"invalid","message":"bad"}', undefined, 'application/json'), 'reject'],
-      [new HttpError(404, 'Not Found'), 'reject'],
-      [new RequestTimedOutError(), 'retry'],
+      [new InfluxWriteError('x', { status: 413 }), 'split'],
+      [new InfluxWriteError('x', { status: 429, retryAfterMs: 3000 }), 'retry'],
+      [new InfluxWriteError('x', { status: 504 }), 'retry'],
+      [new InfluxWriteError('x', { status: 400 }), 'reject'],
+      [new InfluxWriteError('x', { status: 404 }), 'reject'],
+      [new InfluxWriteError('Request timed out', { code: 'ETIMEDOUT' }), 'retry'],
       [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'retry'],
-      [new LineProtocolError('no field'), 'reject'],
     ];
     expect(table.map(([e]) => classifyInflux2Error(e))).toEqual(table.map(([, k]) => k));
-    expect(retryAfterMs(new HttpError(429, 'Too Many Requests', undefined, '3', undefined, undefined, { 'retry-after': '3' }))).toBe(3000);
+    expect(retryAfterMs(table[1]![0])).toBe(3000);
+  });
+
+  it('configuration: lists every problem and never echoes the token; names where it writes; no I/O when built', () => {
+    let err: unknown;
+    try {
+      influx2Writer({ url: 'ftp://influx:8086', org: ' ', bucket: 'park', token: '' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.map((p) => p.path).sort()).toEqual(['org', 'token', 'url']);
+    const w = influx2Writer({ url: 'http://127.0.0.1:9', org: 'park-org', bucket: 'park', token: 'secret-token' });
+    expect(w.where).toBe('http://127.0.0.1:9 org park-org bucket park');
+    expect(w.where).not.toContain('secret-token');
   });
 });

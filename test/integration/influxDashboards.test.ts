@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { from } from 'rxjs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../gateway/log.js';
@@ -95,9 +96,12 @@ describe('dashboard queries against a real influxd holding what the sink writes'
             readings.push({ site: siteId, device: device.id, pollutant, value: pollutant === 'w99002' ? 1 : i * 1.5, unit: '', ts: now - i * 60_000, flag: i === 1 && siteId === 'WP-01' ? 'M' : 'N', source: device.kind });
       }
     }
-    const sink = createInfluxSink({ url: influx.url, database: influx.database, registry, log: createLogger('dash-test', 'silent') });
-    sink.start(from(readings));
+    const dir = mkdtempSync(join(tmpdir(), 'dash-spool-'));
+    const sink = createInfluxSink({ url: influx.url, database: influx.database, registry, log: createLogger('dash-test', 'silent'), spool: { dir } });
+    sink.start();
+    sink.append(readings);
     await sink.stop();
+    rmSync(dir, { recursive: true, force: true });
     expect(sink.counters.pointsWritten).toBe(readings.length);
   });
   afterAll(async () => {

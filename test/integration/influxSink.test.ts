@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, createServer, type Server } from 'node:net';
-import { from, Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeadLetterStore } from '../../gateway/deadLetter/index.js';
 import { createLogger } from '../../gateway/log.js';
@@ -10,6 +12,7 @@ import type { Registry } from '../../gateway/registry/schema.js';
 import { createInfluxSink, type InfluxSinkOptions } from '../../processor/sinks/influx/index.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { freePort } from '../helpers/influxd.js';
+import { waitFor } from '../helpers/wait.js';
 
 const log = createLogger('influx-sink-test', 'silent');
 const registry = loadRegistry();
@@ -18,8 +21,15 @@ let influx: RunningInflux;
 beforeAll(async () => {
   influx = await startInflux();
 });
+const dirs: string[] = [];
+const spoolDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'influx-sink-'));
+  dirs.push(d);
+  return d;
+};
 afterAll(async () => {
   await influx?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 /** a database of its own for each test */
@@ -27,16 +37,6 @@ async function freshDb(): Promise<{ db: string; q: <T = Record<string, unknown>>
   const db = `t_${randomBytes(4).toString('hex')}`;
   await influx.query(`CREATE DATABASE "${db}"`);
   return { db, q: (influxql) => influx.query(influxql, db) };
-}
-
-async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const T0 = Date.UTC(2026, 10, 25, 2, 0, 0);
@@ -52,21 +52,22 @@ const reading = (over: Partial<Reading> = {}): Reading => ({
   ...over,
 });
 
-const sinkFor = (db: string, over: Partial<InfluxSinkOptions> = {}) =>
-  createInfluxSink({ url: influx.url, database: db, registry, log, flushMs: 50, backoff: { initialMs: 50, maxMs: 200 }, ...over });
+const sinkFor = (db: string, over: Partial<InfluxSinkOptions> = {}) => {
+  const sink = createInfluxSink({ url: influx.url, database: db, registry, log, flushMs: 50, backoff: { initialMs: 50, maxMs: 200 }, spool: { dir: spoolDir() }, ...over });
+  sink.start();
+  return sink;
+};
 
 describe('InfluxDB sink against a real influxd', () => {
   it('writes one measurement per site kind with site, kind, pollutant, device, enterprise tags and value/flag fields', async () => {
     const { db, q } = await freshDb();
     const sink = sinkFor(db);
-    sink.start(
-      from([
+    sink.append([
         reading({ value: 212.5, flag: 'N' }),
         reading({ site: 'RO-01', device: 'RO-01-M', pollutant: 'w01001', value: 7.31, unit: '', flag: 'M', ts: T0 + 1 }),
         reading({ site: 'AQ-01', device: 'AQ-01-V', pollutant: 'a24088', value: 1.25, unit: 'mg/m3', source: 'mqtt' }),
         reading({ site: 'WS-01', device: 'WS-01-W', pollutant: 'a01007', value: 2.4, unit: 'm/s', source: 'mqtt' }),
-      ]),
-    );
+      ]);
     await sink.stop();
     expect(sink.counters).toMatchObject({ pointsWritten: 4, writeErrors: 0, readingsRejected: 0 });
 
@@ -84,14 +85,12 @@ describe('InfluxDB sink against a real influxd', () => {
 
   it('keeps value a float field when the first value is an integer', async () => {
     const { db, q } = await freshDb();
-    const input = new Subject<Reading>();
     const sink = sinkFor(db);
-    sink.start(input);
-    input.next(reading({ value: 5, ts: T0 }));
-    await eventually(() => sink.counters.batchesWritten === 1, 'first batch written');
-    input.next(reading({ value: 5.5, ts: T0 + 1000 }));
-    input.next(reading({ value: 1e-7, ts: T0 + 2000 }));
-    input.next(reading({ value: 4_000_000_000, ts: T0 + 3000 }));
+    sink.append([reading({ value: 5, ts: T0 })]);
+    await waitFor(() => sink.counters.batchesWritten === 1, 'first batch written');
+    sink.append([reading({ value: 5.5, ts: T0 + 1000 })]);
+    sink.append([reading({ value: 1e-7, ts: T0 + 2000 })]);
+    sink.append([reading({ value: 4_000_000_000, ts: T0 + 3000 })]);
     await sink.stop();
     expect(sink.counters).toMatchObject({ pointsWritten: 4, writeErrors: 0, pointsRejected: 0 });
     expect((await q('SELECT value FROM wastewater_pipe')).map((r) => r.value)).toEqual([5, 5.5, 1e-7, 4_000_000_000]);
@@ -105,7 +104,7 @@ describe('InfluxDB sink against a real influxd', () => {
     odd.enterprises[0]!.name = '明弘 集团,化工=一期 "A"';
     const device = 'dev 1,a=b 设备\\x';
     const sink = sinkFor(db, { registry: odd });
-    sink.start(from([reading({ device })]));
+    sink.append([reading({ device })]);
     await sink.stop();
     expect(sink.counters.writeErrors).toBe(0);
     const rows = await q(`SELECT * FROM wastewater_pipe WHERE enterprise = '明弘 集团,化工=一期 "A"'`);
@@ -115,11 +114,9 @@ describe('InfluxDB sink against a real influxd', () => {
 
   it('cuts batches at batchSize and stop() flushes the partial batch', async () => {
     const { db, q } = await freshDb();
-    const input = new Subject<Reading>();
     const sink = sinkFor(db, { batchSize: 10, flushMs: 600_000 });
-    sink.start(input);
-    for (let i = 0; i < 25; i++) input.next(reading({ value: i, ts: T0 + i * 1000 }));
-    await eventually(() => sink.counters.pointsWritten === 20, '2 full batches');
+    for (let i = 0; i < 25; i++) sink.append([reading({ value: i, ts: T0 + i * 1000 })]);
+    await waitFor(() => sink.counters.pointsWritten === 20, '2 full batches');
     expect(sink.counters.batchesWritten).toBe(2);
     const [mid] = await q<{ count: number }>('SELECT count(value) FROM wastewater_pipe');
     expect(mid?.count).toBe(20);
@@ -129,25 +126,11 @@ describe('InfluxDB sink against a real influxd', () => {
     expect(end?.count).toBe(25);
   });
 
-  it('unsubscribing the start() subscription hands the partial batch to the writer', async () => {
-    const { db, q } = await freshDb();
-    const input = new Subject<Reading>();
-    const sink = sinkFor(db, { flushMs: 600_000 });
-    const sub = sink.start(input);
-    input.next(reading({ value: 1 }));
-    input.next(reading({ value: 2, ts: T0 + 1 }));
-    sub.unsubscribe();
-    input.next(reading({ value: 3, ts: T0 + 2 })); // after unsubscribe: not consumed
-    await sink.stop();
-    expect((await q('SELECT value FROM wastewater_pipe')).map((r) => r.value)).toEqual([1, 2]);
-    expect(input.observed).toBe(false);
-  });
-
   it('dead-letters a reading for an unknown site and still writes the others', async () => {
     const { db, q } = await freshDb();
     const deadLetters = createDeadLetterStore();
     const sink = sinkFor(db, { deadLetters });
-    sink.start(from([reading({ site: 'WP-99', device: 'WP-99-M' }), reading({ value: 9 })]));
+    sink.append([reading({ site: 'WP-99', device: 'WP-99-M' }), reading({ value: 9 })]);
     await sink.stop();
     expect(sink.counters).toMatchObject({ readingsRejected: 1, pointsWritten: 1 });
     expect(deadLetters.counts()).toEqual({ 'unknown-site': 1 });
@@ -161,12 +144,10 @@ describe('InfluxDB sink against a real influxd', () => {
     const res = await fetch(`${influx.url}/write?db=${db}&precision=ms`, { method: 'POST', body: `wastewater_pipe,site=WP-00 value=1i ${T0}` });
     expect(res.status).toBe(204);
     const deadLetters = createDeadLetterStore();
-    const input = new Subject<Reading>();
     const sink = sinkFor(db, { deadLetters });
-    sink.start(input);
-    input.next(reading({ value: 3.5 }));
-    await eventually(() => sink.counters.pointsRejected === 1, 'rejected batch');
-    input.next(reading({ site: 'RO-01', device: 'RO-01-M', value: 4.5 }));
+    sink.append([reading({ value: 3.5 })]);
+    await waitFor(() => sink.counters.pointsRejected === 1, 'rejected batch');
+    sink.append([reading({ site: 'RO-01', device: 'RO-01-M', value: 4.5 })]);
     await sink.stop();
     expect(sink.counters).toMatchObject({ pointsRejected: 1, writeErrors: 1, pointsWritten: 1 });
     expect(sink.counters.lastError).toMatch(/field type conflict/);
@@ -177,32 +158,29 @@ describe('InfluxDB sink against a real influxd', () => {
   it('creates the database when InfluxDB answers "database not found" and then writes', async () => {
     const db = `t_${randomBytes(4).toString('hex')}`;
     const sink = sinkFor(db);
-    sink.start(from([reading({ value: 7 })]));
+    sink.append([reading({ value: 7 })]);
     await sink.stop();
-    expect(sink.counters.pointsWritten).toBe(1);
-    expect(sink.counters.lastError).toMatch(/database not found/);
+    expect(sink.counters).toMatchObject({ pointsWritten: 1, writeErrors: 0 }); // created and written in the same attempt
     expect((await influx.query('SELECT value FROM wastewater_pipe', db)).map((r) => r.value)).toEqual([7]);
   });
 
   it('retries while InfluxDB is unreachable and writes the queued batches in order once it is back', async () => {
     const { db, q } = await freshDb();
     const port = await freePort();
-    const input = new Subject<Reading>();
-    const sink = createInfluxSink({ url: `http://127.0.0.1:${port}`, database: db, registry, log, flushMs: 20, backoff: { initialMs: 50, maxMs: 200 } });
-    sink.start(input);
+    const sink = sinkFor(db, { url: `http://127.0.0.1:${port}`, flushMs: 20 });
     // three batches for the same series and instant: InfluxDB keeps the last one written
     for (const value of [1, 2, 3]) {
-      input.next(reading({ value }));
-      await eventually(() => sink.counters.queuedPoints === value, `batch ${value} queued`);
+      sink.append([reading({ value })]);
+      await waitFor(() => sink.counters.queuedPoints === value, `batch ${value} queued`);
     }
-    await eventually(() => sink.counters.writeErrors >= 2, 'failed attempts');
+    await waitFor(() => sink.counters.writeErrors >= 2, 'failed attempts');
     expect(sink.counters.pointsWritten).toBe(0);
     const target = new URL(influx.url);
     let proxy: Server | undefined;
     try {
       proxy = await tcpProxy(port, Number(target.port));
-      await eventually(() => sink.counters.pointsWritten === 3, 'queued batches written');
-      expect(sink.counters.batchesWritten).toBe(3);
+      await waitFor(() => sink.counters.pointsWritten === 3, 'queued batches written');
+      expect(sink.counters.batchesWritten).toBe(1); // the spooled backlog goes in one request, in order
       expect(sink.counters.queuedPoints).toBe(0);
       await sink.stop();
       expect((await q('SELECT value FROM wastewater_pipe')).map((r) => r.value)).toEqual([3]);
@@ -212,13 +190,25 @@ describe('InfluxDB sink against a real influxd', () => {
     }
   });
 
-  it('stop() gives up after stopTimeoutMs when InfluxDB stays unreachable and counts what it abandons', async () => {
+  it('stop() gives up after stopTimeoutMs when InfluxDB stays unreachable; the points stay spooled for the next start', async () => {
+    const { db, q } = await freshDb();
     const port = await freePort();
-    const sink = createInfluxSink({ url: `http://127.0.0.1:${port}`, database: 'nowhere', registry, log, flushMs: 20, stopTimeoutMs: 300, backoff: { initialMs: 50, maxMs: 100 } });
-    sink.start(from([reading(), reading({ ts: T0 + 1 })]));
+    const dir = spoolDir();
+    const sink = sinkFor(db, { url: `http://127.0.0.1:${port}`, flushMs: 20, stopTimeoutMs: 300, backoff: { initialMs: 50, maxMs: 100 }, spool: { dir } });
+    sink.append([reading(), reading({ ts: T0 + 1 })]);
     await sink.stop();
-    expect(sink.counters).toMatchObject({ pointsWritten: 0, pointsAbandoned: 2, queuedPoints: 2 });
+    expect(sink.counters).toMatchObject({ pointsWritten: 0, pointsAbandoned: 0, queuedPoints: 2 });
     expect(sink.counters.writeErrors).toBeGreaterThan(0);
+    expect(() => sink.append([reading()])).toThrow(/stopped/);
+    const next = sinkFor(db, { spool: { dir } });
+    await waitFor(() => next.counters.pointsWritten === 2, 'spooled points written by the next start');
+    await next.stop();
+    expect((await q('SELECT value FROM wastewater_pipe')).map((r) => r.time)).toEqual([T0, T0 + 1]);
+  });
+
+  it('append() before start() says so', () => {
+    const sink = createInfluxSink({ url: influx.url, database: 'x', registry, log, spool: { dir: spoolDir() } });
+    expect(() => sink.append([reading()])).toThrow(/not started/);
   });
 });
 

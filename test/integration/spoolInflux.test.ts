@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { from, NEVER } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeadLetterStore, type DeadLetterStore } from '../../gateway/deadLetter/index.js';
 import { createLogger } from '../../gateway/log.js';
 import type { Reading } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import { createInfluxSink, type InfluxSinkOptions } from '../../processor/sinks/influx/index.js';
-import { createSpoolQueue } from '../../processor/sinks/spool/index.js';
+import { crc32 } from '../../processor/sinks/spool/record.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -93,9 +92,14 @@ function spooledSink(db: string, dir: string, deadLetters: DeadLetterStore, over
     flushMs: 20,
     batchSize: 500,
     backoff: { initialMs: 20, maxMs: 200 },
-    createQueue: createSpoolQueue({ dir, deadLetters, log }),
+    spool: { dir },
     ...over,
   });
+}
+/** starts the sink and appends the readings as an input would: batches of 4 (one MQTT message) */
+function feed(sink: ReturnType<typeof spooledSink>, rs: Reading[]) {
+  sink.start();
+  for (let i = 0; i < rs.length; i += 4) sink.append(rs.slice(i, i + 4));
 }
 const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'spool-influx-'));
@@ -109,7 +113,7 @@ describe('spooled InfluxDB sink against a real influxd', () => {
     const sink = spooledSink(db, tempDir(), createDeadLetterStore());
     proxy.script.push({ status: 503 }, { status: 503 }, { status: 429, retryAfter: '1' });
     const writesBefore = proxy.writes.length;
-    sink.start(from(readings(1200)));
+    feed(sink, readings(1200));
     await sink.stop();
     expect(sink.counters).toMatchObject({ pointsWritten: 1200, writeErrors: 3, pointsDropped: 0 });
     const w = proxy.writes.slice(writesBefore);
@@ -124,7 +128,7 @@ describe('spooled InfluxDB sink against a real influxd', () => {
     proxy.maxBody = 8 * 1024;
     try {
       const sink = spooledSink(db, tempDir(), createDeadLetterStore());
-      sink.start(from(readings(700)));
+      feed(sink, readings(700));
       await sink.stop();
       expect(sink.counters.pointsWritten).toBe(700);
       expect(sink.counters.lastError).toMatch(/413/);
@@ -141,7 +145,7 @@ describe('spooled InfluxDB sink against a real influxd', () => {
     const deadLetters = createDeadLetterStore();
     const sink = spooledSink(db, tempDir(), deadLetters);
     // one request: a point that conflicts and one that does not (InfluxDB answers 400 "partial write")
-    sink.start(from([reading(1), reading(2, { site: 'RO-01', device: 'RO-01-M', pollutant: 'w01001', value: 7.2, unit: '' })]));
+    feed(sink, [reading(1), reading(2, { site: 'RO-01', device: 'RO-01-M', pollutant: 'w01001', value: 7.2, unit: '' })]);
     await sink.stop();
     expect(sink.counters).toMatchObject({ pointsRejected: 1, pointsWritten: 1, writeErrors: 1 });
     expect(deadLetters.counts()).toEqual({ 'influx-rejected': 1 });
@@ -155,17 +159,61 @@ describe('spooled InfluxDB sink against a real influxd', () => {
     const dir = tempDir();
     proxy.down = true;
     const first = spooledSink(db, dir, createDeadLetterStore(), { stopTimeoutMs: 300 });
-    first.start(from(readings(2000)));
+    feed(first, readings(2000));
     await first.stop();
     expect(first.counters).toMatchObject({ pointsWritten: 0, pointsAbandoned: 0 });
     expect(first.queueCounters).toMatchObject({ pointsPending: 2000, pointsAppended: 2000 });
     proxy.down = false;
     const second = spooledSink(db, dir, createDeadLetterStore());
-    second.start(NEVER);
+    second.start();
     await waitFor(() => second.counters.pointsWritten === 2000, 'the replay');
     expect(second.queueCounters).toMatchObject({ replayedPoints: 2000, pointsPending: 0 });
     await second.stop();
     expect(await count()).toBe(2000);
     expect(await values()).toEqual(readings(2000).map((r) => r.value));
   });
+
+  it('a spool left by the previous version (format 1: JSON points) is converted and replayed at start', async () => {
+    const { db, count, values } = await freshDb();
+    const dir = tempDir();
+    mkdirSync(dir, { recursive: true });
+    // the previous version's segment: one "SPL1" record per point, payload a JSON array of influx IPoints
+    const legacy = Buffer.concat(readings(300).map((r) => legacyRecord([legacyPoint(r)])));
+    writeFileSync(join(dir, 'seg-000000000007.log'), legacy);
+    writeFileSync(join(dir, 'head.json'), JSON.stringify({ segment: 7, offset: 0 }) + '\n');
+    const sink = spooledSink(db, dir, createDeadLetterStore());
+    sink.start();
+    sink.append([reading(301)]); // live data goes behind the replay
+    await waitFor(() => sink.counters.pointsWritten === 301, 'the converted replay and the live point');
+    expect(sink.queueCounters).toMatchObject({ replayedPoints: 300, corruptRecords: 0 });
+    await sink.stop();
+    expect(await count()).toBe(301);
+    expect(await values()).toEqual(readings(301).map((r) => r.value));
+  });
+
+  it('a spool of an unknown (newer) format is refused at start with the directory and what to do', () => {
+    const dir = tempDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'seg-000000000001.log'), Buffer.from('SPL9 a record of a format from the future'));
+    const sink = spooledSink('x', dir, createDeadLetterStore());
+    expect(() => sink.start()).toThrow(new RegExp(`spool directory ${dir} holds segments of spool format 9.*Start the newer gateway again until the spool is empty.*or move the directory aside`));
+  });
 });
+
+/** a point as the previous version stored it (processor/sinks/influx/points.ts toPoint) */
+function legacyPoint(r: Reading) {
+  const enterprise = registry.enterprises.find((e) => e.id === registry.sites.find((s) => s.id === r.site)?.enterprise)?.name;
+  return { measurement: 'wastewater_pipe', tags: { site: r.site, kind: 'wastewater_pipe', pollutant: r.pollutant, device: r.device, ...(enterprise ? { enterprise } : {}) }, fields: { value: r.value, flag: r.flag }, timestamp: String(r.ts) };
+}
+
+/** the previous version's record encoder: "SPL1", length, count, CRC-32 of bytes 4-11 and the payload, JSON payload */
+function legacyRecord(points: unknown[]): Buffer {
+  const payload = Buffer.from(JSON.stringify(points), 'utf8');
+  const buf = Buffer.alloc(16 + payload.length);
+  buf.write('SPL1', 0, 'latin1');
+  buf.writeUInt32LE(payload.length, 4);
+  buf.writeUInt32LE(points.length, 8);
+  payload.copy(buf, 16);
+  buf.writeUInt32LE(crc32(payload, crc32(buf.subarray(4, 12))), 12);
+  return buf;
+}

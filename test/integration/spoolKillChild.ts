@@ -9,7 +9,6 @@ if (!dir) throw new Error('usage: spoolKillChild.ts <spool dir>');
 const q = createSpoolQueue<number>({ dir })({
   write: () => new Promise<void>(() => undefined), // a database that hangs
   classify: () => 'retry',
-  maxQueued: 0,
   backoff: { initialMs: 100, maxMs: 100 },
 });
 q.start();

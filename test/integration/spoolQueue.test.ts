@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDeadLetterStore, type DeadLetterStore } from '../../gateway/deadLetter/index.js';
-import type { FailureKind, WriteQueueOptions } from '../../processor/sinks/influx/writeQueue.js';
+import type { DeliveryOptions, FailureKind } from '../../processor/sinks/write/index.js';
 import { createSpoolQueue, type SpoolOptions, type SpoolQueue } from '../../processor/sinks/spool/index.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -18,7 +18,8 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 class Failure extends Error {
   constructor(
     readonly kind: FailureKind,
-    readonly res?: { statusCode: number; headers: Record<string, string> },
+    /** the server's Retry-After, as the writers' InfluxWriteError carries it */
+    readonly retryAfterMs?: number,
   ) {
     super(kind);
   }
@@ -41,12 +42,11 @@ function database() {
 }
 type Db = ReturnType<typeof database>;
 
-function spool(dir: string, db: Db, over: Partial<SpoolOptions<number>> = {}, qo: Partial<WriteQueueOptions<number>> = {}): SpoolQueue<number> & { deadLetters: DeadLetterStore } {
+function spool(dir: string, db: Db, over: Partial<SpoolOptions<number>> = {}, qo: Partial<DeliveryOptions<number>> = {}): SpoolQueue<number> & { deadLetters: DeadLetterStore } {
   const deadLetters = createDeadLetterStore();
   const q = createSpoolQueue<number>({ dir, deadLetters, ...over })({
     write: db.write,
     classify: (err) => (err as Failure).kind,
-    maxQueued: 0,
     backoff: { initialMs: 2, maxMs: 20 },
     batchSize: 100,
     lingerMs: 5,
@@ -79,7 +79,7 @@ describe('spool queue: order and write failures', () => {
   it('retries a failed request (backoff; Retry-After when longer) before anything behind it', async () => {
     const db = database();
     const delays: (number | undefined)[] = [];
-    db.answers.push(new Failure('retry'), new Failure('retry', { statusCode: 429, headers: { 'retry-after': '1' } }), new Failure('retry'));
+    db.answers.push(new Failure('retry'), new Failure('retry', 1000), new Failure('retry'));
     const q = spool(tempDir(), db, {}, { onError: (_e, info) => delays.push(info.retryInMs) });
     q.push([1]);
     q.push([2]);
@@ -114,7 +114,7 @@ describe('spool queue: order and write failures', () => {
     expect(await q.drain(100)).toBe(3);
     expect(q.close()).toBe(3);
     const attempts = db.requests.length;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // proving an absence: no condition to wait for
     expect(db.requests.length).toBe(attempts);
     expect(() => q.push([4])).toThrow(/closed/);
     expect(diskBytes(dir)).toBeGreaterThan(0);
@@ -200,8 +200,17 @@ describe('spool queue: segments and the size bound', () => {
     const dir = tempDir();
     const q = spool(dir, db, { maxBytes: 1024 * 1024, segmentBytes: 256 * 1024, whenFull: 'drop-newest' });
     const N = 40_000;
-    for (let i = 1; i <= N; i++) q.push([pad(i)]);
+    let refused = 0;
+    for (let i = 1; i <= N; i++) {
+      try {
+        q.push([pad(i)]);
+      } catch (err) {
+        expect((err as Error).message).toMatch(/not made durable: full/);
+        refused++;
+      }
+    }
     const c = q.counters;
+    expect(refused).toBe(c.droppedPoints); // every refused push threw: its caller knows
     expect(diskBytes(dir)).toBeLessThanOrEqual(1024 * 1024);
     expect(c.droppedPoints).toBeGreaterThan(0);
     expect(c.droppedPoints + c.pointsPending).toBe(N);
@@ -213,15 +222,15 @@ describe('spool queue: segments and the size bound', () => {
 });
 
 describe('createSpoolQueue', () => {
-  it('is the sink\'s createQueue and the spool\'s status: one queue per directory, bytes() and full()', async () => {
+  it('is the sink\'s queue and the spool\'s status: one queue per directory, bytes() and full()', async () => {
     const db = database();
     db.down = true;
     const dir = tempDir();
     const spoolOf = createSpoolQueue<number>({ dir, maxBytes: 1024 * 1024, segmentBytes: 256 * 1024 });
     expect(spoolOf.bytes()).toBe(0);
     expect(spoolOf.full()).toBe(false);
-    const q = spoolOf({ write: db.write, classify: () => 'retry', maxQueued: 0, backoff: { initialMs: 5, maxMs: 5 } });
-    expect(() => spoolOf({ write: db.write, classify: () => 'retry', maxQueued: 0, backoff: { initialMs: 5, maxMs: 5 } })).toThrow(/one writer per directory/);
+    const q = spoolOf({ write: db.write, classify: () => 'retry', backoff: { initialMs: 5, maxMs: 5 } });
+    expect(() => spoolOf({ write: db.write, classify: () => 'retry', backoff: { initialMs: 5, maxMs: 5 } })).toThrow(/one writer per directory/);
     expect(spoolOf.queue).toBe(q);
     q.start();
     for (let i = 1; i <= 5000; i++) q.push([pad(i)]);

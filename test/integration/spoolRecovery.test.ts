@@ -28,7 +28,6 @@ function open(dir: string, up: boolean) {
       written.push(...b);
     },
     classify: () => 'retry',
-    maxQueued: 0,
     backoff: { initialMs: 5, maxMs: 20 },
     batchSize: 50,
     lingerMs: 5,

@@ -12,8 +12,6 @@ export const Influx2ConfigSchema = z.object({
   token: z.string().trim().min(1, 'API token is required'),
   /** socket timeout of one write request (default 10 000 ms) */
   timeoutMs: z.number().int().positive().optional(),
-  /** longest a Retry-After from the server holds back the next write (default 60 000 ms) */
-  maxRetryAfterMs: z.number().int().nonnegative().optional(),
 });
 export type Influx2Config = z.infer<typeof Influx2ConfigSchema>;
 

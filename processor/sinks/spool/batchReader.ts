@@ -3,13 +3,13 @@ import { comparePositions, type Position } from './checkpoint.js';
 import { readSegment, type Damage } from './reader.js';
 import type { Segment, SegmentStore } from './store.js';
 
-/** Encodes a batch as a record payload and back. */
+/** Encodes a batch as a record payload and back; `format` is the record's (record.ts), for payloads of earlier versions. */
 export interface Codec<T> {
-  encode(batch: T[]): Buffer;
-  decode(payload: Buffer): T[];
+  encode(batch: readonly T[]): Buffer;
+  decode(payload: Buffer, format: number): T[];
 }
 
-/** UTF-8 JSON array: an InfluxDB point is {measurement, tags, fields, timestamp} with a string timestamp. */
+/** UTF-8 JSON array (any JSON values; the spool's tests use numbers). */
 export const jsonCodec: Codec<never> = {
   encode: (batch) => Buffer.from(JSON.stringify(batch), 'utf8'),
   decode: (payload) => {
@@ -118,7 +118,7 @@ export async function readBatch<T>(store: SegmentStore, tail: Tail<T>, codec: Co
       for (const rec of r.records) {
         let items: T[] | undefined;
         try {
-          items = codec.decode(rec.payload);
+          items = codec.decode(rec.payload, rec.format);
           if (items.length !== rec.count) throw new Error(`${items.length} items decoded, header says ${rec.count}`);
         } catch (err) {
           b.undecodable.push({ file: seg.file, offset: rec.offset, payload: rec.payload, why: (err as Error).message });

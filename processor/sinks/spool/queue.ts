@@ -1,13 +1,12 @@
 import { open } from 'node:fs/promises';
 import { asyncScheduler } from 'rxjs';
-import type { IPoint } from 'influx';
-import { backoffDelay, type WriteQueueOptions } from '../influx/writeQueue.js';
+import { backoffDelay, deliver, notify, type DeliveryOptions } from '../write/index.js';
 import { jsonCodec, readBatch, trimTail, type Batch, type Codec, type Tail } from './batchReader.js';
 import { comparePositions } from './checkpoint.js';
 import { resolveSpoolConfig } from './config.js';
-import { deliver, notify, reportDamage } from './deliver.js';
+import { reportDamage } from './damage.js';
 import { countSegment } from './reader.js';
-import { encodeRecord } from './record.js';
+import { encodeRecord, FORMAT } from './record.js';
 import { createSegmentStore, type Segment } from './store.js';
 import type { SpoolCounters, SpoolFactory, SpoolOptions, SpoolQueue } from './types.js';
 import { createWaker } from './waker.js';
@@ -15,15 +14,16 @@ import { createWaker } from './waker.js';
 const LOUD_EVERY_MS = 10_000;
 
 /**
- * A BatchQueue on disk (README "Spool"): push() appends a checksummed record synchronously to the live
- * segment (in the OS page cache when it returns, so kill -9 loses nothing pushed); one writer replays
+ * A write queue on disk (README "Spool"): push() appends one checksummed record synchronously to the live
+ * segment (in the OS page cache when it returns, so kill -9 loses nothing pushed; it throws when the
+ * batch could not be appended); one writer replays
  * from the head in order, in requests of up to `batchSize` points, while new records are appended
  * behind it. The result is the InfluxDB sink's `createQueue`, and also the spool's status for metrics
  * (bytes(), full()) once the sink has created the queue. One queue per directory.
  */
-export function createSpoolQueue<T = IPoint>(spool: SpoolOptions<T>): SpoolFactory<T> {
+export function createSpoolQueue<T>(spool: SpoolOptions<T>): SpoolFactory<T> {
   let queue: SpoolQueue<T> | undefined;
-  const factory = (opts: WriteQueueOptions<T>) => {
+  const factory = (opts: DeliveryOptions<T>) => {
     if (queue) throw new Error(`spool ${spool.dir} already has its queue: one writer per directory`);
     return (queue = spoolQueue(spool, opts));
   };
@@ -34,7 +34,7 @@ export function createSpoolQueue<T = IPoint>(spool: SpoolOptions<T>): SpoolFacto
   }) as SpoolFactory<T>;
 }
 
-function spoolQueue<T>(spool: SpoolOptions<T>, opts: WriteQueueOptions<T>): SpoolQueue<T> {
+function spoolQueue<T>(spool: SpoolOptions<T>, opts: DeliveryOptions<T>): SpoolQueue<T> {
   const cfg = resolveSpoolConfig(spool);
   const log = spool.log;
   const codec = spool.codec ?? (jsonCodec as Codec<T>);
@@ -125,7 +125,7 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: WriteQueueOptions<T>): Spoo
     }
     // the database keeps up: wait up to lingerMs for a fuller request (as the in-memory batching did)
     const first = tail.entries[0];
-    if (first && comparePositions(first.pos, store.head) === 0 && tail.items < batchSize) {
+    if (first && comparePositions(first.pos, store.head) === 0 && tail.items < batchSize && drainers.size === 0) {
       const left = first.at + lingerMs - scheduler.now();
       if (left > 0) {
         lingering = true;
@@ -190,13 +190,15 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: WriteQueueOptions<T>): Spoo
     start() {
       if (started) return;
       started = true;
-      let opened: { problem?: string };
+      let opened: { problem?: string; formats: number[] };
       try {
         opened = store.open();
       } catch (err) {
-        throw new Error(`spool directory ${cfg.dir} cannot be used: ${(err as Error).message}`, { cause: err });
+        const m = (err as Error).message;
+        throw new Error(m.startsWith('spool directory') ? m : `spool directory ${cfg.dir} cannot be used: ${m}`, { cause: err });
       }
       if (opened.problem) log?.warn({ problem: opened.problem }, 'spool: checkpoint unreadable; replaying every segment');
+      if (opened.formats.some((f) => f !== FORMAT)) log?.warn({ dir: cfg.dir, formats: opened.formats }, `spool: segments of an earlier spool format found; they are converted to format ${FORMAT} as they are replayed`);
       const previous = store.segments.filter((s) => s.previousRun);
       scanned = scan(previous).then(() => {
         const found = previous.reduce((n, s) => n + s.items, 0);
@@ -205,7 +207,7 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: WriteQueueOptions<T>): Spoo
       void pump();
     },
     push(batch) {
-      if (closed) throw new Error('spool is closed');
+      if (closed) throw new Error(`spool ${cfg.dir} is closed`);
       if (!started) queue.start();
       if (batch.length === 0) return;
       let record: Buffer;
@@ -214,19 +216,20 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: WriteQueueOptions<T>): Spoo
       } catch (err) {
         lose(batch.length, 1, 'not encodable');
         log?.error({ err: (err as Error).message, points: batch.length }, 'spool: batch cannot be encoded; dropped');
-        return;
+        throw new Error(`spool ${cfg.dir}: batch of ${batch.length} cannot be encoded: ${(err as Error).message}`, { cause: err });
       }
       const r = store.append(record, batch.length);
       if (!r.ok) {
         lose(batch.length, 1, r.reason === 'full' ? 'spool full: new points refused' : `spool append failed (${r.reason})`);
         const err = r.err instanceof Error ? r.err.message : undefined;
         shout(r.reason, { err, maxBytes: cfg.maxBytes }, r.reason === 'full' ? 'SPOOL FULL: new points refused (drop-newest)' : 'spool: append failed; points dropped');
-        return;
+        const why = r.reason === 'full' ? `full (${cfg.maxBytes} bytes, drop-newest)` : r.reason === 'too-large' ? `a record of ${record.length} bytes exceeds half the bound` : `append failed: ${err ?? 'unknown error'}`;
+        throw new Error(`spool ${cfg.dir}: ${batch.length} points not made durable: ${why}`, r.err === undefined ? undefined : { cause: r.err });
       }
       c.recordsAppended++;
       c.pointsAppended += batch.length;
       if (tailMax > 0) {
-        tail.entries.push({ pos: r.at, size: record.length, items: batch, at: scheduler.now() });
+        tail.entries.push({ pos: r.at, size: record.length, items: batch as T[], at: scheduler.now() });
         tail.items += batch.length;
         while (tail.items > tailMax && tail.entries.length > 0) tail.items -= tail.entries.shift()!.items.length;
       }
@@ -242,6 +245,7 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: WriteQueueOptions<T>): Spoo
         };
         drainers.add(done);
         if (timeoutMs !== undefined) timer = scheduler.schedule(done, timeoutMs);
+        if (lingering) data.wake(); // someone waits for everything: no fuller request to wait for
         void scanned.then(settleDrainers);
       });
     },

@@ -7,6 +7,8 @@ export interface RecordAt {
   size: number;
   count: number;
   payload: Buffer;
+  /** record format (record.ts) */
+  format: number;
 }
 
 /** Bytes that are not a valid record (checksum mismatch, torn tail, garbage): reported and skipped. */
@@ -87,7 +89,7 @@ export async function readSegment(fh: FileHandle, from: number, end: number, lim
     while (at < buf.length && !full()) {
       const p = parseRecord(buf, at);
       if (p.kind === 'record') {
-        out.records.push({ offset: pos + at, size: p.size, count: p.count, payload: p.payload });
+        out.records.push({ offset: pos + at, size: p.size, count: p.count, payload: p.payload, format: p.format });
         items += p.count;
         bytes += p.size;
         at += p.size;

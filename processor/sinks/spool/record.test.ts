@@ -9,7 +9,7 @@ describe('spool record', () => {
     const rec = encodeRecord(payload, 3);
     expect(rec.length).toBe(HEADER_BYTES + payload.length);
     expect(rec.readUInt32LE(0)).toBe(MAGIC);
-    expect(rec.subarray(0, 4).toString('latin1')).toBe('SPL1');
+    expect(rec.subarray(0, 4).toString('latin1')).toBe('SPL2');
     const p = parseRecord(rec, 0);
     expect(p).toMatchObject({ kind: 'record', count: 3, size: rec.length });
     expect(p.kind === 'record' && p.payload.equals(payload)).toBe(true);

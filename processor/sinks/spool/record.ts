@@ -5,16 +5,34 @@ import * as zlib from 'node:zlib';
  *
  * | bytes | field                                                                   |
  * |-------|-------------------------------------------------------------------------|
- * | 0-3   | magic "SPL1" (0x314c5053 little-endian): where a record may start      |
+ * | 0-3   | marker "SPL" + format digit: where a record may start, and its format  |
  * | 4-7   | payload length n, uint32 LE                                             |
  * | 8-11  | item count (points in the batch), uint32 LE                             |
  * | 12-15 | CRC-32 (IEEE 802.3, as zlib) of bytes 4-11 and the payload, uint32 LE  |
- * | 16-   | payload, n bytes (the codec's encoding of the batch: JSON by default)   |
+ * | 16-   | payload, n bytes (the codec's encoding of the batch)                    |
+ *
+ * Formats (the digit after "SPL"): 1 = a UTF-8 JSON array of `influx` IPoints (gateway versions before
+ * the line-protocol spool; still read, converted on replay); 2 = UTF-8 InfluxDB line protocol, one line
+ * per point, lines separated by "\n". A new format takes the next digit; a digit this code does not
+ * know makes the spool refuse to start (written by a newer version).
  *
  * The checksum covers the length, so a damaged length field cannot send the reader astray; the magic
  * lets the reader find the next record after damage (resynchronisation).
  */
-export const MAGIC = 0x314c5053;
+/** "SPL1": records of format 1 (JSON points) */
+export const MAGIC_V1 = 0x314c5053;
+/** "SPL2": records of format 2 (line protocol), what this version writes */
+export const MAGIC = 0x324c5053;
+export const FORMAT = 2;
+/** formats this version reads */
+export const FORMATS: readonly number[] = [1, 2];
+const MARKER = Buffer.from('SPL', 'latin1');
+/** the format digit of a 4-byte marker, or undefined when the bytes are no marker */
+export function markerFormat(buf: Buffer, at: number): number | undefined {
+  if (buf[at] !== 0x53 || buf[at + 1] !== 0x50 || buf[at + 2] !== 0x4c) return undefined;
+  const d = buf[at + 3]!;
+  return d >= 0x30 && d <= 0x39 ? d - 0x30 : undefined;
+}
 export const HEADER_BYTES = 16;
 /** larger lengths are treated as damage, never allocated */
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
@@ -56,7 +74,7 @@ export function encodeRecord(payload: Buffer, count: number): Buffer {
 }
 
 export type Parsed =
-  | { kind: 'record'; payload: Buffer; count: number; size: number }
+  | { kind: 'record'; payload: Buffer; count: number; size: number; format: number }
   /** the bytes end before the record does; `size` is the whole record's size when the header was readable */
   | { kind: 'short'; size?: number }
   | { kind: 'corrupt'; why: string };
@@ -64,14 +82,15 @@ export type Parsed =
 /** Parses the record starting at `at`, using bytes up to `end` of `buf`. */
 export function parseRecord(buf: Buffer, at: number, end = buf.length): Parsed {
   if (end - at < 4) return { kind: 'short' };
-  if (buf.readUInt32LE(at) !== MAGIC) return { kind: 'corrupt', why: 'no record marker' };
+  const format = markerFormat(buf, at);
+  if (format === undefined || !FORMATS.includes(format)) return { kind: 'corrupt', why: 'no record marker' };
   if (end - at < HEADER_BYTES) return { kind: 'short' };
   const length = buf.readUInt32LE(at + 4);
   if (length > MAX_PAYLOAD_BYTES) return { kind: 'corrupt', why: `implausible length ${length}` };
   const size = HEADER_BYTES + length;
   if (end - at < size) return { kind: 'short', size };
   if (checksum(buf, at, length) !== buf.readUInt32LE(at + 12)) return { kind: 'corrupt', why: 'checksum mismatch' };
-  return { kind: 'record', payload: buf.subarray(at + HEADER_BYTES, at + size), count: buf.readUInt32LE(at + 8), size };
+  return { kind: 'record', payload: buf.subarray(at + HEADER_BYTES, at + size), count: buf.readUInt32LE(at + 8), size, format };
 }
 
 /**
@@ -79,7 +98,10 @@ export function parseRecord(buf: Buffer, at: number, end = buf.length): Parsed {
  * The caller checks the candidate with parseRecord: a marker alone may be payload bytes.
  */
 export function nextMarker(buf: Buffer, from: number, end = buf.length): number {
-  const marker = Buffer.from([0x53, 0x50, 0x4c, 0x31]);
-  const i = buf.subarray(0, end).indexOf(marker, from);
-  return i;
+  const b = buf.subarray(0, end);
+  for (let i = b.indexOf(MARKER, from); i >= 0; i = b.indexOf(MARKER, i + 1)) {
+    const f = markerFormat(b, i);
+    if (f !== undefined && FORMATS.includes(f)) return i;
+  }
+  return -1;
 }

@@ -2,6 +2,18 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { comparePositions, readCheckpoint, writeCheckpoint, type Position } from './checkpoint.js';
+import { FORMAT, FORMATS, markerFormat } from './record.js';
+
+/** the record format a segment file starts with (undefined: empty or not starting with a marker) */
+function firstFormat(file: string): number | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    return fs.readSync(fd, buf, 0, 4, 0) === 4 ? markerFormat(buf, 0) : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /** One segment file. `records`/`items` count what is still to be written (from the head, for the head segment). */
 export interface Segment {
@@ -42,8 +54,12 @@ export interface StoreCounters {
 }
 
 export interface SegmentStore {
-  /** lists the directory, reads the checkpoint, deletes what it says was written, opens a new live segment */
-  open(): { problem?: string };
+  /**
+   * lists the directory, reads the checkpoint, deletes what it says was written, opens a new live
+   * segment; throws when a segment is of a format this version cannot read (written by a newer one).
+   * `formats`: the record formats the segments left by the previous run start with.
+   */
+  open(): { problem?: string; formats: number[] };
   /** oldest first; the last one is the live segment */
   readonly segments: readonly Segment[];
   readonly head: Position;
@@ -153,10 +169,19 @@ export function createSegmentStore(o: StoreOptions): SegmentStore {
         if (seq < head.segment) unlink({ seq, file } as Segment);
         else segments.push({ seq, file, size: fs.statSync(file).size, records: 0, items: 0, sealed: true, previousRun: true });
       }
+      const formats = [...new Set(segments.map((s) => firstFormat(s.file)).filter((f): f is number => f !== undefined))].sort();
+      const unknown = formats.filter((f) => !FORMATS.includes(f));
+      if (unknown.length > 0) {
+        segments.length = 0;
+        throw new Error(
+          `spool directory ${o.dir} holds segments of spool format ${unknown.join(', ')}, written by a newer gateway; this one reads formats ${FORMATS.join(', ')} and writes ${FORMAT}. ` +
+            'Start the newer gateway again until the spool is empty (park_spool_bytes 0), or move the directory aside (its points are then not written).',
+        );
+      }
       rotate();
       if (segments[0]!.seq !== head.segment) head = { segment: segments[0]!.seq, offset: 0 };
       writeCheckpoint(o.dir, head);
-      return { problem: cp.problem };
+      return cp.problem === undefined ? { formats } : { problem: cp.problem, formats };
     },
     get segments() {
       return segments;

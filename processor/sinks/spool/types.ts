@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DeadLetterStore } from '../../../gateway/deadLetter/index.js';
-import type { BatchQueue, WriteQueueOptions } from '../influx/writeQueue.js';
+import type { DeliveryOptions } from '../write/index.js';
 import type { Codec } from './batchReader.js';
 import type { SpoolConfig } from './config.js';
 
@@ -39,9 +39,22 @@ export interface SpoolCounters {
   appendErrors: number;
 }
 
-export interface SpoolQueue<T> extends BatchQueue<T> {
+export interface SpoolQueue<T> {
+  /** opens the directory (refusing a spool of an unknown format), replays what a previous run left */
   start(): void;
+  /**
+   * appends the batch as one record with one write(2): in the OS page cache when it returns; throws
+   * (and counts the points dropped) when it could not (spool full with drop-newest, disk error, closed)
+   */
+  push(batch: readonly T[]): void;
+  /** resolves with the number of items still pending once everything is written, or when timeoutMs passes */
+  drain(timeoutMs?: number): Promise<number>;
+  /** stops the writer; returns the items left on disk for the next start */
+  close(): number;
+  /** items appended and not yet written */
+  readonly queued: number;
   readonly durable: true;
+  readonly stats: Readonly<Record<string, number>>;
   readonly counters: SpoolCounters;
   /** the backlog: bytes appended and not yet written to the database (counters.pendingBytes) */
   bytes(): number;
@@ -51,7 +64,7 @@ export interface SpoolQueue<T> extends BatchQueue<T> {
 
 /** createSpoolQueue's result: the sink's `createQueue`, and the spool's status (zero and not full until the queue exists). */
 export interface SpoolFactory<T> {
-  (opts: WriteQueueOptions<T>): SpoolQueue<T>;
+  (opts: DeliveryOptions<T>): SpoolQueue<T>;
   bytes(): number;
   full(): boolean;
   readonly queue: SpoolQueue<T> | undefined;
