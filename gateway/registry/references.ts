@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import type { Registry } from './schema.js';
-import { SITE_ID_PREFIX } from './schema.js';
+import { SITE_ID_PREFIX, type RegistryDocument } from './parts.js';
 import { checkRegisterMap } from './registerMaps.js';
 
 type Ctx = z.RefinementCtx;
@@ -17,7 +16,7 @@ function duplicates<T>(items: T[], key: (t: T) => string, ctx: Ctx, path: Path, 
 }
 
 /** Cross-references the schema alone cannot express: ids unique, every reference resolves. */
-export function checkReferences(r: Registry, ctx: Ctx): void {
+export function checkReferences(r: RegistryDocument, ctx: Ctx): void {
   try {
     checkAll(r, ctx);
   } catch {
@@ -25,7 +24,7 @@ export function checkReferences(r: Registry, ctx: Ctx): void {
   }
 }
 
-function checkAll(r: Registry, ctx: Ctx): void {
+function checkAll(r: RegistryDocument, ctx: Ctx): void {
   const officers = duplicates(r.officers, (o) => o.id, ctx, ['officers'], 'officer id');
   const enterprises = duplicates(r.enterprises, (e) => e.id, ctx, ['enterprises'], 'enterprise id');
   duplicates(r.sites, (s) => s.id, ctx, ['sites'], 'site id');

@@ -1,9 +1,7 @@
-import type { Channel, RegisterMap, Table } from '../../gateway/inputs/modbus/config.js';
-import { decodeChannel } from '../../gateway/inputs/modbus/decode.js';
-import { encodeChannel } from '../../gateway/inputs/modbus/encode.js';
-import { width } from '../../gateway/registry/registerMaps.js';
+import type { Channel, RegisterMap, Table } from '../../gateway/registry/schema.js';
 import type { ModbusFault, ParkSignals } from '../signals.js';
 import type { SlaveUnit } from './pdu.js';
+import { channelRegisters, channelValue, registerCount } from './registers.js';
 
 /** pollutant code of the 一企一管 valve state */
 const VALVE = 'w99002';
@@ -17,6 +15,7 @@ const VALVE = 'w99002';
  *   signals.setValve(site, open). A valve state kept on a read-only discrete input (wp-pipe-b) gets a
  *   control coil at the same address: write it to switch the valve, read it for the state.
  *   Every other write is refused (exception 02).
+ * Registers are encoded by ./registers.ts, not by the gateway's decoder's inverse.
  */
 export class SimulatedUnit implements SlaveUnit {
   constructor(
@@ -45,7 +44,7 @@ export class SimulatedUnit implements SlaveUnit {
     const img = new Map<number, number>();
     for (const c of this.map.channels) {
       if (c.table !== table) continue;
-      const words = encodeChannel(c, this.signals.value(this.site, c.pollutant));
+      const words = channelRegisters(c, this.signals.value(this.site, c.pollutant));
       words.forEach((w, i) => {
         const at = c.address + i;
         img.set(at, c.bit !== undefined ? (img.get(at) ?? 0) | w : w);
@@ -85,8 +84,8 @@ export class SimulatedUnit implements SlaveUnit {
 
   writeRegisters(address: number, values: number[]): boolean {
     const v = this.valve();
-    if (!v || v.table !== 'holding' || address !== v.address || values.length !== width(v.type, v.table)) return false;
-    this.signals.setValve(this.site, decodeChannel(v, values) >= 0.5);
+    if (!v || v.table !== 'holding' || address !== v.address || values.length !== registerCount(v.type)) return false;
+    this.signals.setValve(this.site, channelValue(v, values) >= 0.5);
     return true;
   }
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { MqttDevice, MqttPayload } from '../../gateway/inputs/mqtt/config.js';
-import type { Registry } from '../../gateway/registry/schema.js';
+import type { MqttDevice, MqttPayload, Registry } from '../../gateway/registry/schema.js';
 import type { ParkSignals } from '../signals.js';
 
 export interface MqttSimulatorOptions {

@@ -2,19 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { startGateway, type GatewayStatus } from './app.js';
-import { createBroker } from './broker/index.js';
-import { parseEnv } from './env.js';
-import { ConfigError, loadRegistry } from './registry/loader.js';
-import { startSimulators } from '../simulators/index.js';
-import { scenarios } from '../simulators/scenarios/index.js';
-import { scaleTime } from '../simulators/timeScale.js';
-import { describeChange } from '../processor/tickets/describe.js';
 import { filter } from 'rxjs';
+import { startGateway, type GatewayStatus } from '../gateway/app.js';
+import { createBroker } from '../gateway/broker/index.js';
+import { parseEnv } from '../gateway/env.js';
+import { ConfigError, loadRegistry } from '../gateway/registry/loader.js';
+import { describeChange } from '../processor/tickets/describe.js';
 import { startInflux } from '../test/helpers/influx.js';
+import { startSimulators } from './index.js';
+import { scenarios } from './scenarios/index.js';
+import { scaleTime } from './timeScale.js';
 
 // `npm run demo [-- --scenario <name>] [--speed <x>]`: embedded broker, every simulated monitor,
 // gateway and processor writing to InfluxDB, a progress line every few seconds, clean stop on Ctrl-C.
+// The demo composes the simulators with the gateway, so it lives here: the gateway never imports the
+// simulators. Its private influxd comes from the test helper (built into dist/test/helpers with it).
 const { values: args } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'normal' },
