@@ -1,16 +1,17 @@
 import { join } from 'node:path';
-import { merge, tap, type Subscription } from 'rxjs';
+import { merge, mergeMap, Subject, tap, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import { createDeadLetterStore, type DeadLetterStore } from './deadLetter/index.js';
 import { createDeviceHealth, type DeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
-import { inputs } from './inputs/registry.js';
-import type { InputContext } from './inputs/types.js';
+import { createInputs } from './inputs/registry.js';
+import type { BrokerHandoff, InputContext } from './inputs/types.js';
+import type { Reading } from './model/reading.js';
 import { createLogger } from './log.js';
 import type { Registry } from './registry/schema.js';
 import type { Env } from './env.js';
-import { createBroker } from './broker/index.js';
-import { createProcessor, type Processor } from '../processor/index.js';
+import { startEmbeddedBroker } from './broker/index.js';
+import { createProcessor, type Processor, type ReadingStore } from '../processor/index.js';
 import { createInfluxSink, influx1Writer, type InfluxSink } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness, type GatewayMetrics } from './metrics/index.js';
@@ -27,11 +28,14 @@ import { registerTicketRoutes } from '../processor/tickets/api.js';
 import { createInterlock, registerValveRoutes, type Interlock } from '../processor/interlock/index.js';
 import { recordValveAction, valveResponder } from '../processor/valveResponder.js';
 import { createModbusCommands } from './inputs/modbus/commands.js';
-import { modbusLinks } from './inputs/modbus/pool.js';
+import { LinkPool } from './inputs/modbus/pool.js';
 
 export interface GatewayOptions {
   registry: Registry;
+  /** broker the MQTT input connects to as a client (MQTT_URL) */
   mqttUrl: string;
+  /** the embedded broker's hand-off; when given, the MQTT input reads it instead of connecting to mqttUrl */
+  mqttFeed?: Observable<BrokerHandoff>;
   influx: { url: string; database: string; /** InfluxDB 2.x: write via /api/v2/write */ v2?: { org: string; bucket: string; token: string } };
   /** 0 picks a free port */
   httpPort: number;
@@ -79,10 +83,18 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const metrics = createGatewayMetrics({ registry });
   const deadLetters = metrics.trackDeadLetters(createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') }));
   const health = createDeviceHealth(registry.sites.flatMap((s) => s.devices.map((d) => d.id)));
-  const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl, connections: metrics.connections };
+  const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl, mqttFeed: o.mqttFeed, connections: metrics.connections };
   const kinds = new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)));
-  const readings$ = merge(...[...kinds].map((k) => inputs[k](ctx))).pipe(tap(metrics.countReadingIn));
-  const processor = createProcessor({ registry, readings$, deadLetters, log });
+  // the Modbus links, shared by the Modbus input and the valve commands (one master per RS-485 line)
+  const modbusLinks = new LinkPool();
+  const inputs = createInputs({ modbusLinks });
+  const batches$ = merge(...[...kinds].map((k) => inputs[k](ctx))).pipe(tap((b) => b.readings.forEach(metrics.countReadingIn)));
+  // Until the sink takes batches (append(readings)): append pushes each reading synchronously into the
+  // spool-backed sink below (its spool queue writes each point to disk inside next()), so append has
+  // returned only once the batch is in the spool; then the processor acknowledges it.
+  const durable$ = new Subject<Reading>();
+  const store: ReadingStore = { append: (readings) => readings.forEach((r) => durable$.next(r)) };
+  const processor = createProcessor({ registry, batches$, store, deadLetters, log });
   const pointWriter = () => (o.influx.v2 ? influx2Writer({ url: o.influx.url, ...o.influx.v2 }) : influx1Writer(o.influx.url, o.influx.database));
   const writer = metrics.timeWrites(pointWriter());
   // every point is on disk (<dataDir>/spool) before its message is acknowledged; replayed in order
@@ -109,7 +121,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // 一企一管 valve interlock: Modbus writes go through the poller's own links (one master per RS-485 line)
   const commands = createModbusCommands({ registry, pool: modbusLinks, log });
   const interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log }) });
+  // the current rule engine, evidence and interlock take one reading at a time: the batches, flattened
   const observed$ = processor.accepted$.pipe(
+    mergeMap((batch) => batch),
     tap((r) => {
       evidence.record(r);
       interlock.observe(r);
@@ -137,7 +151,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   registerValveRoutes(http, interlock);
   const httpPort = await listen(http, o.httpPort, o.bindHost);
   const annotations = writeTicketEvents(tickets.changes$, { writer: pointWriter(), log });
-  const sub: Subscription = sink.start(processor.accepted$);
+  // the sink subscribes first, so the store's readings reach the spool before any input starts
+  const sub: Subscription = sink.start(durable$);
   sub.add(tickets.changes$.subscribe((c) => alerts.handle(c)));
   sub.add(respond(engine.events$, { tickets, evidence, responders: [valveResponder(interlock)], log }).subscribe());
   log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length }, 'gateway started');
@@ -171,10 +186,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 /** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
 export async function runGateway(env: Env, registry: Registry): Promise<void> {
   const log = createLogger();
-  const broker = env.MQTT_URL ? undefined : await createBroker({ host: env.BIND_HOST, port: env.MQTT_PORT, log });
+  const broker = env.MQTT_URL ? undefined : await startEmbeddedBroker({ host: env.BIND_HOST, port: env.MQTT_PORT, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
   const gw = await startGateway({
     registry,
     mqttUrl: env.MQTT_URL ?? broker!.url,
+    mqttFeed: broker?.feed,
     influx: {
       url: env.INFLUX_URL ?? 'http://127.0.0.1:8086',
       database: env.INFLUX_DATABASE,

@@ -56,7 +56,7 @@ async function gatewayOn(mqttUrl: string, influx: RunningInflux, t0: number): Pr
   const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   const gw = await startGateway({ registry, mqttUrl, influx, httpPort: 0, dataDir, log });
   const seen = new Map<number, number>();
-  const sub: Subscription = gw.processor.accepted$.subscribe((r) => seen.set(r.ts - t0, (seen.get(r.ts - t0) ?? 0) + 1));
+  const sub: Subscription = gw.processor.accepted$.subscribe((batch) => batch.forEach((r) => seen.set(r.ts - t0, (seen.get(r.ts - t0) ?? 0) + 1)));
   await waitFor(() => logs.some((l) => l.msg === 'mqtt input: subscribed'), 'the MQTT input to subscribe');
   return {
     gw,

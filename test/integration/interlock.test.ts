@@ -84,9 +84,11 @@ beforeAll(async () => {
     onAction: (_site, a) => actions.push(a),
     actuator: { settleMs: 200, confirmWithinMs: 3000 },
   });
-  sub = createModbusInput({ pool })({ registry: sim.registry, log, deadLetters, health, mqttUrl: '' }).subscribe((r) => {
-    readings.push(r);
-    interlock.observe(r);
+  sub = createModbusInput({ pool })({ registry: sim.registry, log, deadLetters, health, mqttUrl: '' }).subscribe((batch) => {
+    for (const r of batch.readings) {
+      readings.push(r);
+      interlock.observe(r);
+    }
   });
   app = Fastify();
   registerValveRoutes(app, interlock);
