@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Observable, Subject } from 'rxjs';
 import type { Logger } from 'pino';
@@ -24,7 +25,8 @@ function spawn(cfg: WorkerConfig): Worker {
   const ts = import.meta.url.endsWith('.ts');
   const url = new URL(ts ? './worker.ts' : './worker.js', import.meta.url);
   if (!ts) return new Worker(url, { workerData: cfg });
-  const api = createRequire(import.meta.url).resolve('tsx/esm/api');
+  // the package's ESM entry (its "import" export) sits next to the CommonJS one require.resolve finds
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => (m.tsImport ?? m.default.tsImport)(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`;
   return new Worker(boot, { eval: true, workerData: cfg });
 }
