@@ -156,8 +156,10 @@ describe('embedded aedes broker restarted on the same port under QoS 1 load (in-
     const port = broker.port;
     const pub = loadPublisher(broker.url, t0);
     await waitFor(() => run.seen.size >= 300, '300 messages before the restart');
+    const attempts = run.logs.filter((l) => l.msg === 'mqtt input: reconnecting').length;
     await broker.close(); // queued messages and sessions live in memory and end here
-    await new Promise((r) => setTimeout(r, 1000));
+    // down until the input has tried at least once in vain (its second backoff scheduled)
+    await waitFor(() => run.logs.filter((l) => l.msg === 'mqtt input: reconnecting').length >= attempts + 2, 'a failed reconnect attempt');
     broker = await createBroker({ port });
     await waitFor(() => subscribedCount(run.logs) >= 2, 'the input to resubscribe');
     const resubscribedAt = pub.published();
