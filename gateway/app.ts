@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import { merge, tap, type Subscription } from 'rxjs';
+import { merge, share, Subscription, tap, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import { createDeadLetterStore, type DeadLetterStore } from './deadLetter/index.js';
 import { createDeviceHealth, type DeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
-import { inputs } from './inputs/registry.js';
-import type { InputContext } from './inputs/types.js';
+import { createInputs } from './inputs/registry.js';
+import type { BrokerHandoff, InputContext } from './inputs/types.js';
 import { createLogger } from './log.js';
 import type { Registry } from './registry/schema.js';
 import type { Env } from './env.js';
-import { createBroker } from './broker/index.js';
+import { startEmbeddedBroker } from './broker/index.js';
 import { createProcessor, type Processor } from '../processor/index.js';
 import { createInfluxSink, influx1Writer, type InfluxSink } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
@@ -18,7 +18,6 @@ import { alertSecrets, createAlerts, type AlertSecrets, type Alerts } from '../p
 import { spoolSettingsFromEnv, type SpoolSettings } from '../processor/sinks/spool/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { createRuleEngine, type RuleEngine } from '../processor/rules/engine.js';
-import { batch } from '../processor/operators/batch.js';
 import { createEvidenceBuffer } from '../processor/rules/evidence.js';
 import { createStateKeeper } from '../processor/rules/stateKeeper.js';
 import { respond } from '../processor/respond.js';
@@ -28,11 +27,14 @@ import { registerTicketRoutes } from '../processor/tickets/api.js';
 import { createInterlock, registerValveRoutes, type Interlock } from '../processor/interlock/index.js';
 import { recordValveAction, valveResponder } from '../processor/valveResponder.js';
 import { createModbusCommands } from './inputs/modbus/commands.js';
-import { modbusLinks } from './inputs/modbus/pool.js';
+import { LinkPool } from './inputs/modbus/pool.js';
 
 export interface GatewayOptions {
   registry: Registry;
+  /** broker the MQTT input connects to as a client (MQTT_URL) */
   mqttUrl: string;
+  /** the embedded broker's hand-off; when given, the MQTT input reads it instead of connecting to mqttUrl */
+  mqttFeed?: Observable<BrokerHandoff>;
   influx: { url: string; database: string; /** InfluxDB 2.x: write via /api/v2/write */ v2?: { org: string; bucket: string; token: string } };
   /** 0 picks a free port */
   httpPort: number;
@@ -80,13 +82,17 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const metrics = createGatewayMetrics({ registry });
   const deadLetters = metrics.trackDeadLetters(createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') }));
   const health = createDeviceHealth(registry.sites.flatMap((s) => s.devices.map((d) => d.id)));
-  const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl, connections: metrics.connections };
+  const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl, mqttFeed: o.mqttFeed, connections: metrics.connections };
   const kinds = new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)));
-  const readings$ = merge(...[...kinds].map((k) => inputs[k](ctx))).pipe(tap(metrics.countReadingIn));
-  const processor = createProcessor({ registry, readings$, deadLetters, log });
+  // the Modbus links, shared by the Modbus input and the valve commands (one master per RS-485 line)
+  const modbusLinks = new LinkPool();
+  const inputs = createInputs({ modbusLinks });
+  const batches$ = merge(...[...kinds].map((k) => inputs[k](ctx))).pipe(tap((b) => b.readings.forEach(metrics.countReadingIn)));
   const writer = metrics.timeWrites(o.influx.v2 ? influx2Writer({ url: o.influx.url, ...o.influx.v2 }) : influx1Writer(o.influx.url, o.influx.database));
   // every point (readings and ticket annotations) is on disk (<dataDir>/spool) before its message is acknowledged; replayed in order
   const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters, writer, spool: { dir: join(o.dataDir, 'spool'), ...o.spool } });
+  // the processor appends each batch's accepted readings to the spool (sink.append), then acknowledges the batch
+  const processor = createProcessor({ registry, batches$, store: sink, deadLetters, log });
 
   // rules → tickets (整改工单) → responders; tickets and rule state share one SQLite file
   const db = createSqliteStore({ file: join(o.dataDir, 'park.db') });
@@ -108,13 +114,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // 一企一管 valve interlock: Modbus writes go through the poller's own links (one master per RS-485 line)
   const commands = createModbusCommands({ registry, pool: modbusLinks, log });
   const interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log }) });
-  // adapter until the processor emits its batches of durable readings: one batch per event-loop turn
+  // rules, evidence and the interlock see each batch of accepted readings once it is durable
   const accepted$ = processor.accepted$.pipe(
-    batch(100_000, 0),
     tap((rs) => {
       evidence.recordBatch(rs);
       interlock.observeBatch(rs);
     }),
+    share(),
   );
   const onRuleError = (err: Error, r: { site: string; pollutant: string }) => log.error({ err: err.message, site: r.site, pollutant: r.pollutant }, 'rule engine failed on a reading');
   const engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError });
@@ -140,16 +146,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const httpPort = await listen(http, o.httpPort, o.bindHost);
   sink.start();
   const annotations = writeTicketEvents(tickets.changes$, { sink, log });
-  // each accepted reading is appended (one record, synchronously) inside the input's callback, so it is
-  // on disk before the MQTT PUBACK; a reading that could not be spooled is counted and logged by the spool
-  const sub: Subscription = processor.accepted$.subscribe((r) => {
-    try {
-      sink.append([r]);
-    } catch {
-      /* counted (pointsDropped) and logged by the spool */
-    }
-  });
+  const sub = new Subscription();
   sub.add(tickets.changes$.subscribe((c) => alerts.handle(c)));
+  // subscribing the responses subscribes the rule engine, which subscribes the processor, which starts the inputs
   sub.add(respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock)], log }).subscribe());
   log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length }, 'gateway started');
 
@@ -182,10 +181,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 /** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
 export async function runGateway(env: Env, registry: Registry): Promise<void> {
   const log = createLogger();
-  const broker = env.MQTT_URL ? undefined : await createBroker({ host: env.BIND_HOST, port: env.MQTT_PORT, log });
+  const broker = env.MQTT_URL ? undefined : await startEmbeddedBroker({ host: env.BIND_HOST, port: env.MQTT_PORT, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
   const gw = await startGateway({
     registry,
     mqttUrl: env.MQTT_URL ?? broker!.url,
+    mqttFeed: broker?.feed,
     influx: {
       url: env.INFLUX_URL ?? 'http://127.0.0.1:8086',
       database: env.INFLUX_DATABASE,

@@ -1,4 +1,3 @@
-import { defer, filter, type OperatorFunction } from 'rxjs';
 import type { Reading } from '../../gateway/model/reading.js';
 
 /** A reading dropped because the same one (series and timestamp) was already let through. */
@@ -22,51 +21,69 @@ interface Seen {
   ts: Map<number, Pick<Reading, 'value' | 'flag'>>;
 }
 
+/** Dedupe state of one pipeline: `accept` filters a batch, `forget` takes back what a failed append did not keep. */
+export interface Dedupe {
+  /** the readings of the batch not seen before (each repeat goes to onDuplicate), in order; remembers them */
+  accept(readings: readonly Reading[]): Reading[];
+  /** forget readings `accept` let through (their append failed: the source sends them again, and they must pass then) */
+  forget(readings: readonly Reading[]): void;
+}
+
+const seriesKey = (r: Reading) => `${r.site}\u0000${r.device}\u0000${r.pollutant}`;
+
 /**
  * Lets each reading of a series (site, device, pollutant) through once per timestamp: an exact repeat,
  * e.g. an MQTT QoS 1 redelivery after a reconnect (MQTT 3.1.1 §4.3.2: QoS 1 is "at least once"), goes to
  * `onDuplicate` (the caller counts and dead-letters it as 'duplicate'). A second reading with the same
  * timestamp but another value is dropped as well, and the first one kept: InfluxDB stores one point per
- * series and timestamp, and the first is what the rules have already judged.
+ * series and timestamp, and the first is what the rules have already judged. Repeats inside one batch
+ * count too.
  *
  * Memory is bounded: per series at most `perSeries` timestamps within `windowMs` of its newest. A repeat
  * older than that passes (InfluxDB overwrites the identical point; counts do not change). Another device
  * at the same site is another instrument and another series (device is an InfluxDB tag), not a duplicate.
- * State is per subscription; no clock is used (only the readings' own timestamps).
+ * No clock is used (only the readings' own timestamps). Plain loops; one instance per pipeline.
  */
-export function dedupeReadings(onDuplicate: (d: Duplicate) => void, opts: DedupeOptions = {}): OperatorFunction<Reading, Reading> {
+export function createDedupe(onDuplicate: (d: Duplicate) => void, opts: DedupeOptions = {}): Dedupe {
   const perSeries = opts.perSeries ?? 512;
   const windowMs = opts.windowMs ?? 3_600_000;
   if (!Number.isInteger(perSeries) || perSeries < 1) throw new RangeError(`dedupe: perSeries must be an integer >= 1, got ${perSeries}`);
-  return (source) =>
-    defer(() => {
-      const series = new Map<string, Seen>();
-      return source.pipe(
-        filter((r) => {
-          const key = `${r.site}\u0000${r.device}\u0000${r.pollutant}`;
-          let s = series.get(key);
-          if (!s) series.set(key, (s = { newest: r.ts, ts: new Map() }));
-          const kept = s.ts.get(r.ts);
-          if (kept) {
-            const same = kept.value === r.value && kept.flag === r.flag;
-            const at = `${r.site}/${r.device}/${r.pollutant} at ${new Date(r.ts).toISOString()}`;
-            onDuplicate({
-              reading: r,
-              ...(same ? {} : { kept }),
-              detail: same
-                ? `${at}: already received (a redelivery); dropped`
-                : `${at}: already received with value ${kept.value} flag ${kept.flag}; this ${r.value} flag ${r.flag} is dropped, the first kept`,
-            });
-            return false;
-          }
-          s.newest = Math.max(s.newest, r.ts);
-          s.ts.set(r.ts, { value: r.value, flag: r.flag });
-          for (const [ts] of s.ts) {
-            if (s.ts.size <= perSeries && ts >= s.newest - windowMs) break;
-            s.ts.delete(ts);
-          }
-          return true;
-        }),
-      );
+  const series = new Map<string, Seen>();
+  const duplicate = (r: Reading, kept: Pick<Reading, 'value' | 'flag'>) => {
+    const same = kept.value === r.value && kept.flag === r.flag;
+    const at = `${r.site}/${r.device}/${r.pollutant} at ${new Date(r.ts).toISOString()}`;
+    onDuplicate({
+      reading: r,
+      ...(same ? {} : { kept }),
+      detail: same
+        ? `${at}: already received (a redelivery); dropped`
+        : `${at}: already received with value ${kept.value} flag ${kept.flag}; this ${r.value} flag ${r.flag} is dropped, the first kept`,
     });
+  };
+  return {
+    accept(readings) {
+      const out: Reading[] = [];
+      for (const r of readings) {
+        const key = seriesKey(r);
+        let s = series.get(key);
+        if (!s) series.set(key, (s = { newest: r.ts, ts: new Map() }));
+        const kept = s.ts.get(r.ts);
+        if (kept) {
+          duplicate(r, kept);
+          continue;
+        }
+        if (r.ts > s.newest) s.newest = r.ts;
+        s.ts.set(r.ts, { value: r.value, flag: r.flag });
+        for (const [ts] of s.ts) {
+          if (s.ts.size <= perSeries && ts >= s.newest - windowMs) break;
+          s.ts.delete(ts);
+        }
+        out.push(r);
+      }
+      return out;
+    },
+    forget(readings) {
+      for (const r of readings) series.get(seriesKey(r))?.ts.delete(r.ts);
+    },
+  };
 }

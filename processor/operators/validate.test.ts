@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { asyncScheduler } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Reading } from '../../gateway/model/reading.js';
-import { validateReadings, type Rejection } from './validate.js';
+import { batchValidator, type Rejection } from './validate.js';
 
 const registry = loadRegistry();
 const base: Reading = { site: 'WP-01', device: 'WP-01-M', pollutant: 'w01018', value: 210, unit: 'mg/L', ts: 0, flag: 'N', source: 'modbus' };
-const ts = () => new TestScheduler((a, b) => expect(a).toEqual(b));
+const NOW = Date.parse('2026-11-25T10:00:00Z');
+const at = (r: Reading) => ({ ...r, ts: r.ts || NOW });
 
-describe('validateReadings', () => {
+describe('batchValidator', () => {
   it('passes possible readings and refuses impossible ones with a reason', () => {
     const rejected: Rejection[] = [];
     const values = {
@@ -20,9 +19,8 @@ describe('validateReadings', () => {
       e: { ...base, pollutant: 'w01001', value: 15 },
       f: { ...base, value: 0 },
     };
-    ts().run(({ cold, expectObservable }) => {
-      expectObservable(cold('abcdef|', values).pipe(validateReadings(registry, (r) => rejected.push(r)))).toBe('a----f|', values);
-    });
+    const batch = Object.values(values).map(at);
+    expect(batchValidator(registry)(batch, NOW, (r) => rejected.push(r))).toEqual([batch[0], batch[5]]);
     expect(rejected.map((r) => r.reason)).toEqual(['unknown-site', 'unknown-pollutant', 'non-finite-value', 'out-of-physical-range']);
     expect(rejected[3]!.detail).toContain('WP-01/w01001: 15');
   });
@@ -31,7 +29,7 @@ describe('validateReadings', () => {
     const rejected: Rejection[] = [];
     const { maxFutureMs, maxPastMs } = registry.timestampBounds;
     expect(registry.timestampBounds).toEqual({ maxFutureMs: 5 * 60_000, maxPastMs: 7 * 24 * 3_600_000 });
-    const now = Date.parse('2026-11-25T10:00:00Z');
+    const now = NOW;
     const values = {
       a: { ...base, ts: now },
       b: { ...base, ts: now + maxFutureMs + 1 },
@@ -39,10 +37,7 @@ describe('validateReadings', () => {
       d: { ...base, ts: now - maxPastMs - 1 },
       e: { ...base, ts: now - maxPastMs },
     };
-    const clock = { now: () => now, schedule: asyncScheduler.schedule.bind(asyncScheduler) };
-    ts().run(({ cold, expectObservable }) => {
-      expectObservable(cold('abcde|', values).pipe(validateReadings(registry, (r) => rejected.push(r), { scheduler: clock }))).toBe('a-c-e|', values);
-    });
+    expect(batchValidator(registry)(Object.values(values), now, (r) => rejected.push(r))).toEqual([values.a, values.c, values.e]);
     expect(rejected.map((r) => r.reason)).toEqual(['timestamp-out-of-bounds', 'timestamp-out-of-bounds']);
     expect(rejected[0]!.detail).toMatch(/^WP-01\/WP-01-M\/w01018: ts .* is more than 5 min ahead of the gateway clock/);
     expect(rejected[1]!.detail).toMatch(/is more than 7 d behind the gateway clock/);
@@ -51,18 +46,17 @@ describe('validateReadings', () => {
   it('takes the bounds from the registry', () => {
     const strict = { ...registry, timestampBounds: { maxFutureMs: 0, maxPastMs: 1000 } };
     const rejected: Rejection[] = [];
-    ts().run(({ cold, expectObservable }) => {
-      // virtual clock at frame 0: ts 1 is ahead, ts 0 is now
-      const values = { a: { ...base, ts: 1 }, b: { ...base, ts: 0 } };
-      expectObservable(cold('ab|', values).pipe(validateReadings(strict, (r) => rejected.push(r)))).toBe('-b|', values);
-    });
+    // clock at 0: ts 1 is ahead, ts 0 is now
+    const values = { a: { ...base, ts: 1 }, b: { ...base, ts: 0 } };
+    expect(batchValidator(strict)([values.a, values.b], 0, (r) => rejected.push(r))).toEqual([values.b]);
     expect(rejected.map((r) => r.reason)).toEqual(['timestamp-out-of-bounds']);
   });
 
-  it('forwards errors and completion', () => {
-    ts().run(({ cold, expectObservable }) => {
-      expectObservable(cold('a#', { a: base }).pipe(validateReadings(registry, () => {}))).toBe('a#', { a: base });
-      expectObservable(cold<Reading>('|').pipe(validateReadings(registry, () => {}))).toBe('|');
-    });
+  it('keeps the order of the batch, refuses Infinity as non-finite, and passes an empty batch', () => {
+    const rejected: Rejection[] = [];
+    const v = [at({ ...base, value: 1 }), at({ ...base, value: Infinity }), at({ ...base, value: 2 })];
+    expect(batchValidator(registry)(v, NOW, (r) => rejected.push(r))).toEqual([v[0], v[2]]);
+    expect(rejected.map((r) => r.reason)).toEqual(['non-finite-value']);
+    expect(batchValidator(registry)([], NOW, () => {})).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import { startBroker } from '../../test/helpers/broker.js';
+import { waitFor } from '../../test/helpers/wait.js';
 import { createLoadGenerator, loadPark } from './index.js';
 
 let broker: Awaited<ReturnType<typeof startBroker>>;
@@ -40,7 +41,7 @@ describe('load generator', () => {
       const produced = gen.produced();
       expect(produced).toBeGreaterThan(500);
       const readings = () => sub.got.reduce((n, m) => n + Object.keys(m.values).length, 0);
-      for (let i = 0; i < 100 && readings() < produced; i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => readings() >= produced, `${produced} readings at the listener`, 5000, 50).catch(() => undefined);
       await sub.close();
       expect(readings()).toBe(produced);
       expect(sub.got.every((m) => Object.keys(m.values).length === (shape === 'full' ? (m.topic.includes('WS-01') ? 5 : 4) : 1))).toBe(true);

@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { filter, type Subscription } from 'rxjs';
+import { filter, mergeMap, type Subscription } from 'rxjs';
 import { startGateway, type Gateway } from '../../gateway/app.js';
 import { createBroker, type RunningBroker } from '../../gateway/broker/index.js';
 import { parseRegistry } from '../../gateway/registry/loader.js';
@@ -99,7 +99,7 @@ async function start(m: GatewayStart) {
       const ev = (c as { event?: { site: string; rule: string; value?: number } }).event;
       send({ type: 'ticket', change: c.type, site: ev?.site ?? c.ticket.site, rule: ev?.rule ?? c.ticket.rule, value: ev?.value, at: wallNow() } satisfies TicketMsg);
     }),
-    g.processor.accepted$.pipe(filter((r) => r.source === 'modbus')).subscribe((r) => {
+    g.processor.accepted$.pipe(mergeMap((b) => b), filter((r) => r.source === 'modbus')).subscribe((r) => {
       const last = jitter.last.get(r.device);
       if (last === r.ts) return; // every reading of one poll shares its timestamp
       jitter.last.set(r.device, r.ts);

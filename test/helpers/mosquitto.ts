@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from './influxd.js';
 
 export interface RunningMosquitto {
@@ -37,25 +38,42 @@ async function accepting(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
+/** The Mosquitto configuration shipped for deployments (docker-compose.yml). */
+export const SHIPPED_MOSQUITTO_CONF = fileURLToPath(new URL('../../gateway/broker/mosquitto.conf', import.meta.url));
+
+/** The shipped configuration's settings, without what a private test broker sets itself (listener, paths, logging). */
+function shippedSettings(): string[] {
+  const own = /^\s*(listener|port|persistence_location|log_dest|log_type|user)\b/;
+  return readFileSync(SHIPPED_MOSQUITTO_CONF, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.trim().startsWith('#') && !own.test(l));
+}
+
 /**
  * A private Mosquitto for one test: `listener <port> 127.0.0.1`, anonymous, persistence on in a temp
  * dir (persistent sessions and their queued QoS 1 messages survive a restart), no queue limit.
+ * `{ shipped: true }` takes every other setting from gateway/broker/mosquitto.conf, as deployed.
  * Never the machine's shared broker on 1883.
  */
-export async function startMosquitto(): Promise<RunningMosquitto> {
+export async function startMosquitto(opts: { shipped?: boolean } = {}): Promise<RunningMosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   const logFile = join(dir, 'mosquitto.log');
+  const settings = opts.shipped
+    ? shippedSettings()
+    : [
+        'allow_anonymous true',
+        'persistence true',
+        'max_queued_messages 0', // no limit: a persistent session queues everything while its client is away
+        'max_inflight_messages 20',
+      ];
   writeFileSync(
     conf,
     [
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence true',
+      ...settings,
       `persistence_location ${dir}/`,
-      'max_queued_messages 0', // no limit: a persistent session queues everything while its client is away
-      'max_inflight_messages 20',
       `log_dest file ${logFile}`,
       'log_type error',
       'log_type warning',

@@ -39,7 +39,10 @@ export interface RunningMqttInput {
   stop(): void;
 }
 
-/** Subscribe the MQTT input against a broker and collect everything it emits. */
+/**
+ * Subscribe the MQTT input against a broker and collect everything it emits. There is no processor and
+ * no spool here, so each batch is acknowledged as soon as it is collected (its PUBACK goes out then).
+ */
 export function runMqttInput(registry: Registry, mqttUrl: string, opts: MqttInputOptions = {}): RunningMqttInput {
   const deadLetters = createDeadLetterStore();
   const health = createDeviceHealth();
@@ -53,7 +56,10 @@ export function runMqttInput(registry: Registry, mqttUrl: string, opts: MqttInpu
     await until(() => logs.filter((l) => l.msg === 'mqtt input: subscribed').length >= count, 'the mqtt input to subscribe');
   };
   const sub: Subscription = createMqttInput({ clientIdSuffix: randomUUID().slice(0, 8), ...opts })(ctx).subscribe({
-    next: (r) => readings.push(r),
+    next: (batch) => {
+      readings.push(...batch.readings);
+      batch.ack?.();
+    },
     error: (e) => errors.push(e),
     complete: () => (done = true),
   });

@@ -56,7 +56,7 @@ async function gatewayOn(mqttUrl: string, influx: RunningInflux, t0: number): Pr
   const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   const gw = await startGateway({ registry, mqttUrl, influx, httpPort: 0, dataDir, log });
   const seen = new Map<number, number>();
-  const sub: Subscription = gw.processor.accepted$.subscribe((r) => seen.set(r.ts - t0, (seen.get(r.ts - t0) ?? 0) + 1));
+  const sub: Subscription = gw.processor.accepted$.subscribe((batch) => batch.forEach((r) => seen.set(r.ts - t0, (seen.get(r.ts - t0) ?? 0) + 1)));
   await waitFor(() => logs.some((l) => l.msg === 'mqtt input: subscribed'), 'the MQTT input to subscribe');
   return {
     gw,
@@ -156,8 +156,10 @@ describe('embedded aedes broker restarted on the same port under QoS 1 load (in-
     const port = broker.port;
     const pub = loadPublisher(broker.url, t0);
     await waitFor(() => run.seen.size >= 300, '300 messages before the restart');
+    const attempts = run.logs.filter((l) => l.msg === 'mqtt input: reconnecting').length;
     await broker.close(); // queued messages and sessions live in memory and end here
-    await new Promise((r) => setTimeout(r, 1000));
+    // down until the input has tried at least once in vain (its second backoff scheduled)
+    await waitFor(() => run.logs.filter((l) => l.msg === 'mqtt input: reconnecting').length >= attempts + 2, 'a failed reconnect attempt');
     broker = await createBroker({ port });
     await waitFor(() => subscribedCount(run.logs) >= 2, 'the input to resubscribe');
     const resubscribedAt = pub.published();

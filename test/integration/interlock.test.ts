@@ -84,9 +84,9 @@ beforeAll(async () => {
     onAction: (_site, a) => actions.push(a),
     actuator: { settleMs: 200, confirmWithinMs: 3000 },
   });
-  sub = createModbusInput({ pool })({ registry: sim.registry, log, deadLetters, health, mqttUrl: '' }).subscribe((r) => {
-    readings.push(r);
-    interlock.observeBatch([r]);
+  sub = createModbusInput({ pool })({ registry: sim.registry, log, deadLetters, health, mqttUrl: '' }).subscribe((batch) => {
+    readings.push(...batch.readings);
+    interlock.observeBatch(batch.readings);
   });
   app = Fastify();
   registerValveRoutes(app, interlock);

@@ -137,9 +137,15 @@ describe('connections', () => {
       await until(() => r.sim.stats()['tcp-rack-1']?.connections === 3 && r.polls('WP-35-M') >= 2, 'three TCP connections and RTU polls');
       r.unsubscribe();
       await until(() => r.sim.stats()['tcp-rack-1']?.connections === 0, 'every TCP connection closed');
-      // nothing polls the serial line any more (several intervals without a request)
+      // nothing polls the serial line any more: while another input at the same interval polls five
+      // times (a clock made of real polls, not a sleep), the serial line gets no request
       const requests = r.sim.stats()['rtu-rack-4']!.requests;
-      await new Promise((res) => setTimeout(res, 1000));
+      const clock = await run(registryFor(base, ['WP-01'], (d) => Object.assign(d, { intervalMs: 200 })));
+      try {
+        await until(() => clock.polls('WP-01-M') >= 5, 'five polls of another input');
+      } finally {
+        await clock.stop();
+      }
       expect(r.sim.stats()['rtu-rack-4']!.requests).toBe(requests);
     } finally {
       await r.stop();

@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import { createDeadLetterStore, type DeadLetterStore } from '../../gateway/deadLetter/index.js';
 import { createDeviceHealth, type DeviceHealth } from '../../gateway/health/index.js';
 import type { ModbusDevice } from '../../gateway/inputs/modbus/config.js';
-import { modbusInput } from '../../gateway/inputs/modbus/index.js';
+import { createModbusInput, LinkPool } from '../../gateway/inputs/modbus/index.js';
 import { createLogger } from '../../gateway/log.js';
 import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
@@ -46,11 +46,14 @@ export async function run(registry: Registry, prepare: (signals: ParkSignals) =>
   const deadLetters = createDeadLetterStore();
   const readings: Reading[] = [];
   const pollTimes = new Map<string, Set<number>>();
-  const sub: Subscription = modbusInput({ registry: sim.registry, log: createLogger('test', 'silent'), deadLetters, health, mqttUrl: '' }).subscribe((r) => {
-    readings.push(r);
-    const set = pollTimes.get(r.device) ?? new Set<number>();
-    set.add(r.ts);
-    pollTimes.set(r.device, set);
+  const input = createModbusInput({ pool: new LinkPool() });
+  const sub: Subscription = input({ registry: sim.registry, log: createLogger('test', 'silent'), deadLetters, health, mqttUrl: '' }).subscribe((batch) => {
+    for (const r of batch.readings) {
+      readings.push(r);
+      const set = pollTimes.get(r.device) ?? new Set<number>();
+      set.add(r.ts);
+      pollTimes.set(r.device, set);
+    }
   });
   return {
     sim,

@@ -7,6 +7,7 @@ import { startModbusSimulators, type ModbusSimulators } from '../../simulators/m
 import { crc16, withCrc } from '../../simulators/modbus/crc.js';
 import { ParkSignals } from '../../simulators/signals.js';
 import { startSocat } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait.js';
 import { registryFor } from './modbusHarness.js';
 
 const ModbusRTU = Pkg.default;
@@ -112,8 +113,7 @@ describe('RTU slave framing over a socat pty pair', () => {
       const bad = withCrc(Buffer.from([1, 3, 0, 54, 0, 1]));
       bad[7]! ^= 0xff;
       port.write(Buffer.concat([bad, withCrc(Buffer.from([1, 3, 0, 55, 0, 1]))]));
-      const deadline = Date.now() + 10_000;
-      while (received.length < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => received.length >= 7, 'an answer', 10_000, 20).catch(() => undefined);
       // exactly one answer: unit 1, FC 03, 2 bytes (the status word at 55), valid CRC
       expect(received.length).toBe(7);
       expect([...received.subarray(0, 3)]).toEqual([1, 3, 2]);

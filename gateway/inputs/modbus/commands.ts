@@ -4,7 +4,7 @@ import type { Channel, Line, ModbusDevice, ValveControl } from './config.js';
 import { decodeChannel } from './decode.js';
 import { classify, PollError } from './errors.js';
 import { Link, type ModbusIo } from './link.js';
-import { linkKey, modbusLinks, type LinkPool } from './pool.js';
+import { linkKey, type LinkPool } from './pool.js';
 import { planReads } from './plan.js';
 
 /** pollutant code of the 一企一管 valve state (1 open, 0 closed) */
@@ -25,8 +25,8 @@ export interface ModbusCommands {
 export interface ModbusCommandsOptions {
   /** the registry the input polls (same lines, so the same links) */
   registry: Registry;
-  /** the input's link pool; `modbusLinks` (that of `modbusInput`) by default */
-  pool?: LinkPool;
+  /** the Modbus input's link pool (created by the composition root and given to both) */
+  pool: LinkPool;
   /** clock for a temporary TCP connection's reconnect backoff */
   now?: () => number;
   log?: Logger;
@@ -48,7 +48,7 @@ interface Target {
  * of opening the port a second time.
  */
 export function createModbusCommands(opts: ModbusCommandsOptions): ModbusCommands {
-  const pool = opts.pool ?? modbusLinks;
+  const { pool } = opts;
   const now = opts.now ?? Date.now;
   const { modbus } = opts.registry.inputs;
 

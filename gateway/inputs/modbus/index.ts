@@ -1,23 +1,23 @@
-import { asyncScheduler, defer, EMPTY, exhaustMap, finalize, from, merge, mergeMap, timer, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, EMPTY, exhaustMap, filter, finalize, map, merge, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
-import type { Reading } from '../../model/reading.js';
+import type { Reading, ReadingBatch } from '../../model/reading.js';
 import type { InputContext, InputFactory } from '../types.js';
 import { DevicePoller, type PollOutcome } from './device.js';
 import { Link } from './link.js';
-import { linkKey, modbusLinks, type LinkPool } from './pool.js';
+import { linkKey, type LinkPool } from './pool.js';
 
 export { decodeChannel, decodePoll, decodeRaw, mostSevere, FLAG_SEVERITY, type Block, type RejectedValue } from './decode.js';
 export { encodeChannel, encodeRaw } from './encode.js';
 export { planReads, type ReadRequest } from './plan.js';
 export { PollError, type FailureKind } from './errors.js';
-export { LinkPool, linkKey, modbusLinks } from './pool.js';
+export { LinkPool, linkKey } from './pool.js';
 export { createModbusCommands, type ModbusCommands, type ModbusCommandsOptions } from './commands.js';
 
 export interface ModbusInputOptions {
   /** clock and timers (polling ticks, backoff, reading timestamps); asyncScheduler by default */
   scheduler?: SchedulerLike;
-  /** where the input keeps its open links, so commands (valve writes) can share them; `modbusLinks` by default */
-  pool?: LinkPool;
+  /** where the input keeps its open links, so commands (valve writes) can share them; created by the composition root */
+  pool: LinkPool;
 }
 
 
@@ -92,13 +92,14 @@ function report(ctx: InputContext, p: Setup['pollers'][number], o: PollOutcome):
 }
 
 /**
- * The Modbus input (see README.md). Cold: each subscription opens its own connections and polls every
- * Modbus device of ctx.registry at its interval; unsubscribing closes them all.
+ * The Modbus input (see README.md). Cold: each subscription opens its own connections (through `pool`)
+ * and polls every Modbus device of ctx.registry at its interval, emitting one batch per poll;
+ * unsubscribing closes them all.
  */
-export function createModbusInput(opts: ModbusInputOptions = {}): InputFactory {
+export function createModbusInput(opts: ModbusInputOptions): InputFactory {
   const scheduler = opts.scheduler ?? asyncScheduler;
-  const pool = opts.pool ?? modbusLinks;
-  return (ctx: InputContext): Observable<Reading> =>
+  const { pool } = opts;
+  return (ctx: InputContext): Observable<ReadingBatch> =>
     defer(() => {
       const setup = setUp(ctx, () => scheduler.now(), pool);
       if (setup.pollers.length === 0) return EMPTY;
@@ -106,7 +107,9 @@ export function createModbusInput(opts: ModbusInputOptions = {}): InputFactory {
         timer(0, p.poller.spec.device.intervalMs, scheduler).pipe(
           // a poll still running (slow or dead device) makes the next tick drop, never pile up
           exhaustMap(() => defer(() => p.poller.poll())),
-          mergeMap((outcome) => from(report(ctx, p, outcome))),
+          // one batch per poll (no ack: nothing to acknowledge to a Modbus slave)
+          map((outcome): ReadingBatch => ({ readings: report(ctx, p, outcome) })),
+          filter((b) => b.readings.length > 0),
         ),
       );
       return merge(...streams).pipe(
@@ -116,5 +119,3 @@ export function createModbusInput(opts: ModbusInputOptions = {}): InputFactory {
       );
     });
 }
-
-export const modbusInput: InputFactory = createModbusInput();

@@ -5,7 +5,8 @@ import type { Link } from './link.js';
  * The open links of the Modbus input, shared with whatever else talks to the same devices (the valve
  * actuator). An RS-485 line has a single master (Modbus over Serial Line V1.02 §2.1): whoever writes to
  * a slave must go through the poller's link and its queue, never open the port a second time.
- * Links are reference-counted: the last holder to release one closes it.
+ * Links are reference-counted: the last holder to release one closes it. The composition root creates
+ * one pool and passes it to the input and to the commands.
  */
 export class LinkPool {
   private readonly entries = new Map<string, { link: Link; users: number }>();
@@ -54,6 +55,3 @@ export class LinkPool {
 export function linkKey(line: Line, deviceId: string): string {
   return line.transport === 'tcp' ? `tcp ${line.host}:${line.port}/${deviceId}` : `serial ${line.path}`;
 }
-
-/** The default pool: the links of `modbusInput` (and of createModbusInput() without a pool of its own). */
-export const modbusLinks = new LinkPool();

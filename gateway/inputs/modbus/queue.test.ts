@@ -10,7 +10,8 @@ describe('SerialQueue', () => {
       running++;
       expect(running).toBe(1);
       log.push(`start ${name}`);
-      await new Promise((r) => setTimeout(r, 5));
+      // give up the turn (a macrotask): a second job started now would be seen by the check above
+      await new Promise((r) => setImmediate(r));
       log.push(`end ${name}`);
       running--;
       if (fail) throw new Error(name);

@@ -1,7 +1,7 @@
-import { Observable, type Subscriber } from 'rxjs';
+import { map, Observable, type Subscriber } from 'rxjs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Reading } from '../../model/reading.js';
-import type { InputContext, InputFactory } from '../types.js';
+import type { Reading, ReadingBatch } from '../../model/reading.js';
+import type { BrokerHandoff, InputContext, InputFactory } from '../types.js';
 import { buildIndex, decodeMessage, parseTopic, type MqttIndex } from './decode.js';
 
 export interface MqttInputOptions {
@@ -32,8 +32,8 @@ export function rawText(payload: Buffer): string {
 }
 
 /** Decode one message; rejects go to the dead-letter store and the log, health follows the device. Returns the good readings. */
-export function handleMessage(ctx: InputContext, index: MqttIndex, topic: string, payload: Buffer): Reading[] {
-  const { readings, rejects, device } = decodeMessage(topic, payload, index, ctx.registry.inputs.mqtt, Date.now());
+export function readMessage(ctx: InputContext, index: MqttIndex, topic: string, payload: Buffer): Reading[] {
+  const { readings, rejects, device } = decodeMessage(topic, payload, index, ctx.registry.inputs.mqtt);
   const ids = rejects.length > 0 ? parseTopic(topic, ctx.registry.inputs.mqtt.topicPrefix) : undefined;
   for (const r of rejects) {
     ctx.deadLetters.put({ source: 'mqtt', where: topic, reason: r.reason, detail: r.detail, raw: rawText(payload) });
@@ -84,7 +84,34 @@ function connect(ctx: InputContext, opts: MqttInputOptions): MqttClient {
   return mqtt.connect(ctx.mqttUrl, options);
 }
 
-function wire(ctx: InputContext, client: MqttClient, subscriber: Subscriber<Reading>): () => void {
+/**
+ * One batch per PUBLISH, whose PUBACK waits for the batch's ack. mqtt.js v5 (lib/handlers/publish.js)
+ * calls `client.handleMessage(packet, callback)` for a QoS 1 PUBLISH and sends the PUBACK only when
+ * `callback()` is called without an error; until then it handles no further packet of this connection
+ * (so a synchronous processor costs no throughput). `callback(err)` sends no PUBACK and moves on; the
+ * broker resends an unacknowledged message only on a new connection of the session (MQTT 3.1.1 §4.4,
+ * [MQTT-4.4.0-1]), so on ack(err) the connection is dropped as well: the reconnect (persistent session,
+ * CleanSession 0) brings the message back. QoS 0 messages get the same path; there is nothing to send.
+ */
+function emitWithAck(ctx: InputContext, index: MqttIndex, client: MqttClient, subscriber: Subscriber<ReadingBatch>, log: InputContext['log']): void {
+  client.handleMessage = (packet, callback) => {
+    const readings = readMessage(ctx, index, packet.topic, packet.payload as Buffer);
+    let settled = false;
+    subscriber.next({
+      readings,
+      ack: (err) => {
+        if (settled) return;
+        settled = true;
+        if (!err) return callback();
+        log.warn({ err: err.message, topic: packet.topic }, 'mqtt input: message not made durable; no PUBACK, reconnecting so the broker sends it again');
+        callback(err);
+        client.stream?.destroy();
+      },
+    });
+  };
+}
+
+function wire(ctx: InputContext, client: MqttClient, subscriber: Subscriber<ReadingBatch>): () => void {
   const cfg = ctx.registry.inputs.mqtt;
   const index = buildIndex(ctx.registry);
   // `<prefix>/#` rather than `<prefix>/+/+/data`: topics under the prefix that break the scheme are seen and dead-lettered
@@ -105,10 +132,10 @@ function wire(ctx: InputContext, client: MqttClient, subscriber: Subscriber<Read
       else log.info({ filter, qos: granted?.[0]?.qos }, 'mqtt input: subscribed');
     });
   });
-  client.on('message', (topic, payload, packet) => {
+  client.on('message', (_topic, _payload, packet) => {
     if (packet.dup) ctx.connections?.redelivered?.({ input: 'mqtt', clientId });
-    for (const r of handleMessage(ctx, index, topic, payload)) subscriber.next(r);
   });
+  emitWithAck(ctx, index, client, subscriber, log);
   let online = false;
   client.on('connect', () => (online = true));
   client.on('close', () => {
@@ -122,14 +149,42 @@ function wire(ctx: InputContext, client: MqttClient, subscriber: Subscriber<Read
 }
 
 /**
- * MQTT subscriber input. On subscribe it connects to ctx.mqttUrl (MQTT 3.1.1), subscribes to
- * `<topicPrefix>/#` with the configured QoS and emits one Reading per configured channel value.
- * Bad messages are dead-lettered and never end the stream; connection loss is retried with backoff.
- * Unsubscribing ends the client (DISCONNECT; a persistent session stays on the broker).
+ * The embedded broker's hand-off: one batch per broker turn (all messages received in it), acknowledged
+ * as a whole; the broker sends their PUBACKs after `settle()`. No MQTT client, no second encode/decode.
+ */
+function fromFeed(ctx: InputContext, feed: Observable<BrokerHandoff>): Observable<ReadingBatch> {
+  const index = buildIndex(ctx.registry);
+  const where = { input: 'mqtt', clientId: 'embedded', url: 'embedded broker' };
+  return new Observable<BrokerHandoff>((subscriber) => {
+    ctx.connections?.connected({ ...where, reconnect: false, sessionPresent: false });
+    const sub = feed.subscribe(subscriber);
+    return () => {
+      sub.unsubscribe();
+      ctx.connections?.disconnected(where);
+    };
+  }).pipe(
+    map((h): ReadingBatch => {
+      const readings: Reading[] = [];
+      for (const m of h.messages) {
+        if (m.dup) ctx.connections?.redelivered?.({ input: 'mqtt', clientId: 'embedded' });
+        for (const r of readMessage(ctx, index, m.topic, m.payload)) readings.push(r);
+      }
+      return { readings, ack: (err) => h.settle(err) };
+    }),
+  );
+}
+
+/**
+ * MQTT input. With `ctx.mqttFeed` (the embedded broker) it reads the broker's hand-off. Otherwise on
+ * subscribe it connects to ctx.mqttUrl (MQTT 3.1.1), subscribes to `<topicPrefix>/#` with the configured
+ * QoS and emits one batch per message (one Reading per configured channel value), whose PUBACK waits
+ * for the batch's ack. Bad messages are dead-lettered (their batch is empty and still acknowledged) and
+ * never end the stream; connection loss is retried with backoff. Unsubscribing ends the client
+ * (DISCONNECT; a persistent session stays on the broker).
  */
 export function createMqttInput(opts: MqttInputOptions = {}): InputFactory {
   return (ctx) =>
-    new Observable<Reading>((subscriber) => {
+    ctx.mqttFeed ? fromFeed(ctx, ctx.mqttFeed) : new Observable<ReadingBatch>((subscriber) => {
       const client = connect(ctx, opts);
       const stopReconnect = wire(ctx, client, subscriber);
       return () => {

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { BrokerHandoff } from '../inputs/types.js';
+import { waitFor } from '../../test/helpers/wait.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './index.js';
+
+let broker: EmbeddedBroker | undefined;
+const clients: MqttClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  await broker?.close();
+  broker = undefined;
+});
+
+async function client(url: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
+  const c = await mqtt.connectAsync(url, { protocolVersion: 4, ...opts });
+  clients.push(c);
+  return c;
+}
+
+describe('startEmbeddedBroker (aedes in a worker thread, data handed to the gateway)', () => {
+  it('holds the PUBACK of a data message until its hand-off is settled; other subscribers get it after that', async () => {
+    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    expect(broker.url).toBe(`mqtt://127.0.0.1:${broker.port}`);
+    const handoffs: BrokerHandoff[] = [];
+    const sub = broker.feed.subscribe((h) => handoffs.push(h));
+    const listener = await client(broker.url);
+    await listener.subscribeAsync('park/v1/#', { qos: 1 });
+    const heard: string[] = [];
+    listener.on('message', (t, p) => heard.push(`${t} ${p.toString()}`));
+    const device = await client(broker.url);
+    let acked = false;
+    const published = device.publishAsync('park/v1/AQ-03/AQ-03-V/data', '{"ts":1}', { qos: 1 }).then(() => (acked = true));
+
+    const h = await waitFor(() => handoffs[0], 'the hand-off');
+    expect(h.messages.map((m) => [m.topic, m.payload.toString(), m.dup])).toEqual([['park/v1/AQ-03/AQ-03-V/data', '{"ts":1}', false]]);
+    expect(acked).toBe(false); // not yet durable: no PUBACK
+    expect(heard).toEqual([]); // nor forwarded
+    h.settle();
+    await published;
+    await waitFor(() => heard.length === 1, 'the listener to get the message');
+    expect(heard).toEqual(['park/v1/AQ-03/AQ-03-V/data {"ts":1}']);
+    sub.unsubscribe();
+  });
+
+  it('passes other topics at once, without a hand-off', async () => {
+    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    const handoffs: BrokerHandoff[] = [];
+    broker.feed.subscribe((h) => handoffs.push(h));
+    const device = await client(broker.url);
+    await device.publishAsync('elsewhere/x', 'hello', { qos: 1 });
+    expect(handoffs).toEqual([]);
+  });
+
+  it('settle(err): no PUBACK, the connection is closed, and the device sends the message again', async () => {
+    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    const handoffs: BrokerHandoff[] = [];
+    broker.feed.subscribe((h) => handoffs.push(h));
+    const device = await client(broker.url, { clientId: `dev-${process.pid}`, clean: false, reconnectPeriod: 50 });
+    let closes = 0;
+    device.on('close', () => closes++);
+    const published = device.publishAsync('park/v1/S/D/data', 'x', { qos: 1 });
+    (await waitFor(() => handoffs[0], 'the first hand-off')).settle(new Error('disk full'));
+    await waitFor(() => closes > 0, 'the connection to close');
+    const again = await waitFor(() => handoffs[1], 'the message again');
+    expect(again.messages.map((m) => m.payload.toString())).toEqual(['x']);
+    again.settle();
+    await published;
+  });
+
+  it('keeps hand-offs that arrive before the gateway subscribes, and feeds one input at a time', async () => {
+    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    const device = await client(broker.url);
+    let acked = false;
+    const published = device.publishAsync('park/v1/S/D/data', 'early', { qos: 1 }).then(() => (acked = true));
+    const handoffs: BrokerHandoff[] = [];
+    // the message reaches the main thread while nobody reads the feed; it waits, unacknowledged
+    await waitFor(async () => {
+      await new Promise((r) => setImmediate(r));
+      return true;
+    }, 'a turn');
+    expect(acked).toBe(false);
+    broker.feed.subscribe((h) => handoffs.push(h));
+    const h = await waitFor(() => handoffs[0], 'the early hand-off');
+    expect(h.messages[0]!.payload.toString()).toBe('early');
+    h.settle();
+    await published;
+    const errors: unknown[] = [];
+    broker.feed.subscribe({ error: (e) => errors.push(e) });
+    expect(String(errors[0])).toMatch(/one MQTT input at a time/);
+  });
+
+  it('close() ends the thread and frees the port; twice is harmless', async () => {
+    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    const { url } = broker;
+    await Promise.all([broker.close(), broker.close()]);
+    broker = undefined;
+    await expect(mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Registry } from '../../gateway/registry/schema.js';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
+import { startInflux, type RunningInflux } from '../helpers/influx.js';
+import { freePort } from '../helpers/influxd.js';
+import { loadRigEnv, storedSeries } from '../helpers/loadRig.js';
+import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
+import { waitFor } from '../helpers/wait.js';
+
+const S = 1000;
+
+/**
+ * A device as a new user would write it: QoS 1, every message unique (sequence number as value and as
+ * the millisecond of its timestamp), and whatever was not PUBACKed is sent again after a reconnect
+ * (mqtt.js keeps unacknowledged QoS 1 PUBLISHes in its outgoing store and resends them, CleanSession 0).
+ */
+function publisher(url: string, park: Registry, onAck: (seq: number) => void) {
+  const site = park.sites.find((s) => s.devices.some((d) => d.kind === 'mqtt'))!;
+  const device = site.devices.find((d) => d.kind === 'mqtt')!;
+  const code = device.kind === 'mqtt' ? device.channels[0]! : '';
+  const topic = `${park.inputs.mqtt.topicPrefix}/${site.id}/${device.id}/data`;
+  const t0 = Date.now() - 60 * S;
+  const client: MqttClient = mqtt.connect(url, { protocolVersion: 4, clientId: `dev-${randomUUID().slice(0, 8)}`, clean: false, reconnectPeriod: 100 });
+  let seq = 0;
+  let running = true;
+  const timer = setInterval(() => {
+    if (!running || !client.connected) return;
+    for (let i = 0; i < 10; i++) {
+      const n = ++seq;
+      client.publish(topic, JSON.stringify({ ts: t0 + n, values: { [code]: n } }), { qos: 1 }, (err) => {
+        if (!err) onAck(n);
+      });
+    }
+  }, 5);
+  return {
+    key: `${site.id}/${device.id}/${code}`,
+    sent: () => seq,
+    /** no new messages; unacknowledged ones are still resent */
+    pause: () => (running = false),
+    close: async () => {
+      clearInterval(timer);
+      await client.endAsync(true);
+    },
+  };
+}
+
+async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; mqttUrl?: string; brokerPort?: number }) {
+  const deadInflux = `http://127.0.0.1:${await freePort()}`; // the outage: nothing listens there
+  const { park, env } = await loadRigEnv(o.dir, { influxUrl: deadInflux, database: o.influx.database, mqttUrl: o.mqttUrl ?? '' });
+  if (!o.mqttUrl) {
+    delete (env as Record<string, string>).MQTT_URL;
+    env.MQTT_PORT = String(o.brokerPort);
+  }
+  const url = o.mqttUrl ?? `mqtt://127.0.0.1:${o.brokerPort}`;
+  const gateways: GatewayProcess[] = [await startGatewayProcess(env)];
+  const acked = new Set<number>();
+  let killed: Promise<void> | undefined;
+  const pub = publisher(url, park, (n) => {
+    acked.add(n);
+    if (acked.size >= 600 && !killed) {
+      pub.pause();
+      killed = gateways[0]!.kill9(); // SIGKILL right after a PUBACK arrived
+    }
+  });
+  try {
+    await waitFor(() => killed !== undefined, 'the kill after 600 PUBACKs', 120 * S);
+    await killed;
+    const ackedAtKill = new Set(acked);
+    gateways.push(await startGatewayProcess({ ...env, INFLUX_URL: o.influx.url }));
+    await waitFor(() => acked.size === pub.sent(), 'every message PUBACKed after the restart', 120 * S);
+    let values: number[] = [];
+    await waitFor(
+      async () => {
+        values = (await storedSeries(o.influx)).get(pub.key) ?? [];
+        return values.length >= acked.size;
+      },
+      'every acknowledged reading in InfluxDB',
+      120 * S,
+      500,
+    ).catch(() => undefined);
+    const counts = new Map<number, number>();
+    for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const missing = [...ackedAtKill].filter((n) => counts.get(n) !== 1);
+    expect(ackedAtKill.size).toBeGreaterThanOrEqual(600);
+    expect(missing).toEqual([]); // acknowledged before the kill: stored exactly once
+    expect([...counts.values()].every((c) => c === 1)).toBe(true);
+    expect(values.length).toBe(acked.size);
+  } finally {
+    await pub.close();
+    for (const g of gateways) await g.kill9();
+  }
+}
+
+describe('kill -9 right after PUBACKs, during an InfluxDB outage: every acknowledged reading in InfluxDB exactly once', () => {
+  let influx: RunningInflux;
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'park-acked-'));
+    dirs.push(d);
+    return d;
+  };
+  beforeAll(async () => {
+    influx = await startInflux();
+  }, 120 * S);
+  afterAll(async () => {
+    await influx?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('with the embedded broker (PUBACK to the device after the spool append)', async () => {
+    await influx.query('DROP SERIES FROM /.*/');
+    await killAfterAckThenRestart({ dir: tempDir(), influx, brokerPort: await freePort() });
+  }, 300 * S);
+
+  let mosquitto: RunningMosquitto | undefined;
+  afterAll(async () => mosquitto?.close());
+  it('with a private Mosquitto configured as shipped (gateway/broker/mosquitto.conf)', async () => {
+    await influx.query('DROP SERIES FROM /.*/');
+    mosquitto = await startMosquitto({ shipped: true });
+    await killAfterAckThenRestart({ dir: tempDir(), influx, mqttUrl: mosquitto.url });
+  }, 300 * S);
+});
