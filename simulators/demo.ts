@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { filter } from 'rxjs';
 import { startGateway, type GatewayStatus } from '../gateway/app.js';
-import { createBroker } from '../gateway/broker/index.js';
+import { startEmbeddedBroker } from '../gateway/broker/index.js';
 import { parseEnv } from '../gateway/env.js';
 import { ConfigError, loadRegistry } from '../gateway/registry/loader.js';
 import { describeChange } from '../processor/tickets/describe.js';
@@ -59,10 +59,10 @@ try {
   cleanups.push(() => influx.close());
   say(`InfluxDB ${influx.url} database ${influx.database}${env.INFLUX_URL ? '' : ` (private influxd, data in ${join(env.DATA_DIR, 'influxdb')})`}`);
 
-  const broker = env.MQTT_URL ? undefined : await createBroker({ port: env.MQTT_PORT, log });
+  const broker = env.MQTT_URL ? undefined : await startEmbeddedBroker({ port: env.MQTT_PORT, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
   if (broker) cleanups.push(() => broker.close());
   const mqttUrl = env.MQTT_URL ?? broker!.url;
-  say(`MQTT ${mqttUrl}${broker ? ' (embedded broker)' : ''}`);
+  say(`MQTT ${mqttUrl}${broker ? ' (embedded broker in its own thread)' : ''}`);
 
   const sims = await startSimulators(registry, { mqttUrl, speed, scenario: args.scenario, onStep: (s) => say(`scenario ${args.scenario}: ${s}`) });
   cleanups.push(() => sims.close());
@@ -70,7 +70,7 @@ try {
   say(`simulators: ${devices} devices at ${registry.sites.length} sites, scenario "${args.scenario}", speed ×${speed}`);
 
   // rule durations, verification periods and shut-off delays play `speed` times faster, like the simulators
-  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log });
+  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, mqttFeed: broker?.feed, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log });
   const ticketLog = gw.tickets.changes$.pipe(filter((c) => c.type !== 'updated')).subscribe((c) => say(describeChange(c)));
   cleanups.push(async () => ticketLog.unsubscribe());
   cleanups.push(async () => {

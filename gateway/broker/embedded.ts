@@ -13,6 +13,8 @@ export interface EmbeddedBroker {
   port: number;
   /** the data messages, one hand-off per broker turn; give it to the MQTT input (InputContext.mqttFeed) */
   feed: Observable<BrokerHandoff>;
+  /** the broker's thread (its event loop utilisation is the broker's share of the process' CPU) */
+  readonly worker: Worker;
   /** disconnects every client, stops listening, ends the thread */
   close(): Promise<void>;
 }
@@ -120,5 +122,5 @@ export async function startEmbeddedBroker(opts: BrokerOptions & { topicPrefix: s
       handoffs.complete();
     })());
 
-  return { url, port, feed, close };
+  return { url, port, feed, worker, close };
 }

@@ -6,7 +6,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { filter, mergeMap, type Subscription } from 'rxjs';
 import { startGateway, type Gateway } from '../../gateway/app.js';
-import { createBroker, type RunningBroker } from '../../gateway/broker/index.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../gateway/broker/index.js';
 import { parseRegistry } from '../../gateway/registry/loader.js';
 import { procCpuMs } from './procs.js';
 
@@ -75,12 +75,12 @@ const mainCpuMs = () => procCpuMs(0, () => readText('/proc/thread-self/stat')) ?
  * Where the embedded broker runs off the main thread, it may expose its child process (`pid`) or
  * worker thread (`worker`): then its CPU or event loop utilisation is reported apart from the gateway's.
  */
-const brokerChild = (b: RunningBroker | undefined) => (b as { pid?: unknown } | undefined)?.pid;
-const brokerWorker = (b: RunningBroker | undefined) => (b as { worker?: Worker } | undefined)?.worker;
+const brokerChild = (b: EmbeddedBroker | undefined) => (b as { pid?: unknown } | undefined)?.pid;
+const brokerWorker = (b: EmbeddedBroker | undefined): Worker | undefined => b?.worker;
 const wallNow = () => performance.timeOrigin + performance.now();
 
 let gw: Gateway | undefined;
-let broker: RunningBroker | undefined;
+let broker: EmbeddedBroker | undefined;
 const subs: Subscription[] = [];
 let timer: NodeJS.Timeout | undefined;
 /** Modbus poll deviations |gap − interval| per device while collecting */
@@ -89,9 +89,9 @@ let jitter: { collecting: boolean; last: Map<string, number>; deviations: Record
 async function start(m: GatewayStart) {
   const registry = parseRegistry(JSON.parse(readFileSync(m.registryFile, 'utf8')), m.registryFile);
   const log = pino({ level: 'warn' }, pino.destination({ dest: join(m.dataDir, 'gateway.log'), sync: false, minLength: 4096 }));
-  if (m.embeddedBroker) broker = await createBroker({ host: '127.0.0.1', port: 0, log });
+  if (m.embeddedBroker) broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
   const mqttUrl = broker?.url ?? m.mqttUrl!;
-  gw = await startGateway({ registry, mqttUrl, influx: m.influx, httpPort: 0, dataDir: m.dataDir, log, alertSecrets: m.wecomKey ? { wecomKey: m.wecomKey } : {} });
+  gw = await startGateway({ registry, mqttUrl, mqttFeed: broker?.feed, influx: m.influx, httpPort: 0, dataDir: m.dataDir, log, alertSecrets: m.wecomKey ? { wecomKey: m.wecomKey } : {} });
   const g = gw;
   const intervals = new Map(registry.sites.flatMap((s) => s.devices.map((d) => [d.id, d.intervalMs] as const)));
   subs.push(

@@ -139,7 +139,7 @@ describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(root('docker-compose.yml'), 'utf8')) as { services: Record<string, { ports?: string[]; volumes?: string[]; profiles?: string[]; image?: string }> };
 
   it('publishes ports on the host loopback only and mounts the Grafana provisioning from ./dashboards', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'grafana', 'influxdb', 'simulators']);
+    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'grafana', 'influxdb', 'mosquitto', 'simulators']);
     for (const [name, s] of Object.entries(compose.services)) for (const p of s.ports ?? []) expect(p, name).toMatch(/^127\.0\.0\.1:/);
     const grafana = compose.services.grafana!;
     expect(grafana.volumes).toEqual(expect.arrayContaining(['./dashboards/provisioning:/etc/grafana/provisioning:ro', './dashboards/json:/var/lib/grafana/dashboards:ro']));
@@ -147,5 +147,8 @@ describe('docker-compose.yml', () => {
     expect(provider.providers[0]).toMatchObject({ type: 'file', options: { path: '/var/lib/grafana/dashboards' } });
     expect(compose.services.influxdb!.image).toBe('influxdb:1.8');
     expect(compose.services.simulators!.profiles).toEqual(['simulators']);
+    // an external broker for deployments runs the project's shipped configuration (QoS 1 without silent drops)
+    expect(compose.services.mosquitto!.profiles).toEqual(['mosquitto']);
+    expect(compose.services.mosquitto!.volumes).toEqual(expect.arrayContaining(['./gateway/broker/mosquitto.conf:/mosquitto/config/mosquitto.conf:ro']));
   });
 });
