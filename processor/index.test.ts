@@ -23,6 +23,7 @@ function rig(store?: ReadingStore) {
     deadLetters,
     log,
     store: store ?? { append: (rs) => void events.push(`append ${rs.length}`) },
+    commit: 'batch',
   });
   const emitted: (readonly Reading[])[] = [];
   const sub = p.accepted$.subscribe((b) => {
@@ -48,7 +49,7 @@ describe('createProcessor: the durability contract', () => {
     let ackedDuringAppend: boolean | undefined;
     let acked = false;
     const batches$ = new Subject<ReadingBatch>();
-    const p = createProcessor({ registry, batches$, deadLetters: createDeadLetterStore(), log, store: { append: () => void (ackedDuringAppend = acked) } });
+    const p = createProcessor({ registry, batches$, deadLetters: createDeadLetterStore(), log, store: { append: () => void (ackedDuringAppend = acked) }, commit: 'batch' });
     p.accepted$.subscribe();
     batches$.next({ readings: [{ ...base, ts: now }], ack: () => (acked = true) });
     expect(ackedDuringAppend).toBe(false);
@@ -111,9 +112,64 @@ describe('createProcessor: the durability contract', () => {
       const values = { a: { readings: [ok, late] }, e: { readings: [] } };
       const appended: Reading[] = [];
       const mk = (src: string) =>
-        createProcessor({ registry, batches$: cold<ReadingBatch>(src, values), deadLetters: createDeadLetterStore(), log, store: { append: (rs) => void appended.push(...rs) } }).accepted$;
+        createProcessor({ registry, batches$: cold<ReadingBatch>(src, values), deadLetters: createDeadLetterStore(), log, store: { append: (rs) => void appended.push(...rs) }, commit: 'batch' }).accepted$;
       expectObservable(mk('a-e|')).toBe('a--|', { a: [ok] });
       expectObservable(mk('a#')).toBe('a#', { a: [ok] });
     });
   });
 });
+
+describe('createProcessor: one append per event-loop turn (group commit)', () => {
+  /** a processor whose end of turn is run by hand */
+  function turnRig(append: (rs: readonly Reading[]) => void) {
+    const events: string[] = [];
+    const turns: (() => void)[] = [];
+    const batches$ = new Subject<ReadingBatch>();
+    const p = createProcessor({ registry, batches$, deadLetters: createDeadLetterStore(), log, store: { append: (rs) => (events.push(`append ${rs.length}`), append(rs)) }, defer: (fn) => void turns.push(fn) });
+    const sub = p.accepted$.subscribe((b) => void events.push(`emit ${b.length}`));
+    const batch = (readings: Reading[], name: string): ReadingBatch => ({ readings, ack: (err) => void events.push(err ? `ack ${name} ${err.message}` : `ack ${name}`) });
+    return { p, events, turns, batches$, sub, batch };
+  }
+
+  it('appends the batches of one turn once, then acknowledges each in order, then emits them together', () => {
+    const now = Date.now();
+    const r = turnRig(() => {});
+    r.batches$.next(r.batch([{ ...base, ts: now }, { ...base, ts: now, pollutant: 'a21001' }], 'm1'));
+    r.batches$.next(r.batch([{ ...base, ts: now + 1 }], 'm2'));
+    r.batches$.next(r.batch([{ ...base, ts: now, pollutant: 'a21001' }], 'dup')); // a redelivery: refused, still acknowledged
+    expect(r.events).toEqual([]); // nothing is acknowledged before the turn's append
+    expect(r.turns).toHaveLength(1);
+    r.turns.shift()!();
+    expect(r.events).toEqual(['append 3', 'ack m1', 'ack m2', 'ack dup', 'emit 3']);
+    r.batches$.next(r.batch([{ ...base, ts: now + 2 }], 'm3'));
+    r.turns.shift()!();
+    expect(r.events.slice(5)).toEqual(['append 1', 'ack m3', 'emit 1']);
+  });
+
+  it('a failed append refuses every batch of the turn; their resends are stored', () => {
+    const now = Date.now();
+    let fail = true;
+    const r = turnRig(() => {
+      if (fail) throw new Error('disk full');
+    });
+    r.batches$.next(r.batch([{ ...base, ts: now }], 'm1'));
+    r.batches$.next(r.batch([{ ...base, ts: now + 1 }], 'm2'));
+    r.turns.shift()!();
+    expect(r.events).toEqual(['append 2', 'ack m1 disk full', 'ack m2 disk full']);
+    expect(r.p.appendErrors()).toBe(2);
+    fail = false;
+    r.batches$.next(r.batch([{ ...base, ts: now }, { ...base, ts: now + 1 }], 'resend'));
+    r.turns.shift()!();
+    expect(r.events.slice(3)).toEqual(['append 2', 'ack resend', 'emit 2']);
+  });
+
+  it('on unsubscribe the waiting batches are still appended and acknowledged', () => {
+    const r = turnRig(() => {});
+    r.batches$.next(r.batch([{ ...base, ts: Date.now() }], 'last'));
+    r.sub.unsubscribe();
+    expect(r.events).toEqual(['append 1', 'ack last']);
+    r.turns.shift()!(); // the scheduled end of turn finds nothing left
+    expect(r.events).toEqual(['append 1', 'ack last']);
+  });
+});
+

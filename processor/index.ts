@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, EMPTY, mergeMap, of, share, Subject, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, Observable, share, Subject, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Reading, ReadingBatch } from '../gateway/model/reading.js';
 import type { Registry } from '../gateway/registry/schema.js';
@@ -40,22 +40,32 @@ export interface ProcessorDeps {
   /** clock the timestamp bounds are judged against (default asyncScheduler: the wall clock) */
   scheduler?: SchedulerLike;
   dedupe?: DedupeOptions;
+  /**
+   * When the accepted readings are appended: 'turn' (default) gathers the batches of one event-loop
+   * turn and appends them as one record (one write(2) for every message read in that turn), then
+   * acknowledges each batch in arrival order and emits them together; 'batch' appends each batch on
+   * its own, synchronously inside the input's call. `defer` schedules the end of the turn (default
+   * setImmediate).
+   */
+  commit?: 'turn' | 'batch';
+  defer?: (fn: () => void) => void;
 }
 
 /**
  * Front of the processor, one batch at a time (plain loops inside): count what arrives, refuse impossible
  * readings (dead-lettered with their reason), drop repeats of a reading already accepted (reason
- * 'duplicate'), then PERSIST:
+ * 'duplicate'), then PERSIST, once per event-loop turn for every batch of that turn (group commit):
  *
  *   1. `store.append(accepted)` (synchronous: returns once the readings are durable, or throws);
- *   2. only then `batch.ack()`, or `batch.ack(err)` when the append threw;
+ *   2. only then each batch's `ack()`, in arrival order, or `ack(err)` when the append threw;
  *   3. only then emit the accepted readings to the consumers (rules, interlock, evidence).
  *
  * This order is the durability contract (see ReadingBatch.ack): an input never acknowledges on its own,
  * so an MQTT PUBACK (or HJ 212 9014) can only leave after its readings are on disk. A batch whose every
  * reading was refused is acknowledged too: its refusals are in the dead-letter store, and a resend would
- * be refused again. A failed append never ends the stream: the batch is forgotten by dedupe (its resend
- * must pass), counted, and nothing of it is emitted. Cold until subscribed; shared.
+ * be refused again. A failed append never ends the stream: the batches are forgotten by dedupe (their
+ * resends must pass), counted, and nothing of them is emitted. On unsubscribe, what was screened is
+ * still appended and acknowledged. Cold until subscribed; shared.
  */
 export function createProcessor(deps: ProcessorDeps): Processor {
   const { registry, store, deadLetters, log } = deps;
@@ -85,34 +95,84 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
   };
 
-  /** validate → dedupe → append → ack; returns what to emit */
-  const persist = (dedupe: Dedupe, batch: ReadingBatch): readonly Reading[] => {
+  /** validate → dedupe: what of the batch may be stored */
+  const screen = (dedupe: Dedupe, batch: ReadingBatch): readonly Reading[] => {
     for (const r of batch.readings) counters.received[r.source] = (counters.received[r.source] ?? 0) + 1;
-    const accepted = dedupe.accept(validate(batch.readings, scheduler.now(), onRejected));
+    return dedupe.accept(validate(batch.readings, scheduler.now(), onRejected));
+  };
+
+  /**
+   * append → ack, for the batches of one commit: the readings are appended as one record; only after
+   * the append returned is each batch acknowledged (with the error if it threw). Returns what to emit.
+   */
+  const persist = (dedupe: Dedupe, batches: readonly ReadingBatch[], accepted: readonly Reading[]): readonly Reading[] => {
     if (accepted.length > 0) {
       try {
         store.append(accepted);
       } catch (err) {
         dedupe.forget(accepted);
-        appendErrors++;
-        log.error({ err, readings: accepted.length }, 'processor: readings not made durable; the batch is refused so its source sends it again');
-        settle(batch, err instanceof Error ? err : new Error(String(err)));
+        appendErrors += batches.length;
+        log.error({ err, readings: accepted.length, batches: batches.length }, 'processor: readings not made durable; their batches are refused so their sources send them again');
+        const e = err instanceof Error ? err : new Error(String(err));
+        for (const b of batches) settle(b, e);
         return [];
       }
     }
     counters.accepted += accepted.length;
-    settle(batch);
+    for (const b of batches) settle(b);
     return accepted;
   };
 
-  const accepted$ = defer(() => {
+  const perTurn = (deps.commit ?? 'turn') === 'turn';
+  const later = deps.defer ?? ((fn: () => void) => void setImmediate(fn));
+  const accepted$ = new Observable<readonly Reading[]>((subscriber) => {
     const dedupe = newDedupe(); // state per subscription
-    return deps.batches$.pipe(
-      mergeMap((batch) => {
-        const out = persist(dedupe, batch);
-        return out.length > 0 ? of(out) : EMPTY;
-      }),
-    );
+    // the batches of this turn and their accepted readings, waiting for the turn's one append
+    let pending: ReadingBatch[] = [];
+    let pendingReadings: Reading[] = [];
+    let scheduled = false;
+    let closed = false;
+    const commit = () => {
+      scheduled = false;
+      const batches = pending;
+      const readings = pendingReadings;
+      pending = [];
+      pendingReadings = [];
+      const out = persist(dedupe, batches, readings);
+      if (out.length > 0 && !closed) subscriber.next(out);
+    };
+    const sub = deps.batches$.subscribe({
+      next(batch) {
+        const accepted = screen(dedupe, batch);
+        if (!perTurn) {
+          const out = persist(dedupe, [batch], accepted);
+          if (out.length > 0) subscriber.next(out);
+          return;
+        }
+        pending.push(batch);
+        for (const r of accepted) pendingReadings.push(r);
+        if (!scheduled) {
+          scheduled = true;
+          later(() => {
+            if (scheduled) commit();
+          });
+        }
+      },
+      error(err: unknown) {
+        if (pending.length > 0) commit();
+        subscriber.error(err);
+      },
+      complete() {
+        if (pending.length > 0) commit();
+        subscriber.complete();
+      },
+    });
+    return () => {
+      sub.unsubscribe();
+      // what was screened is still made durable and acknowledged (a Modbus poll has no one to resend it)
+      closed = true;
+      if (pending.length > 0) commit();
+    };
   }).pipe(share());
   return { accepted$, counters, rejections$: rejections.asObservable(), appendErrors: () => appendErrors };
 }

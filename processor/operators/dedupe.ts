@@ -17,6 +17,8 @@ export interface DedupeOptions {
 
 interface Seen {
   newest: number;
+  /** the first timestamp of `ts` in insertion order (the next to forget) */
+  first: number;
   /** ts → what was let through; insertion order, so the first entry is the oldest remembered */
   ts: Map<number, Pick<Reading, 'value' | 'flag'>>;
 }
@@ -29,7 +31,6 @@ export interface Dedupe {
   forget(readings: readonly Reading[]): void;
 }
 
-const seriesKey = (r: Reading) => `${r.site}\u0000${r.device}\u0000${r.pollutant}`;
 
 /**
  * Lets each reading of a series (site, device, pollutant) through once per timestamp: an exact repeat,
@@ -48,7 +49,23 @@ export function createDedupe(onDuplicate: (d: Duplicate) => void, opts: DedupeOp
   const perSeries = opts.perSeries ?? 512;
   const windowMs = opts.windowMs ?? 3_600_000;
   if (!Number.isInteger(perSeries) || perSeries < 1) throw new RangeError(`dedupe: perSeries must be an integer >= 1, got ${perSeries}`);
-  const series = new Map<string, Seen>();
+  // site → device → pollutant: three Map lookups instead of building a key string per reading
+  const series = new Map<string, Map<string, Map<string, Seen>>>();
+  const seenOf = (r: Reading, create: boolean): Seen | undefined => {
+    let byDevice = series.get(r.site);
+    if (!byDevice) {
+      if (!create) return undefined;
+      series.set(r.site, (byDevice = new Map()));
+    }
+    let byPollutant = byDevice.get(r.device);
+    if (!byPollutant) {
+      if (!create) return undefined;
+      byDevice.set(r.device, (byPollutant = new Map()));
+    }
+    let s = byPollutant.get(r.pollutant);
+    if (!s && create) byPollutant.set(r.pollutant, (s = { newest: r.ts, first: r.ts, ts: new Map() }));
+    return s;
+  };
   const duplicate = (r: Reading, kept: Pick<Reading, 'value' | 'flag'>) => {
     const same = kept.value === r.value && kept.flag === r.flag;
     const at = `${r.site}/${r.device}/${r.pollutant} at ${new Date(r.ts).toISOString()}`;
@@ -64,26 +81,35 @@ export function createDedupe(onDuplicate: (d: Duplicate) => void, opts: DedupeOp
     accept(readings) {
       const out: Reading[] = [];
       for (const r of readings) {
-        const key = seriesKey(r);
-        let s = series.get(key);
-        if (!s) series.set(key, (s = { newest: r.ts, ts: new Map() }));
+        const s = seenOf(r, true)!;
         const kept = s.ts.get(r.ts);
         if (kept) {
           duplicate(r, kept);
           continue;
         }
         if (r.ts > s.newest) s.newest = r.ts;
+        if (s.ts.size === 0) s.first = r.ts;
         s.ts.set(r.ts, { value: r.value, flag: r.flag });
-        for (const [ts] of s.ts) {
-          if (s.ts.size <= perSeries && ts >= s.newest - windowMs) break;
-          s.ts.delete(ts);
+        // forget from the oldest inserted on, only when the bound or the window asks for it
+        if (s.ts.size > perSeries || s.first < s.newest - windowMs) {
+          for (const ts of s.ts.keys()) {
+            if (s.ts.size <= perSeries && ts >= s.newest - windowMs) {
+              s.first = ts;
+              break;
+            }
+            s.ts.delete(ts);
+          }
         }
         out.push(r);
       }
       return out;
     },
     forget(readings) {
-      for (const r of readings) series.get(seriesKey(r))?.ts.delete(r.ts);
+      for (const r of readings) {
+        const s = seenOf(r, false);
+        if (!s || !s.ts.delete(r.ts)) continue;
+        if (r.ts === s.first) s.first = s.ts.size > 0 ? s.ts.keys().next().value! : Infinity;
+      }
     },
   };
 }

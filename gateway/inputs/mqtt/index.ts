@@ -85,29 +85,37 @@ function connect(ctx: InputContext, opts: MqttInputOptions): MqttClient {
 }
 
 /**
- * One batch per PUBLISH, whose PUBACK waits for the batch's ack. mqtt.js v5 (lib/handlers/publish.js)
- * calls `client.handleMessage(packet, callback)` for a QoS 1 PUBLISH and sends the PUBACK only when
- * `callback()` is called without an error; until then it handles no further packet of this connection
- * (so a synchronous processor costs no throughput). `callback(err)` sends no PUBACK and moves on; the
- * broker resends an unacknowledged message only on a new connection of the session (MQTT 3.1.1 §4.4,
- * [MQTT-4.4.0-1]), so on ack(err) the connection is dropped as well: the reconnect (persistent session,
- * CleanSession 0) brings the message back. QoS 0 messages get the same path; there is nothing to send.
+ * One batch per PUBLISH, whose PUBACK cannot leave the process before the batch's ack.
+ *
+ * mqtt.js v5 (lib/handlers/publish.js) calls `client.handleMessage(packet, callback)` for a QoS 1 PUBLISH,
+ * writes the PUBACK to its socket when `callback()` is called, and handles no further packet of the
+ * connection until then. Holding `callback` until the ack would handle one message per event-loop turn;
+ * so instead the socket is corked for each message (Node counts corks) and `callback()` is called at
+ * once: mqtt.js queues the PUBACK in the corked socket and goes on with the next packet of the same read.
+ * The batch's ack uncorks; the PUBACKs of a read leave together (one write(2)) once the last of them is
+ * acknowledged, i.e. after the processor's one append for that turn has returned.
+ *
+ * On ack(err) the socket is destroyed: the PUBACKs still queued in it are discarded, and the broker
+ * resends the unacknowledged messages on the next connection of the persistent session (CleanSession 0,
+ * MQTT 3.1.1 §4.4, [MQTT-4.4.0-1]). QoS 0 messages take the same path; there is nothing to send.
  */
 function emitWithAck(ctx: InputContext, index: MqttIndex, client: MqttClient, subscriber: Subscriber<ReadingBatch>, log: InputContext['log']): void {
   client.handleMessage = (packet, callback) => {
     const readings = readMessage(ctx, index, packet.topic, packet.payload as Buffer);
+    const stream = client.stream;
+    stream.cork();
     let settled = false;
     subscriber.next({
       readings,
       ack: (err) => {
         if (settled) return;
         settled = true;
-        if (!err) return callback();
-        log.warn({ err: err.message, topic: packet.topic }, 'mqtt input: message not made durable; no PUBACK, reconnecting so the broker sends it again');
-        callback(err);
-        client.stream?.destroy();
+        if (!err) return stream.uncork();
+        log.warn({ err: err.message, topic: packet.topic }, 'mqtt input: message not made durable; its PUBACK is discarded and the connection dropped so the broker sends it again');
+        stream.destroy();
       },
     });
+    callback();
   };
 }
 
