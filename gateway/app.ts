@@ -9,7 +9,7 @@ import type { BrokerHandoff, InputContext } from './inputs/types.js';
 import { createLogger } from './log.js';
 import type { Registry } from './registry/schema.js';
 import type { Env } from './env.js';
-import { startEmbeddedBroker } from './broker/index.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/index.js';
 import { createProcessor, type Processor } from '../processor/index.js';
 import { createInfluxSink, influx1Writer, type InfluxSink } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
@@ -28,6 +28,9 @@ import { createInterlock, registerValveRoutes, type Interlock } from '../process
 import { recordValveAction, valveResponder } from '../processor/valveResponder.js';
 import { createModbusCommands } from './inputs/modbus/commands.js';
 import { LinkPool } from './inputs/modbus/pool.js';
+import { component, createSupervisor } from './lifecycle/index.js';
+import type { FastifyInstance } from 'fastify';
+import type { StateKeeper } from '../processor/rules/stateKeeper.js';
 
 export interface GatewayOptions {
   registry: Registry;
@@ -96,35 +99,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 
   // rules → tickets (整改工单) → responders; tickets and rule state share one SQLite file
   const db = createSqliteStore({ file: join(o.dataDir, 'park.db') });
-  db.start();
-  const keeper = createStateKeeper(db.ruleState, 1000, (err) => log.error({ err: err.message }, 'rule state not saved; retrying at the next flush'));
-  keeper.start();
-  const tickets = createTicketService({ store: db.tickets, registry, now: Date.now, log, rules: registry.rules });
-  const alerts = createAlerts({
-    config: registry.alerts,
-    secrets: o.alertSecrets ?? {},
-    registry,
-    log: log.child({ component: 'alerts' }),
-    now: Date.now,
-    onSent: (id, channel, out) => {
-      tickets.recordAction(id, 'note', { alert: channel, status: out.status, at: out.at, requestAt: out.requestAt, to: out.to, messageId: out.messageId });
-    },
-  });
   const evidence = createEvidenceBuffer();
   // 一企一管 valve interlock: Modbus writes go through the poller's own links (one master per RS-485 line)
   const commands = createModbusCommands({ registry, pool: modbusLinks, log });
-  const interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log }) });
-  // rules, evidence and the interlock see each batch of accepted readings once it is durable
-  const accepted$ = processor.accepted$.pipe(
-    tap((rs) => {
-      evidence.recordBatch(rs);
-      interlock.observeBatch(rs);
-    }),
-    share(),
-  );
-  const onRuleError = (err: Error, r: { site: string; pollutant: string }) => log.error({ err: err.message, site: r.site, pollutant: r.pollutant }, 'rule engine failed on a reading');
-  const engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError });
-
   const status = (): GatewayStatus => {
     const c = processor.counters;
     const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
@@ -138,19 +115,93 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       devices: health.summary(),
     };
   };
-  metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending });
-  const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool: sink.spool });
-  const http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
-  registerTicketRoutes(http, tickets);
-  registerValveRoutes(http, interlock);
-  const httpPort = await listen(http, o.httpPort, o.bindHost);
-  sink.start();
-  const annotations = writeTicketEvents(tickets.changes$, { sink, log });
-  const sub = new Subscription();
-  sub.add(tickets.changes$.subscribe((c) => alerts.handle(c)));
-  // subscribing the responses subscribes the rule engine, which subscribes the processor, which starts the inputs
-  sub.add(respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock)], log }).subscribe());
-  log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length }, 'gateway started');
+
+  // What needs the open database is built when its component starts, in this order; stop() runs the
+  // components' stops in reverse: inputs and rules, HTTP, annotations, alerts, state, and the spool last
+  // (it writes what it can and keeps the rest on disk).
+  let keeper!: StateKeeper;
+  let tickets!: TicketService;
+  let alerts!: Alerts;
+  let interlock!: Interlock;
+  let engine!: RuleEngine;
+  let http!: FastifyInstance;
+  let httpPort = 0;
+  const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription() };
+  const supervisor = createSupervisor(
+    [
+      component('spool', () => sink.start(), () => sink.stop()),
+      component(
+        'state',
+        () => {
+          db.start();
+          keeper = createStateKeeper(db.ruleState, 1000, (err) => log.error({ err: err.message }, 'rule state not saved; retrying at the next flush'));
+          keeper.start();
+          tickets = createTicketService({ store: db.tickets, registry, now: Date.now, log, rules: registry.rules });
+        },
+        () => {
+          keeper.stop();
+          tickets.stop();
+          db.stop();
+        },
+      ),
+      component(
+        'alerts',
+        () => {
+          alerts = createAlerts({
+            config: registry.alerts,
+            secrets: o.alertSecrets ?? {},
+            registry,
+            log: log.child({ component: 'alerts' }),
+            now: Date.now,
+            onSent: (id, channel, out) => {
+              tickets.recordAction(id, 'note', { alert: channel, status: out.status, at: out.at, requestAt: out.requestAt, to: out.to, messageId: out.messageId });
+            },
+          });
+          subs.alerts = tickets.changes$.subscribe((c) => alerts.handle(c));
+        },
+        () => {
+          subs.alerts.unsubscribe();
+          alerts.stop();
+        },
+      ),
+      // ticket annotations go through the same spool as the readings
+      component('annotations', () => void (subs.annotations = writeTicketEvents(tickets.changes$, { sink, log })), () => subs.annotations.unsubscribe()),
+      component(
+        'http',
+        async () => {
+          interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log }) });
+          metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending });
+          const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool: sink.spool });
+          http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
+          registerTicketRoutes(http, tickets);
+          registerValveRoutes(http, interlock);
+          httpPort = await listen(http, o.httpPort, o.bindHost);
+        },
+        () => http.close(),
+      ),
+      component(
+        'pipeline',
+        () => {
+          // rules, evidence and the interlock see each batch of accepted readings once it is durable
+          const accepted$ = processor.accepted$.pipe(
+            tap((rs) => {
+              evidence.recordBatch(rs);
+              interlock.observeBatch(rs);
+            }),
+            share(),
+          );
+          const onRuleError = (err: Error, r: { site: string; pollutant: string }) => log.error({ err: err.message, site: r.site, pollutant: r.pollutant }, 'rule engine failed on a reading');
+          engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError });
+          // subscribing the responses subscribes the rule engine, which subscribes the processor, which starts the inputs
+          subs.pipeline = respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock)], log }).subscribe();
+        },
+        () => subs.pipeline.unsubscribe(),
+      ),
+    ],
+    log,
+  );
+  await supervisor.start();
+  log.info({ httpPort, mqttUrl: o.mqttUrl, influx: o.influx.url, sites: registry.sites.length, components: supervisor.running() }, 'gateway started');
 
   return {
     httpPort,
@@ -165,14 +216,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     metrics,
     status,
     async stop() {
-      sub.unsubscribe();
-      alerts.stop();
-      await sink.stop();
-      await http.close();
-      keeper.stop();
-      tickets.stop();
-      annotations.unsubscribe();
-      db.stop();
+      await supervisor.stop();
       log.info('gateway stopped');
     },
   };
@@ -181,27 +225,47 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 /** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
 export async function runGateway(env: Env, registry: Registry): Promise<void> {
   const log = createLogger();
-  const broker = env.MQTT_URL ? undefined : await startEmbeddedBroker({ host: env.BIND_HOST, port: env.MQTT_PORT, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
-  const gw = await startGateway({
-    registry,
-    mqttUrl: env.MQTT_URL ?? broker!.url,
-    mqttFeed: broker?.feed,
-    influx: {
-      url: env.INFLUX_URL ?? 'http://127.0.0.1:8086',
-      database: env.INFLUX_DATABASE,
-      ...(env.INFLUX_VERSION === '2' ? { v2: { org: env.INFLUX_ORG!, bucket: env.INFLUX_BUCKET!, token: env.INFLUX_TOKEN! } } : {}),
-    },
-    httpPort: env.HTTP_PORT,
-    bindHost: env.BIND_HOST,
-    spool: spoolSettingsFromEnv(env),
-    alertSecrets: alertSecrets(env),
-    dataDir: env.DATA_DIR,
+  let broker: EmbeddedBroker | undefined;
+  let gw: Gateway | undefined;
+  const supervisor = createSupervisor(
+    [
+      // the embedded broker (its own thread) unless MQTT_URL names an external one
+      component(
+        'broker',
+        async () => {
+          if (!env.MQTT_URL) broker = await startEmbeddedBroker({ host: env.BIND_HOST, port: env.MQTT_PORT, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
+        },
+        () => broker?.close(),
+      ),
+      component(
+        'gateway',
+        async () => {
+          gw = await startGateway({
+            registry,
+            mqttUrl: env.MQTT_URL ?? broker!.url,
+            mqttFeed: broker?.feed,
+            influx: {
+              url: env.INFLUX_URL ?? 'http://127.0.0.1:8086',
+              database: env.INFLUX_DATABASE,
+              ...(env.INFLUX_VERSION === '2' ? { v2: { org: env.INFLUX_ORG!, bucket: env.INFLUX_BUCKET!, token: env.INFLUX_TOKEN! } } : {}),
+            },
+            httpPort: env.HTTP_PORT,
+            bindHost: env.BIND_HOST,
+            spool: spoolSettingsFromEnv(env),
+            alertSecrets: alertSecrets(env),
+            dataDir: env.DATA_DIR,
+            log,
+          });
+        },
+        () => gw?.stop(),
+      ),
+    ],
     log,
-  });
+  );
+  await supervisor.start();
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
-    await gw.stop();
-    await broker?.close();
+    await supervisor.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
