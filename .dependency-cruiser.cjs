@@ -40,6 +40,14 @@ const config = {
       to: { path: '^gateway/inputs/' },
     },
     {
+      name: 'processor-to-gateway-contracts-only',
+      severity: 'error',
+      comment:
+        'The processor depends on the gateway only through its contracts: the Reading model, the park registry and the dead-letter store. Everything else it needs is injected by the composition root.',
+      from: { path: '^processor/', pathNot: TEST },
+      to: { path: '^gateway/', pathNot: '^gateway/(model|registry|deadLetter)/' },
+    },
+    {
       name: 'gateway-to-processor-only-from-composition-root',
       severity: 'error',
       comment:
