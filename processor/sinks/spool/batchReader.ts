@@ -72,10 +72,10 @@ export function trimTail<T>(tail: Tail<T>, pos: Position): void {
   while (tail.entries[0] && comparePositions(tail.entries[0].pos, pos) < 0) tail.items -= tail.entries.shift()!.count;
 }
 
-async function readFrom(seg: Segment, from: number, end: number, maxItems: number) {
+async function readFrom(seg: Segment, from: number, end: number, maxItems: number, firstMayExceed: boolean) {
   const fh = await open(seg.file, 'r');
   try {
-    return await readSegment(fh, from, end, { maxItems, maxBytes: MAX_READ_BYTES });
+    return await readSegment(fh, from, end, { maxItems, firstMayExceed, maxBytes: MAX_READ_BYTES });
   } finally {
     await fh.close();
   }
@@ -128,7 +128,7 @@ export async function readBatch<T>(store: SegmentStore, tail: Tail<T>, codec: Co
         b.end = pos;
         continue;
       }
-      const r = await readFrom(seg, pos.offset, end, limit - b.count);
+      const r = await readFrom(seg, pos.offset, end, limit - b.count, b.count === 0);
       if (!store.get(seg.seq)) continue restart;
       for (const d of r.damage) b.damage.push({ ...d, file: seg.file });
       for (const rec of r.records) {
@@ -143,6 +143,11 @@ export async function readBatch<T>(store: SegmentStore, tail: Tail<T>, codec: Co
           continue;
         }
         take(seg, 1, items, rec.count);
+      }
+      if (r.limited) {
+        pos = { segment: seg.seq, offset: r.next };
+        b.end = pos;
+        break; // the next record would overfill the request
       }
       if (r.next <= pos.offset) {
         if (!seg.sealed) break;

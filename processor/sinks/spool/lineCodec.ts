@@ -67,14 +67,19 @@ export function chunkLines(chunks: readonly Chunk[], max = Number.POSITIVE_INFIN
   const lines: string[] = [];
   for (const c of chunks) {
     if (lines.length >= max) break;
-    if (c.payload.length > 0) for (const l of c.payload.toString('utf8').split('\n', max - lines.length)) lines.push(l);
+    if (c.payload.length === 0) continue;
+    for (const l of c.payload.toString('utf8').split('\n')) {
+      if (lines.length >= max) break;
+      lines.push(l);
+    }
   }
   return lines;
 }
 
 /**
  * Halves a request that InfluxDB found too large (413): at a record boundary near half the points when
- * there are several records, otherwise the one record's lines in two chunks; order is kept.
+ * there are several records, otherwise the one record's lines in two chunks (cut at a newline byte,
+ * nothing decoded); order is kept.
  */
 function halve(chunks: Chunk[]): [Chunk[], Chunk[]] | undefined {
   if (chunks.length > 1) {
@@ -83,10 +88,16 @@ function halve(chunks: Chunk[]): [Chunk[], Chunk[]] | undefined {
     for (let acc = chunks[0]!.count; k < chunks.length - 1 && acc + chunks[k]!.count <= half; k++) acc += chunks[k]!.count;
     return [chunks.slice(0, k), chunks.slice(k)];
   }
-  const lines = chunks.length === 1 ? chunkLines(chunks) : [];
-  if (lines.length < 2) return undefined;
-  const h = Math.ceil(lines.length / 2);
-  return [[linesChunk(lines.slice(0, h))], [linesChunk(lines.slice(h))]];
+  const c = chunks[0];
+  if (!c || c.count < 2) return undefined;
+  // the bytes as they are, cut after the newline that ends line ceil(count / 2)
+  const h = Math.ceil(c.count / 2);
+  let cut = -1;
+  for (let i = 0; i < h; i++) {
+    cut = c.payload.indexOf(0x0a, cut + 1);
+    if (cut < 0) throw new Error(`a record of ${c.count} points holds only ${i + 1} lines`);
+  }
+  return [[{ payload: c.payload.subarray(0, cut), count: h }], [{ payload: c.payload.subarray(cut + 1), count: c.count - h }]];
 }
 
 /**
