@@ -7,6 +7,9 @@
  * point to a local HTTP server (a child process that accepts /write with 204, so its CPU is not ours)
  * until pointsWritten reaches the total: append + spool + request bodies, the sink's whole CPU.
  * Run: npx tsx test/bench/sinkMicro.ts [readings]
+ * Measured (200k readings, median of 3, 2-core machine): delivered, batch 4: 8.05 µs → 4.84 µs of CPU
+ * per reading; batch 500: 3.57 → 1.53, once the writers posted the spooled record bytes instead of
+ * splitting records into lines and joining them again.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
