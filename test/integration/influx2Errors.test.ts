@@ -3,6 +3,7 @@ import type { FailureKind } from '../../processor/sinks/influx/index.js';
 import { classifyInflux2Error, influx2Writer, InfluxWriteError, retryAfterMs } from '../../processor/sinks/influx2/index.js';
 import { ConfigError } from '../../gateway/registry/loader.js';
 import { toLine } from '../../processor/sinks/lineProtocol/index.js';
+import { linesChunk } from '../../processor/sinks/spool/index.js';
 import { reply, startInflux2StandIn, type Influx2StandIn, type Reply } from '../helpers/influx2StandIn.js';
 import { freePort } from '../helpers/influxd.js';
 
@@ -21,7 +22,7 @@ afterAll(async () => {
 async function failedWrite(r: Reply, timeoutMs = 10_000): Promise<unknown> {
   s.script(r);
   const writer = influx2Writer({ url: s.url, org: s.org, bucket: s.bucket, token: s.token, timeoutMs });
-  return writer.write([point()]).then(
+  return writer.write([linesChunk([point()])]).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -76,16 +77,16 @@ describe('InfluxDB 2.x write failures, as answered by the stand-in', () => {
 
   it('connection refused → retry, with the socket error code', async () => {
     const writer = influx2Writer({ url: `http://127.0.0.1:${await freePort()}`, org: 'o', bucket: 'b', token: 't' });
-    const err = await writer.write([point()]).catch((e: unknown) => e);
+    const err = await writer.write([linesChunk([point()])]).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ECONNREFUSED' });
     expect(writer.classify(err)).toBe('retry');
   });
 
-  it('posts the lines as they are: one request, the body byte for byte', async () => {
+  it('posts the chunks as they are: one request, their payloads joined by newlines, byte for byte', async () => {
     const before = s.requests.length;
     const writer = influx2Writer({ url: s.url, org: s.org, bucket: s.bucket, token: s.token });
-    const lines = [point(1.5, T0), point(2.5, T0 + 1)];
-    await writer.write(lines);
+    const lines = [point(1.5, T0), point(2.5, T0 + 1), point(3.5, T0 + 2)];
+    await writer.write([linesChunk(lines.slice(0, 2)), linesChunk(lines.slice(2))]);
     expect(s.requests.slice(before).map((r) => r.body)).toEqual([lines.join('\n')]);
   });
 

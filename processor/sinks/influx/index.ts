@@ -4,7 +4,7 @@ import type { DeadLetterStore } from '../../../gateway/deadLetter/index.js';
 import type { Reading } from '../../../gateway/model/reading.js';
 import type { Registry } from '../../../gateway/registry/schema.js';
 import { createReadingEncoder, toLine, type Point } from '../lineProtocol/index.js';
-import { createSpoolQueue, lineCodec, type SpoolConfig, type SpoolQueue } from '../spool/index.js';
+import { chunkLines, countChunks, createSpoolQueue, lineCodec, linesChunk, type Chunk, type SpoolConfig, type SpoolQueue } from '../spool/index.js';
 import { droppedCount, type BackoffPolicy, type DeliveryOptions } from '../write/index.js';
 import { influx1Writer, type PointWriter } from './writer.js';
 
@@ -94,15 +94,15 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   let started = false;
   let stopped: Promise<void> | undefined;
 
-  const delivery: DeliveryOptions<string> = {
-    write: (lines) => writer.write(lines),
+  const delivery: DeliveryOptions<Chunk> = {
+    write: (chunks) => writer.write(chunks),
     classify: (err) => writer.classify(err),
     backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
     scheduler,
     batchSize: opts.batchSize ?? 5000,
     lingerMs: opts.flushMs ?? 1000,
-    onWritten(lines) {
-      c.pointsWritten += lines.length;
+    onWritten(chunks) {
+      c.pointsWritten += countChunks(chunks);
       c.batchesWritten++;
     },
     onError(err, info) {
@@ -111,21 +111,22 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
       c.lastErrorAt = scheduler.now();
       log.warn({ err: c.lastError, ...info, where }, info.kind === 'retry' ? 'InfluxDB write failed; retrying' : `InfluxDB write failed (${info.kind})`);
     },
-    onRejected(lines, err) {
-      const dropped = Math.min(droppedCount(err) ?? lines.length, lines.length);
+    onRejected(chunks, err) {
+      const points = countChunks(chunks);
+      const dropped = Math.min(droppedCount(err) ?? points, points);
       c.pointsRejected += dropped;
-      c.pointsWritten += lines.length - dropped;
+      c.pointsWritten += points - dropped;
       // the error names the offending line; the first lines of the request are kept as a sample
-      opts.deadLetters?.put({ source: 'influx', where, reason: 'influx-rejected', detail: message(err), raw: lines.slice(0, 20).join('\n') });
+      opts.deadLetters?.put({ source: 'influx', where, reason: 'influx-rejected', detail: message(err), raw: chunkLines(chunks, 20).join('\n') });
     },
     onDroppedCount(points) {
       c.pointsDropped += points; // the spool logs why
     },
   };
-  const spool = createSpoolQueue<string>({ ...opts.spool, codec: lineCodec, log, ...(opts.deadLetters ? { deadLetters: opts.deadLetters } : {}) });
-  let queue: SpoolQueue<string> | undefined;
+  const spool = createSpoolQueue<Chunk>({ ...opts.spool, codec: lineCodec, log, ...(opts.deadLetters ? { deadLetters: opts.deadLetters } : {}) });
+  let queue: SpoolQueue<Chunk> | undefined;
 
-  const open = (): SpoolQueue<string> => {
+  const open = (): SpoolQueue<Chunk> => {
     if (stopped) throw new Error(`InfluxDB sink (spool ${opts.spool.dir}) is stopped`);
     if (!queue) throw new Error(`InfluxDB sink (spool ${opts.spool.dir}) is not started`);
     return queue;
@@ -146,7 +147,7 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
       const q = open();
       const lines: string[] = [];
       for (const { reading: r, error } of encoder.encode(readings, lines)) refuse(`${r.site}/${r.device}/${r.pollutant}`, error.reason, error.message, JSON.stringify(r));
-      if (lines.length > 0) q.push(lines);
+      if (lines.length > 0) q.push([linesChunk(lines)]);
     },
     appendPoints(points) {
       const q = open();
@@ -158,7 +159,7 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
           refuse(p.measurement, 'point-error', message(err), JSON.stringify(p));
         }
       }
-      if (lines.length > 0) q.push(lines);
+      if (lines.length > 0) q.push([linesChunk(lines)]);
     },
     stop() {
       stopped ??= (async () => {

@@ -1,14 +1,16 @@
+import { joinChunks, type Chunk } from '../spool/index.js';
 import type { FailureKind } from '../write/index.js';
 import { answerError, endpointUrl, parseEndpoint, request, socketError, type HttpAnswer } from '../write/http.js';
 import { statusOf } from '../write/policy.js';
 
 /**
- * Writes one request of line-protocol lines to a database and says what a failure means. Both InfluxDB
- * writers (1.x here, 2.x in ../influx2) post the lines as the spool holds them; the spool's one delivery
+ * Writes one request to a database and says what a failure means. Both InfluxDB writers (1.x here, 2.x
+ * in ../influx2) post the spooled line-protocol bytes as they are: the body is the chunks' payloads
+ * joined by "\n", never re-rendered (design: "Serialise once, at the edge"); the spool's one delivery
  * loop (../write/deliver.ts) owns retry, backoff, Retry-After, splitting and order.
  */
 export interface PointWriter {
-  write(lines: readonly string[]): Promise<void>;
+  write(chunks: readonly Chunk[]): Promise<void>;
   classify(err: unknown): FailureKind;
   /** for logs: where the points go (never credentials) */
   readonly where: string;
@@ -31,7 +33,7 @@ export function classifyWriteError(err: unknown): FailureKind {
 const isDatabaseNotFound = (a: HttpAnswer) => a.status === 404 && /database not found/i.test(a.body);
 
 /**
- * The InfluxDB 1.x writer: POST {url}/write?db=<database>&precision=ms with the lines as the body
+ * The InfluxDB 1.x writer: POST {url}/write?db=<database>&precision=ms with the chunks as the body
  * (credentials in the URL become basic auth). On 404 "database not found" it creates the database
  * (CREATE DATABASE is idempotent) and sends the request once more. No I/O until the first write.
  */
@@ -55,8 +57,8 @@ export function influx1Writer(url: string, database: string, requestTimeoutMs = 
   return {
     where,
     classify: classifyWriteError,
-    async write(lines) {
-      const body = Buffer.from(lines.join('\n'), 'utf8');
+    async write(chunks) {
+      const body = joinChunks(chunks);
       let a = await post(body);
       if (isDatabaseNotFound(a)) {
         const created = await request(createUrl, { method: 'POST', timeoutMs: requestTimeoutMs, ...auth }).catch(() => undefined);

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { PointWriter } from '../influx/writer.js';
+import { joinChunks } from '../spool/index.js';
 import type { FailureKind } from '../write/index.js';
 import { answerError, endpointUrl, parseEndpoint, request, socketError, type HttpAnswer } from '../write/http.js';
 import { InfluxWriteError, statusOf } from '../write/policy.js';
@@ -32,7 +33,7 @@ export function classifyInflux2Error(err: unknown): FailureKind {
 
 /**
  * The InfluxDB 2.x writer: POST {url}/api/v2/write?org=&bucket=&precision=ms with "Authorization:
- * Token …" and the lines as the body (gzip above GZIP_THRESHOLD_BYTES). A request is one write; the
+ * Token …" and the spooled chunks as the body (gzip above GZIP_THRESHOLD_BYTES). A request is one write; the
  * spool's delivery loop owns retry, backoff, Retry-After, splitting and order. Validates the
  * configuration at once; no I/O until the first write.
  */
@@ -46,8 +47,8 @@ export function influx2Writer(opts: Influx2Config): PointWriter {
   return {
     where,
     classify: classifyInflux2Error,
-    async write(lines) {
-      const raw = Buffer.from(lines.join('\n'), 'utf8');
+    async write(chunks) {
+      const raw = joinChunks(chunks);
       const zipped = raw.length > GZIP_THRESHOLD_BYTES;
       const body = zipped ? await gzipAsync(raw) : raw;
       const headers = { authorization: `Token ${token}`, 'content-type': 'text/plain; charset=utf-8', ...(zipped ? { 'content-encoding': 'gzip' } : {}) };

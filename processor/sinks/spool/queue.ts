@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { asyncScheduler } from 'rxjs';
 import { backoffDelay, deliver, notify, type DeliveryOptions } from '../write/index.js';
-import { jsonCodec, readBatch, trimTail, type Batch, type Codec, type Tail } from './batchReader.js';
+import { jsonCodec, readBatch, sizingOf, trimTail, type Batch, type Codec, type Tail } from './batchReader.js';
 import { comparePositions } from './checkpoint.js';
 import { resolveSpoolConfig } from './config.js';
 import { reportDamage } from './damage.js';
@@ -38,6 +38,7 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: DeliveryOptions<T>): SpoolQ
   const cfg = resolveSpoolConfig(spool);
   const log = spool.log;
   const codec = spool.codec ?? (jsonCodec as Codec<T>);
+  const sizing = sizingOf(codec);
   const scheduler = opts.scheduler ?? asyncScheduler;
   const batchSize = opts.batchSize ?? 5000;
   const lingerMs = opts.lingerMs ?? 1000;
@@ -81,7 +82,7 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: DeliveryOptions<T>): SpoolQ
       const sent = inflight?.taken.get(seg.seq);
       lose(seg.items - (sent?.items ?? 0), seg.records - (sent?.records ?? 0), 'spool full: oldest segment dropped');
       tail.entries = tail.entries.filter((e) => e.pos.segment !== seg.seq);
-      tail.items = tail.entries.reduce((n, e) => n + e.items.length, 0);
+      tail.items = tail.entries.reduce((n, e) => n + e.count, 0);
       log?.error({ file: seg.file, bytes: seg.size, records: seg.records, points: seg.items, maxBytes: cfg.maxBytes }, 'SPOOL FULL: oldest segment dropped; its points are lost');
     },
   });
@@ -139,7 +140,7 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: DeliveryOptions<T>): SpoolQ
     reportDamage(b, c, spool.deadLetters, log);
     if (b.items.length > 0) {
       inflight = b;
-      const done = await deliver(b.items, opts, pause, () => closed).finally(() => (inflight = undefined));
+      const done = await deliver(b.items, opts, pause, () => closed, sizing).finally(() => (inflight = undefined));
       if (!done) return;
       for (const t of b.taken.values()) if (t.previousRun) c.replayedPoints += t.decoded;
     } else if (comparePositions(b.end, store.head) <= 0 && b.damage.length === 0) {
@@ -209,29 +210,30 @@ function spoolQueue<T>(spool: SpoolOptions<T>, opts: DeliveryOptions<T>): SpoolQ
     push(batch) {
       if (closed) throw new Error(`spool ${cfg.dir} is closed`);
       if (!started) queue.start();
-      if (batch.length === 0) return;
+      const points = sizing.count(batch);
+      if (points === 0) return;
       let record: Buffer;
       try {
-        record = encodeRecord(codec.encode(batch), batch.length);
+        record = encodeRecord(codec.encode(batch), points);
       } catch (err) {
-        lose(batch.length, 1, 'not encodable');
-        log?.error({ err: (err as Error).message, points: batch.length }, 'spool: batch cannot be encoded; dropped');
-        throw new Error(`spool ${cfg.dir}: batch of ${batch.length} cannot be encoded: ${(err as Error).message}`, { cause: err });
+        lose(points, 1, 'not encodable');
+        log?.error({ err: (err as Error).message, points }, 'spool: batch cannot be encoded; dropped');
+        throw new Error(`spool ${cfg.dir}: batch of ${points} cannot be encoded: ${(err as Error).message}`, { cause: err });
       }
-      const r = store.append(record, batch.length);
+      const r = store.append(record, points);
       if (!r.ok) {
-        lose(batch.length, 1, r.reason === 'full' ? 'spool full: new points refused' : `spool append failed (${r.reason})`);
+        lose(points, 1, r.reason === 'full' ? 'spool full: new points refused' : `spool append failed (${r.reason})`);
         const err = r.err instanceof Error ? r.err.message : undefined;
         shout(r.reason, { err, maxBytes: cfg.maxBytes }, r.reason === 'full' ? 'SPOOL FULL: new points refused (drop-newest)' : 'spool: append failed; points dropped');
         const why = r.reason === 'full' ? `full (${cfg.maxBytes} bytes, drop-newest)` : r.reason === 'too-large' ? `a record of ${record.length} bytes exceeds half the bound` : `append failed: ${err ?? 'unknown error'}`;
-        throw new Error(`spool ${cfg.dir}: ${batch.length} points not made durable: ${why}`, r.err === undefined ? undefined : { cause: r.err });
+        throw new Error(`spool ${cfg.dir}: ${points} points not made durable: ${why}`, r.err === undefined ? undefined : { cause: r.err });
       }
       c.recordsAppended++;
-      c.pointsAppended += batch.length;
+      c.pointsAppended += points;
       if (tailMax > 0) {
-        tail.entries.push({ pos: r.at, size: record.length, items: batch as T[], at: scheduler.now() });
-        tail.items += batch.length;
-        while (tail.items > tailMax && tail.entries.length > 0) tail.items -= tail.entries.shift()!.items.length;
+        tail.entries.push({ pos: r.at, size: record.length, items: batch as T[], count: points, at: scheduler.now() });
+        tail.items += points;
+        while (tail.items > tailMax && tail.entries.length > 0) tail.items -= tail.entries.shift()!.count;
       }
       if (idle || (lingering && tail.items >= batchSize)) data.wake();
     },

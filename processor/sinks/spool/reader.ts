@@ -25,11 +25,17 @@ export interface SegmentRead {
   damage: Damage[];
   /** where the next read starts: just after the last record or damaged range consumed */
   next: number;
+  /** stopped before a record that would take the items past maxItems (it is the next to read) */
+  limited: boolean;
 }
 
 export interface ReadLimits {
-  /** stop after this many items (the record's item count) */
+  /**
+   * at most this many items (the records' item counts): stops before a record that would exceed it,
+   * unless nothing has been read yet and `firstMayExceed` (a record larger than a request goes alone)
+   */
   maxItems: number;
+  firstMayExceed?: boolean;
   /** stop after this many record bytes */
   maxBytes: number;
 }
@@ -67,11 +73,11 @@ async function resync(fh: FileHandle, from: number, end: number, chunkBytes: num
  * torn tail, reported as damage. Damage in the middle is skipped up to the next valid record.
  */
 export async function readSegment(fh: FileHandle, from: number, end: number, limits: ReadLimits, chunkBytes = 1 << 20): Promise<SegmentRead> {
-  const out: SegmentRead = { records: [], damage: [], next: from };
+  const out: SegmentRead = { records: [], damage: [], next: from, limited: false };
   let items = 0;
   let bytes = 0;
   let need = 0;
-  const full = () => items >= limits.maxItems || bytes >= limits.maxBytes;
+  const full = () => out.limited || items >= limits.maxItems || bytes >= limits.maxBytes;
   const damaged = async (offset: number, upTo: number, why: string) => {
     const sample = await readAt(fh, offset, Math.min(SAMPLE_BYTES, upTo - offset));
     out.damage.push({ offset, bytes: upTo - offset, why, sample });
@@ -89,6 +95,10 @@ export async function readSegment(fh: FileHandle, from: number, end: number, lim
     while (at < buf.length && !full()) {
       const p = parseRecord(buf, at);
       if (p.kind === 'record') {
+        if (items + p.count > limits.maxItems && (out.records.length > 0 || !limits.firstMayExceed)) {
+          out.limited = true;
+          break;
+        }
         out.records.push({ offset: pos + at, size: p.size, count: p.count, payload: p.payload, format: p.format });
         items += p.count;
         bytes += p.size;

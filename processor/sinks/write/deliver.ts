@@ -21,6 +21,26 @@ export interface DeliveryOptions<T> {
   lingerMs?: number;
 }
 
+/**
+ * How many points a request's items hold, and how a request is halved on 413. By default an item is one
+ * point; the InfluxDB sink's items are spool records of many points (../spool/lineCodec.ts).
+ */
+export interface Sizing<T> {
+  count(items: readonly T[]): number;
+  /** two non-empty parts in order, or undefined when the items are a single point */
+  halve(items: T[]): [T[], T[]] | undefined;
+}
+
+/** one item, one point: halves split the array */
+export const onePointEach: Sizing<unknown> = {
+  count: (items) => items.length,
+  halve(items) {
+    if (items.length < 2) return undefined;
+    const half = Math.ceil(items.length / 2);
+    return [items.slice(0, half), items.slice(half)];
+  },
+};
+
 /** calls an observer; a throwing callback must not stop the writer */
 export function notify<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...args: A): void {
   try {
@@ -36,7 +56,7 @@ export function notify<A extends unknown[]>(fn: ((...args: A) => void) | undefin
  * nothing behind it overtakes it; 'split' (HTTP 413) halves them; 'reject' (HTTP 400) hands them to
  * onRejected and goes on. Resolves false when `closed()` turned true before everything was written.
  */
-export async function deliver<T>(items: T[], opts: DeliveryOptions<T>, pause: { wait(ms: number): Promise<void> }, closed: () => boolean): Promise<boolean> {
+export async function deliver<T>(items: T[], opts: DeliveryOptions<T>, pause: { wait(ms: number): Promise<void> }, closed: () => boolean, sizing: Sizing<T> = onePointEach as Sizing<T>): Promise<boolean> {
   const parts = [items];
   let attempt = 0;
   while (parts.length > 0) {
@@ -48,17 +68,18 @@ export async function deliver<T>(items: T[], opts: DeliveryOptions<T>, pause: { 
       if (closed()) return false;
       attempt++;
       const kind = opts.classify(err);
-      if (kind === 'split' && part.length > 1) {
-        const half = Math.ceil(part.length / 2);
-        parts.splice(0, 1, part.slice(0, half), part.slice(half));
-        notify(opts.onError, err, { attempt, kind, size: part.length });
+      const size = sizing.count(part);
+      const halves = kind === 'split' ? sizing.halve(part) : undefined;
+      if (halves) {
+        parts.splice(0, 1, ...halves);
+        notify(opts.onError, err, { attempt, kind, size });
         attempt = 0;
       } else if (kind === 'retry') {
         const retryInMs = retryDelay(attempt, opts.backoff, err);
-        notify(opts.onError, err, { attempt, kind, size: part.length, retryInMs });
+        notify(opts.onError, err, { attempt, kind, size, retryInMs });
         await pause.wait(retryInMs);
       } else {
-        notify(opts.onError, err, { attempt, kind: 'reject' as const, size: part.length });
+        notify(opts.onError, err, { attempt, kind: 'reject' as const, size });
         parts.shift();
         attempt = 0;
         notify(opts.onRejected, part, err);
