@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from '../../gateway/registry/schema.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
+import { slowSpoolAppendEnv, startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { freePort } from '../helpers/influxd.js';
 import { loadRigEnv, storedSeries } from '../helpers/loadRig.js';
@@ -49,6 +49,15 @@ function publisher(url: string, park: Registry, onAck: (seq: number) => void) {
   };
 }
 
+/**
+ * How long each spool write of the killed gateway is held back (test-only preload, slowSpoolAppend.mjs).
+ * With the contract kept this only delays PUBACKs; were a PUBACK sent before its readings' append, the
+ * gateway would spend this long with acknowledged readings not on disk, and the kill -9, sent the moment
+ * a PUBACK arrives, would land in that window: the test then fails (acknowledged readings missing) instead
+ * of passing by luck because the window was microseconds wide.
+ */
+const APPEND_DELAY_MS = 300;
+
 async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; mqttUrl?: string; brokerPort?: number }) {
   const deadInflux = `http://127.0.0.1:${await freePort()}`; // the outage: nothing listens there
   const { park, env } = await loadRigEnv(o.dir, { influxUrl: deadInflux, database: o.influx.database, mqttUrl: o.mqttUrl ?? '' });
@@ -57,7 +66,8 @@ async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; 
     env.MQTT_PORT = String(o.brokerPort);
   }
   const url = o.mqttUrl ?? `mqtt://127.0.0.1:${o.brokerPort}`;
-  const gateways: GatewayProcess[] = [await startGatewayProcess(env)];
+  const report = join(o.dir, 'slow-spool-appends');
+  const gateways: GatewayProcess[] = [await startGatewayProcess({ ...env, ...slowSpoolAppendEnv(APPEND_DELAY_MS, report) })];
   const acked = new Set<number>();
   let killed: Promise<void> | undefined;
   const pub = publisher(url, park, (n) => {
@@ -71,6 +81,8 @@ async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; 
     await waitFor(() => killed !== undefined, 'the kill after 600 PUBACKs', 120 * S);
     await killed;
     const ackedAtKill = new Set(acked);
+    // the hook did slow the killed gateway's spool appends (were it inert, the test would prove nothing)
+    expect(existsSync(report) && readFileSync(report, 'utf8').length).toBeGreaterThan(0);
     gateways.push(await startGatewayProcess({ ...env, INFLUX_URL: o.influx.url }));
     await waitFor(() => acked.size === pub.sent(), 'every message PUBACKed after the restart', 120 * S);
     let values: number[] = [];

@@ -5,6 +5,21 @@ import { waitFor } from './wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * Environment for startGatewayProcess that loads the test-only preload slowSpoolAppend.mjs: every write
+ * to the spool first blocks the gateway's thread for `delayMs`, so a gateway that acknowledged readings
+ * before appending them has them acknowledged and not durable for that long (a kill -9 then loses them).
+ * Each delayed write adds one byte to `reportFile`.
+ */
+export function slowSpoolAppendEnv(delayMs: number, reportFile: string): Record<string, string> {
+  const preload = fileURLToPath(new URL('./slowSpoolAppend.mjs', import.meta.url));
+  return {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${JSON.stringify(preload)}`.trim(),
+    PARK_TEST_SPOOL_APPEND_DELAY_MS: String(delayMs),
+    PARK_TEST_SPOOL_APPEND_REPORT: reportFile,
+  };
+}
+
 /** One pino line of the gateway's log. */
 export interface LogLine {
   level: number;
