@@ -70,15 +70,15 @@ describe('startEmbeddedBroker (aedes in a worker thread, data handed to the gate
 
   it('keeps hand-offs that arrive before the gateway subscribes, and feeds one input at a time', async () => {
     broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    // the broker thread's hand-offs as they reach the main thread
+    let reached = 0;
+    broker.worker.on('message', (m: { type: string }) => void (m.type === 'data' && reached++));
     const device = await client(broker.url);
     let acked = false;
     const published = device.publishAsync('park/v1/S/D/data', 'early', { qos: 1 }).then(() => (acked = true));
     const handoffs: BrokerHandoff[] = [];
     // the message reaches the main thread while nobody reads the feed; it waits, unacknowledged
-    await waitFor(async () => {
-      await new Promise((r) => setImmediate(r));
-      return true;
-    }, 'a turn');
+    await waitFor(() => reached === 1, 'the hand-off to reach the main thread');
     expect(acked).toBe(false);
     broker.feed.subscribe((h) => handoffs.push(h));
     const h = await waitFor(() => handoffs[0], 'the early hand-off');
