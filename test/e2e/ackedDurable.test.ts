@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from '../../gateway/registry/schema.js';
-import { slowSpoolAppendEnv, startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
+import { inSpoolAppend, slowSpoolAppendEnv, startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { freePort } from '../helpers/influxd.js';
 import { loadRigEnv, storedSeries } from '../helpers/loadRig.js';
@@ -51,10 +51,11 @@ function publisher(url: string, park: Registry, onAck: (seq: number) => void) {
 
 /**
  * How long each spool write of the killed gateway is held back (test-only preload, slowSpoolAppend.mjs).
- * With the contract kept this only delays PUBACKs; were a PUBACK sent before its readings' append, the
- * gateway would spend this long with acknowledged readings not on disk, and the kill -9, sent the moment
- * a PUBACK arrives, would land in that window: the test then fails (acknowledged readings missing) instead
- * of passing by luck because the window was microseconds wide.
+ * With the contract kept this only delays PUBACKs. Were a PUBACK sent before its readings' append, the
+ * gateway would spend this long with acknowledged readings not on disk; the kill -9 is sent just after a
+ * held append has started (right after the PUBACKs of the turn before), so it lands in that window every
+ * time and the test fails (acknowledged readings missing), instead of passing by luck because the window
+ * was microseconds wide.
  */
 const APPEND_DELAY_MS = 300;
 
@@ -69,20 +70,17 @@ async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; 
   const report = join(o.dir, 'slow-spool-appends');
   const gateways: GatewayProcess[] = [await startGatewayProcess({ ...env, ...slowSpoolAppendEnv(APPEND_DELAY_MS, report) })];
   const acked = new Set<number>();
-  let killed: Promise<void> | undefined;
-  const pub = publisher(url, park, (n) => {
-    acked.add(n);
-    if (acked.size >= 600 && !killed) {
-      pub.pause();
-      killed = gateways[0]!.kill9(); // SIGKILL right after a PUBACK arrived
-    }
-  });
+  const pub = publisher(url, park, (n) => void acked.add(n));
   try {
-    await waitFor(() => killed !== undefined, 'the kill after 600 PUBACKs', 120 * S);
-    await killed;
+    await waitFor(() => acked.size >= 600, '600 PUBACKs', 120 * S, 5);
+    // SIGKILL as soon as the next (held) spool append has started: right after the PUBACKs of the turn before it
+    const before = inSpoolAppend(report).started;
+    await waitFor(() => inSpoolAppend(report).started > before, 'the next spool append to start', 60 * S, 5);
+    pub.pause();
+    await gateways[0]!.kill9();
     const ackedAtKill = new Set(acked);
-    // the hook did slow the killed gateway's spool appends (were it inert, the test would prove nothing)
-    expect(existsSync(report) && readFileSync(report, 'utf8').length).toBeGreaterThan(0);
+    // the kill landed inside a held append (were the hook inert, the test would prove nothing)
+    expect(inSpoolAppend(report).now).toBe(true);
     gateways.push(await startGatewayProcess({ ...env, INFLUX_URL: o.influx.url }));
     await waitFor(() => acked.size === pub.sent(), 'every message PUBACKed after the restart', 120 * S);
     let values: number[] = [];
