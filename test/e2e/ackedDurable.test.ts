@@ -52,10 +52,9 @@ function publisher(url: string, park: Registry, onAck: (seq: number) => void) {
 /**
  * How long each spool write of the killed gateway is held back (test-only preload, slowSpoolAppend.mjs).
  * With the contract kept this only delays PUBACKs. Were a PUBACK sent before its readings' append, the
- * gateway would spend this long with acknowledged readings not on disk; the kill -9 is sent just after a
- * held append has started (right after the PUBACKs of the turn before), so it lands in that window every
- * time and the test fails (acknowledged readings missing), instead of passing by luck because the window
- * was microseconds wide.
+ * gateway would spend this long with acknowledged readings not on disk; the kill -9 is sent the moment a
+ * PUBACK arrives while a held append is in progress, so it lands in that window every time and the test
+ * fails (acknowledged readings missing), instead of passing by luck because the window was microseconds wide.
  */
 const APPEND_DELAY_MS = 300;
 
@@ -70,14 +69,32 @@ async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; 
   const report = join(o.dir, 'slow-spool-appends');
   const gateways: GatewayProcess[] = [await startGatewayProcess({ ...env, ...slowSpoolAppendEnv(APPEND_DELAY_MS, report) })];
   const acked = new Set<number>();
-  const pub = publisher(url, park, (n) => void acked.add(n));
+  let killed: Promise<void> | undefined;
+  const kill = () => {
+    pub.pause();
+    killed = gateways[0]!.kill9();
+  };
+  const pub = publisher(url, park, (n) => {
+    acked.add(n);
+    // SIGKILL right after a PUBACK, while the gateway is inside a held spool append
+    if (acked.size >= 600 && !killed && inSpoolAppend(report).now) kill();
+  });
   try {
     await waitFor(() => acked.size >= 600, '600 PUBACKs', 120 * S, 5);
-    // SIGKILL as soon as the next (held) spool append has started: right after the PUBACKs of the turn before it
-    const before = inSpoolAppend(report).started;
-    await waitFor(() => inSpoolAppend(report).started > before, 'the next spool append to start', 60 * S, 5);
-    pub.pause();
-    await gateways[0]!.kill9();
+    // a gateway keeping the contract may send its PUBACKs only between held appends: then, a few appends
+    // later, it is killed at the start of one (no PUBACK it sent can be lost then either)
+    const armed = inSpoolAppend(report).started;
+    await waitFor(
+      () => {
+        const held = inSpoolAppend(report);
+        if (!killed && held.now && held.started > armed + 3) kill();
+        return killed !== undefined;
+      },
+      'the kill inside a held spool append',
+      60 * S,
+      5,
+    );
+    await killed;
     const ackedAtKill = new Set(acked);
     // the kill landed inside a held append (were the hook inert, the test would prove nothing)
     expect(inSpoolAppend(report).now).toBe(true);
