@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from '../../gateway/registry/schema.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
+import { inSpoolAppend, slowSpoolAppendEnv, startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { freePort } from '../helpers/influxd.js';
 import { loadRigEnv, storedSeries } from '../helpers/loadRig.js';
@@ -49,6 +49,15 @@ function publisher(url: string, park: Registry, onAck: (seq: number) => void) {
   };
 }
 
+/**
+ * How long each spool write of the killed gateway is held back (test-only preload, slowSpoolAppend.mjs).
+ * With the contract kept this only delays PUBACKs. Were a PUBACK sent before its readings' append, the
+ * gateway would spend this long with acknowledged readings not on disk; the kill -9 is sent the moment a
+ * PUBACK arrives while a held append is in progress, so it lands in that window every time and the test
+ * fails (acknowledged readings missing), instead of passing by luck because the window was microseconds wide.
+ */
+const APPEND_DELAY_MS = 300;
+
 async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; mqttUrl?: string; brokerPort?: number }) {
   const deadInflux = `http://127.0.0.1:${await freePort()}`; // the outage: nothing listens there
   const { park, env } = await loadRigEnv(o.dir, { influxUrl: deadInflux, database: o.influx.database, mqttUrl: o.mqttUrl ?? '' });
@@ -57,20 +66,38 @@ async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; 
     env.MQTT_PORT = String(o.brokerPort);
   }
   const url = o.mqttUrl ?? `mqtt://127.0.0.1:${o.brokerPort}`;
-  const gateways: GatewayProcess[] = [await startGatewayProcess(env)];
+  const report = join(o.dir, 'slow-spool-appends');
+  const gateways: GatewayProcess[] = [await startGatewayProcess({ ...env, ...slowSpoolAppendEnv(APPEND_DELAY_MS, report) })];
   const acked = new Set<number>();
   let killed: Promise<void> | undefined;
+  const kill = () => {
+    pub.pause();
+    killed = gateways[0]!.kill9();
+  };
   const pub = publisher(url, park, (n) => {
     acked.add(n);
-    if (acked.size >= 600 && !killed) {
-      pub.pause();
-      killed = gateways[0]!.kill9(); // SIGKILL right after a PUBACK arrived
-    }
+    // SIGKILL right after a PUBACK, while the gateway is inside a held spool append
+    if (acked.size >= 600 && !killed && inSpoolAppend(report).now) kill();
   });
   try {
-    await waitFor(() => killed !== undefined, 'the kill after 600 PUBACKs', 120 * S);
+    await waitFor(() => acked.size >= 600, '600 PUBACKs', 120 * S, 5);
+    // a gateway keeping the contract may send its PUBACKs only between held appends: then, a few appends
+    // later, it is killed at the start of one (no PUBACK it sent can be lost then either)
+    const armed = inSpoolAppend(report).started;
+    await waitFor(
+      () => {
+        const held = inSpoolAppend(report);
+        if (!killed && held.now && held.started > armed + 3) kill();
+        return killed !== undefined;
+      },
+      'the kill inside a held spool append',
+      60 * S,
+      5,
+    );
     await killed;
     const ackedAtKill = new Set(acked);
+    // the kill landed inside a held append (were the hook inert, the test would prove nothing)
+    expect(inSpoolAppend(report).now).toBe(true);
     gateways.push(await startGatewayProcess({ ...env, INFLUX_URL: o.influx.url }));
     await waitFor(() => acked.size === pub.sent(), 'every message PUBACKed after the restart', 120 * S);
     let values: number[] = [];

@@ -1,9 +1,35 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Environment for startGatewayProcess that loads the test-only preload slowSpoolAppend.mjs: every write
+ * to the spool first blocks the gateway's thread for `delayMs`, so a gateway that acknowledged readings
+ * before appending them has them acknowledged and not durable for that long (a kill -9 then loses them).
+ * `reportFile` gets '(' when a held write starts and ')' when it ends (see inSpoolAppend).
+ */
+export function slowSpoolAppendEnv(delayMs: number, reportFile: string): Record<string, string> {
+  const preload = fileURLToPath(new URL('./slowSpoolAppend.mjs', import.meta.url));
+  return {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${JSON.stringify(preload)}`.trim(),
+    PARK_TEST_SPOOL_APPEND_DELAY_MS: String(delayMs),
+    PARK_TEST_SPOOL_APPEND_REPORT: reportFile,
+  };
+}
+
+/** Held spool writes started so far in a gateway started with slowSpoolAppendEnv, and whether one is in progress. */
+export function inSpoolAppend(reportFile: string): { started: number; now: boolean } {
+  let size = 0;
+  try {
+    size = statSync(reportFile).size;
+  } catch {
+    /* none yet */
+  }
+  return { started: Math.ceil(size / 2), now: size % 2 === 1 };
+}
 
 /** One pino line of the gateway's log. */
 export interface LogLine {

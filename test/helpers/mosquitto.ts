@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './influxd.js';
+import { waitFor } from './wait.js';
 
 export interface RunningMosquitto {
   url: string;
@@ -25,17 +26,13 @@ let hooked = false;
 const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
 
 async function accepting(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
+  const connects = () =>
+    new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
       s.once('connect', () => (s.destroy(), resolve(true)));
       s.once('error', () => resolve(false));
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(connects, `mosquitto to listen on 127.0.0.1:${port}`, timeoutMs, 50);
 }
 
 /** The Mosquitto configuration shipped for deployments (docker-compose.yml). */
@@ -114,6 +111,7 @@ export async function startMosquitto(opts: { shipped?: boolean } = {}): Promise<
     stop,
     async restart(opts = {}) {
       await stop();
+      // the outage length is the scenario (the broker stays away this long), not a wait for a condition
       if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
       await start();
     },

@@ -6,16 +6,11 @@ import { createMqttInput, type MqttInputOptions } from '../../gateway/inputs/mqt
 import { pino } from 'pino';
 import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
+import { waitFor } from './wait.js';
 
-/** Poll until check() returns a truthy value (robust on a loaded machine; no fixed sleeps). */
-export async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** Poll until check() returns a truthy value (waitFor, checked every 25 ms). */
+export function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+  return waitFor(check, what, timeoutMs, everyMs);
 }
 
 /** A copy of the registry with its own topic prefix and client id, so runs on a shared broker do not collide. */

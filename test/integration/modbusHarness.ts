@@ -8,6 +8,7 @@ import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import { startModbusSimulators, type ModbusSimulators } from '../../simulators/modbus/index.js';
 import { ParkSignals } from '../../simulators/signals.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * A copy of `base` with only the given sites (all lines and maps kept), each Modbus device changed by
@@ -74,11 +75,7 @@ export async function run(registry: Registry, prepare: (signals: ParkSignals) =>
   };
 }
 
-/** Wait until `cond` holds (checked every 50 ms); fail with `what` after `timeoutMs`. */
+/** Wait until `cond` holds (waitFor, checked every 50 ms); fail with `what` after `timeoutMs`. */
 export async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(cond, what, timeoutMs, 50);
 }
