@@ -5,8 +5,8 @@ import { ModbusDeviceSchema, ModbusInputConfigSchema } from '../inputs/modbus/co
 import { MqttDeviceSchema, MqttInputConfigSchema } from '../inputs/mqtt/config.js';
 import { PollutantCodeSchema } from '../model/reading.js';
 import { TimestampBoundsSchema } from '../model/timestampBounds.js';
-import { LimitOverrideSchema, RuleSchema } from '../../processor/rules/schema.js';
-import { AlertsConfigSchema } from '../../processor/alerts/config.js';
+import { LimitOverrideSchema, RuleSchema } from './rules.js';
+import { AlertsConfigSchema } from './alerts.js';
 
 /** Site kinds; each is one InfluxDB measurement. Id prefixes: RO rain outlet, WP wastewater pipe, AQ air/VOC fence-line, WS weather. */
 export const SiteKindSchema = z.enum(['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather']);

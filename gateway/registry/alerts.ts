@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+// Alerts to the officers (registry `alerts`): channels, WeCom group robot, SMS, retry and pacing; used by
+// processor/alerts. Secrets never live here: they come from the environment (processor/alerts/config.ts).
+
+/** Where an alert can go. */
+export const ChannelSchema = z.enum(['wecom', 'sms']);
+export type Channel = z.infer<typeof ChannelSchema>;
+
+/**
+ * What happened to a ticket, as far as alerts are concerned. opened/recurred/cleared come from the
+ * rule engine; closed and reopened are a person's lifecycle moves (to closed; back to open).
+ */
+export const AlertKindSchema = z.enum(['opened', 'recurred', 'cleared', 'closed', 'reopened']);
+export type AlertKind = z.infer<typeof AlertKindSchema>;
+
+const channels = (...c: Channel[]) => z.array(ChannelSchema).default(c);
+const positiveMs = (fallback: number) => z.number().int().positive().default(fallback);
+
+/** Exponential backoff for transient failures (HTTP errors, network errors, provider system errors). */
+export const RetrySchema = z.object({
+  initialMs: positiveMs(1000),
+  maxMs: positiveMs(60_000),
+  /** attempts in all, the first included; after the last the alert counts as failed */
+  attempts: z.number().int().min(1).max(20).default(6),
+});
+export type RetryPolicy = z.infer<typeof RetrySchema>;
+
+/** WeCom (企业微信) group robot, domain.md §3.1. The robot key comes from the environment (WECOM_KEY). */
+export const WecomConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** the webhook without ?key=…; tests point it at the stand-in */
+  baseUrl: z.url().default('https://qyapi.weixin.qq.com/cgi-bin/webhook/send'),
+  /** §3.1: 20 messages per minute per robot (the documented limit); never more than max in any windowMs */
+  rateLimit: z.object({ max: z.number().int().positive().default(20), windowMs: positiveMs(60_000) }).prefault({}),
+  /**
+   * Least time between two messages of the robot (default windowMs / max = 3 s, the `weworkbot` pace).
+   * A lone alert goes out at once; alerts that arrive while the robot waits are sent as one message.
+   */
+  minIntervalMs: z.number().int().nonnegative().optional(),
+  /** §3.1: after errcode 130101 the robot pauses this long before retrying (`wecom-notifier` waits 65 s) */
+  rateLimitBackoffMs: positiveMs(65_000),
+  retry: RetrySchema.prefault({}),
+  /** alerts waiting for the robot at most; beyond it the oldest low-priority alert is dropped first */
+  maxQueued: z.number().int().positive().default(500),
+  requestTimeoutMs: positiveMs(10_000),
+  /** text mentions by mobile (§3.1 mentioned_mobile_list); markdown mentions only officers with a wecomUserId */
+  msgtype: z.enum(['text', 'markdown']).default('text'),
+  /** changes whose message @-mentions the responsible officer */
+  mentionOn: z.array(AlertKindSchema).default(['opened', 'recurred', 'reopened']),
+});
+export type WecomConfig = z.infer<typeof WecomConfigSchema>;
+
+/** Template variable names of the approved SMS template, for each value the alert fills in. */
+export const SmsParamNamesSchema = z.object({
+  site: z.string().min(1).default('site'),
+  pollutant: z.string().min(1).default('pollutant'),
+  value: z.string().min(1).default('value'),
+  ticket: z.string().min(1).default('ticket'),
+});
+
+const smsCommon = {
+  signName: z.string().min(1),
+  templateCode: z.string().min(1),
+  params: SmsParamNamesSchema.prefault({}),
+  /** longest value of one template variable, in characters; longer values are cut with "…" */
+  maxParamChars: z.number().int().positive().default(35),
+  /** §3.2 default flow control: 50 notification SMS a day per number, template and signature */
+  dailyCapPerNumber: z.number().int().positive().default(50),
+  /** least time between two SMS to one number; alerts in between are sent as one SMS */
+  minIntervalMs: z.number().int().nonnegative().default(60_000),
+  retry: RetrySchema.prefault({}),
+  /** SMS waiting at most (all numbers); beyond it the oldest low-priority alert is dropped first */
+  maxQueued: z.number().int().positive().default(500),
+  requestTimeoutMs: positiveMs(10_000),
+};
+
+/** Aliyun dysmsapi SendSms, RPC style, signature v1 (domain.md §3.2). AccessKey from ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET. */
+export const AliyunSmsConfigSchema = z.object({
+  provider: z.literal('aliyun'),
+  endpoint: z.url().default('https://dysmsapi.aliyuncs.com/'),
+  regionId: z.string().default('cn-hangzhou'),
+  ...smsCommon,
+});
+
+/** SMS provider; one schema per provider, chosen by `provider`. */
+export const SmsConfigSchema = z.discriminatedUnion('provider', [AliyunSmsConfigSchema]);
+export type SmsConfig = z.infer<typeof SmsConfigSchema>;
+
+/** Which changes alert which channels: routes[kind] ∩ categories[ticket category]. */
+export const AlertsConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  wecom: WecomConfigSchema.prefault({}),
+  /** absent: no SMS */
+  sms: SmsConfigSchema.optional(),
+  routes: z
+    .strictObject({
+      opened: channels('wecom', 'sms'),
+      recurred: channels('wecom', 'sms'),
+      cleared: channels('wecom'),
+      closed: channels('wecom'),
+      reopened: channels('wecom'),
+    })
+    .prefault({}),
+  /** channels per ticket category; a category not listed raises no alert */
+  categories: z
+    .strictObject({
+      exceedance: z.array(ChannelSchema).optional(),
+      odor: z.array(ChannelSchema).optional(),
+      'illicit-discharge': z.array(ChannelSchema).optional(),
+      instrument: z.array(ChannelSchema).optional(),
+      'no-data': z.array(ChannelSchema).optional(),
+      flatline: z.array(ChannelSchema).optional(),
+    })
+    .default({
+      exceedance: ['wecom', 'sms'],
+      odor: ['wecom', 'sms'],
+      'illicit-discharge': ['wecom', 'sms'],
+      instrument: ['wecom'],
+      'no-data': ['wecom'],
+      flatline: ['wecom'],
+    }),
+  /** one alert per ticket and kind within this window (a flapping ticket does not alert every time) */
+  dedupWindowMs: z.number().int().nonnegative().default(30 * 60_000),
+});
+export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;
