@@ -31,6 +31,7 @@ import { LinkPool } from './inputs/modbus/pool.js';
 import { component, createSupervisor } from './lifecycle/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { StateKeeper } from '../processor/rules/stateKeeper.js';
+import { createOdorAttribution, sqliteAttributionStore, type OdorAttribution } from '../processor/attribution/index.js';
 
 export interface GatewayOptions {
   registry: Registry;
@@ -124,6 +125,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let alerts!: Alerts;
   let interlock!: Interlock;
   let engine!: RuleEngine;
+  let attribution!: OdorAttribution;
   let http!: FastifyInstance;
   let httpPort = 0;
   const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription() };
@@ -137,6 +139,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           keeper = createStateKeeper(db.ruleState, 1000, (err) => log.error({ err: err.message }, 'rule state not saved; retrying at the next flush'));
           keeper.start();
           tickets = createTicketService({ store: db.tickets, registry, now: Date.now, log, rules: registry.rules });
+          // odor source attribution (异味溯源): its record of attributions is in the same file
+          attribution = createOdorAttribution({ registry, store: sqliteAttributionStore(db.db) });
         },
         () => {
           keeper.stop();
@@ -187,13 +191,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
             tap((rs) => {
               evidence.recordBatch(rs);
               interlock.observeBatch(rs);
+              attribution.observe(rs);
             }),
             share(),
           );
           const onRuleError = (err: Error, r: { site: string; pollutant: string }) => log.error({ err: err.message, site: r.site, pollutant: r.pollutant }, 'rule engine failed on a reading');
           engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError });
           // subscribing the responses subscribes the rule engine, which subscribes the processor, which starts the inputs
-          subs.pipeline = respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock)], log }).subscribe();
+          subs.pipeline = respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock)], log, enrich: (b) => attribution.annotate(b) }).subscribe();
         },
         () => subs.pipeline.unsubscribe(),
       ),

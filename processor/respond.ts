@@ -2,7 +2,7 @@ import { asapScheduler, filter, map, observeOn, tap, type Observable, type Sched
 import type { Logger } from 'pino';
 import type { RuleEvent } from './rules/schema.js';
 import type { EvidenceBuffer } from './rules/evidence.js';
-import type { TicketService } from './tickets/service.js';
+import type { EventEvidence, TicketService } from './tickets/service.js';
 import type { TicketSummary } from './tickets/types.js';
 
 /**
@@ -27,7 +27,15 @@ export interface Response {
  */
 export function respond(
   batches$: Observable<readonly RuleEvent[]>,
-  deps: { tickets: TicketService; evidence: EvidenceBuffer; responders: Responder[]; log: Logger; scheduler?: SchedulerLike },
+  deps: {
+    tickets: TicketService;
+    evidence: EvidenceBuffer;
+    responders: Responder[];
+    log: Logger;
+    scheduler?: SchedulerLike;
+    /** more evidence for some events of a batch, computed before the tickets are written (odor source attribution) */
+    enrich?: (batch: readonly RuleEvent[]) => ReadonlyMap<RuleEvent, EventEvidence>;
+  },
 ): Observable<readonly Response[]> {
   const { tickets, evidence, log } = deps;
   const failed = (event: RuleEvent, err: Error): Response => {
@@ -38,7 +46,13 @@ export function respond(
     filter((b) => b.length > 0),
     observeOn(deps.scheduler ?? asapScheduler),
     map((batch): Response[] => {
-      const items = batch.map((event) => ({ event, ...(event.type === 'update' ? {} : { evidence: { readings: evidence.window(event.site, event.pollutant) } }) }));
+      let extra: ReadonlyMap<RuleEvent, EventEvidence> | undefined;
+      try {
+        extra = deps.enrich?.(batch);
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'evidence enrichment failed; tickets written without it');
+      }
+      const items = batch.map((event) => ({ event, ...(event.type === 'update' ? {} : { evidence: { readings: evidence.window(event.site, event.pollutant), ...extra?.get(event) } }) }));
       try {
         return tickets.applyEvents(items).map((o) => (o.error ? failed(o.event, o.error) : { event: o.event, ticket: o.ticket }));
       } catch (err) {

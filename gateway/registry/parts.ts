@@ -7,6 +7,7 @@ import { PollutantCodeSchema } from '../model/reading.js';
 import { TimestampBoundsSchema } from '../model/timestampBounds.js';
 import { LimitOverrideSchema, RuleSchema } from './rules.js';
 import { AlertsConfigSchema } from './alerts.js';
+import { AttributionConfigSchema, EmissionSchema } from './attribution.js';
 
 /** Site kinds; each is one InfluxDB measurement. Id prefixes: RO rain outlet, WP wastewater pipe, AQ air/VOC fence-line, WS weather. */
 export const SiteKindSchema = z.enum(['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather']);
@@ -50,6 +51,11 @@ export const TagTextSchema = z
   .regex(/^[^\r\n]*$/, 'no line breaks (InfluxDB line protocol cannot carry them in a tag value)')
   .refine((s) => !s.endsWith('\\'), 'must not end with a backslash (InfluxDB line protocol would read it as an escape)');
 
+export const LocationSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
+
 export const EnterpriseSchema = z.object({
   id: z.string().regex(/^E-\d{2}$/),
   name: TagTextSchema,
@@ -58,13 +64,12 @@ export const EnterpriseSchema = z.object({
   keyAirEmitter: z.boolean().default(false),
   /** the enterprise's own intake limits (纳管协议), replacing a rule's default limit */
   limits: z.array(LimitOverrideSchema).default([]),
+  /** the plant's centre (odor source attribution: bearing and distance from a fence-line station) */
+  location: LocationSchema.optional(),
+  /** air pollutants the enterprise emits (odor source attribution weighs candidates by them) */
+  emissions: z.array(EmissionSchema).default([]),
 });
 export type Enterprise = z.infer<typeof EnterpriseSchema>;
-
-export const LocationSchema = z.object({
-  lat: z.number().min(-90).max(90),
-  lon: z.number().min(-180).max(180),
-});
 
 /** Every device kind, one entry per protocol input folder. */
 export const DeviceSchema = z.discriminatedUnion('kind', [ModbusDeviceSchema, MqttDeviceSchema]);
@@ -114,5 +119,7 @@ export const RegistryDocumentSchema = z
     alerts: AlertsConfigSchema.prefault({}),
     /** readings stamped too far from the gateway clock are refused ('timestamp-out-of-bounds') */
     timestampBounds: TimestampBoundsSchema.prefault({}),
+    /** odor source attribution (异味溯源): processor/attribution */
+    attribution: AttributionConfigSchema.prefault({}),
   });
 export type RegistryDocument = z.infer<typeof RegistryDocumentSchema>;

@@ -53,6 +53,11 @@ function checkAll(r: RegistryDocument, ctx: Ctx): void {
       if (!rules.has(l.rule) || rule?.type !== 'exceedance') ctx.addIssue({ code: 'custom', path: ['enterprises', i, 'limits', j, 'rule'], message: `"${l.rule}" is not an exceedance rule` });
     }),
   );
+  r.enterprises.forEach((e, i) =>
+    (e.emissions ?? []).forEach((em, j) => {
+      if (!(em.pollutant in r.pollutants)) ctx.addIssue({ code: 'custom', path: ['enterprises', i, 'emissions', j, 'pollutant'], message: `pollutant ${em.pollutant} is not in the pollutant catalogue` });
+    }),
+  );
   (r.rules ?? []).forEach((rule, i) => {
     if ('pollutant' in rule && !(rule.pollutant in r.pollutants)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'pollutant'], message: `pollutant ${rule.pollutant} is not in the pollutant catalogue` });
   });

@@ -34,6 +34,8 @@ const CATEGORY_WORD: Record<TicketCategory, string> = {
   flatline: '数据恒值',
 };
 const KIND_WORD: Partial<Record<AlertKind, string>> = { opened: '告警', recurred: '复发', cleared: '恢复' };
+/** a raised priority in front of the message (repeated odor source attribution, processor/attribution) */
+const PRIORITY_WORD: Record<string, string> = { high: '【优先级 高】', urgent: '【优先级 紧急】' };
 const HIGH: ReadonlySet<TicketCategory> = new Set(['exceedance', 'odor', 'illicit-discharge']);
 
 /** The alert kind of a ticket change, or undefined for changes that never alert (updates, evidence, other moves). */
@@ -153,8 +155,8 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
     kind,
     category: t.category,
     high: HIGH.has(t.category) && (kind === 'opened' || kind === 'recurred' || kind === 'reopened'),
-    text: `${head}${body} 工单 ${t.id} ${who}`,
-    line: `${head}${short} ${t.id} ${officerName}`,
+    text: `${head}${PRIORITY_WORD[t.priority ?? 'normal'] ?? ''}${body} 工单 ${t.id} ${who}`,
+    line: `${head}${PRIORITY_WORD[t.priority ?? 'normal'] ?? ''}${short} ${t.id} ${officerName}`,
     ...(officer ? { officer } : {}),
     sms: { site: place, pollutant: label || word, value: value === undefined ? word : withUnit(formatValue(value), unit), ticket: t.id },
     changeAt: c.at,

@@ -6,9 +6,9 @@ export function describeChange(c: TicketChange): string {
   const what = `${t.id} ${t.category} ${t.site} ${t.pollutant === '*' ? '' : t.pollutant + ' '}(${t.rule}) → ${t.officer}`;
   switch (c.type) {
     case 'opened':
-      return `ticket opened: ${what}${t.peak !== undefined ? `, value ${t.peak}` : ''}${t.limit?.max !== undefined ? ` > ${t.limit.max}` : ''}`;
+      return `ticket opened: ${what}${t.peak !== undefined ? `, value ${t.peak}` : ''}${t.limit?.max !== undefined ? ` > ${t.limit.max}` : ''}${t.priority && t.priority !== 'normal' ? `, priority ${t.priority}` : ''}`;
     case 'recurred':
-      return `ticket ${t.id}: recurrence #${t.count}, status ${t.status}`;
+      return `ticket ${t.id}: recurrence #${t.count}, status ${t.status}${t.priority && t.priority !== 'normal' ? `, priority ${t.priority}` : ''}`;
     case 'cleared':
       return `ticket ${t.id}: back within limits, verification started (${Math.round(t.verificationMs / 60_000)} min)`;
     case 'transitioned':

@@ -76,6 +76,37 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       ) STRICT;
     `,
   },
+  {
+    // odor source attribution: the ticket's priority, the 'attribution' evidence kind (the evidence
+    // table is rebuilt: SQLite cannot alter a CHECK constraint), and the record of attributions
+    name: 'ticket-priority',
+    sql: `
+      ALTER TABLE tickets ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('normal','high','urgent'));
+
+      CREATE TABLE ticket_evidence_new (
+        seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+        ticket TEXT NOT NULL REFERENCES tickets (id),
+        at     INTEGER NOT NULL,
+        kind   TEXT NOT NULL CHECK (kind IN ('readings','limit','wind','valve','note','attribution')),
+        data   TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO ticket_evidence_new (seq, ticket, at, kind, data) SELECT seq, ticket, at, kind, data FROM ticket_evidence;
+      DROP TABLE ticket_evidence;
+      ALTER TABLE ticket_evidence_new RENAME TO ticket_evidence;
+      CREATE INDEX ticket_evidence_ticket ON ticket_evidence (ticket, seq);
+
+      CREATE TABLE odor_attribution (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        INTEGER NOT NULL,
+        site      TEXT NOT NULL,
+        pollutant TEXT NOT NULL,
+        rule      TEXT NOT NULL,
+        top       TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX odor_attribution_top ON odor_attribution (top, at);
+      CREATE INDEX odor_attribution_at ON odor_attribution (at);
+    `,
+  },
 ];
 
 /** Brings the schema up to date; returns the versions before and after. Refuses a newer schema. */

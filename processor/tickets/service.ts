@@ -6,7 +6,7 @@ import type { Rule, RuleEvent } from '../rules/schema.js';
 import { assignee, localDay, observe, verificationMsOf } from './aggregate.js';
 import { transition as lifecycleTransition, type TransitionRequest } from './lifecycle.js';
 import { LiveTicketExistsError, TicketConflictError, type TicketStore } from './store.js';
-import type { Evidence, EvidenceKind, HistoryEntry, Ticket, TicketFilter, TicketPage, TicketSummary } from './types.js';
+import { TICKET_PRIORITIES, type Evidence, type EvidenceKind, type HistoryEntry, type Ticket, type TicketFilter, type TicketPage, type TicketPriority, type TicketSummary } from './types.js';
 
 /** What changed on a ticket; emitted after the change is committed. */
 export interface TicketChange {
@@ -29,6 +29,10 @@ export interface EventEvidence {
   readings?: Reading[];
   /** wind at the time (odor tickets: where the smell came from) */
   wind?: unknown;
+  /** odor source attribution: ranked upwind candidates with their evidence (processor/attribution) */
+  attribution?: unknown;
+  /** raises the ticket's priority (never lowers it), with the reason written to its history */
+  priority?: { level: TicketPriority; reason: string };
 }
 
 /** One rule event of a batch and what became of it: the affected ticket, or why it was not stored. */
@@ -108,7 +112,16 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     if (withLimit && ev.limit) out.push({ at, kind: 'limit', data: { ...ev.limit, value: ev.value } });
     const wind = extra?.wind ?? (ev.category === 'odor' ? ev.context?.wind : undefined);
     if (wind !== undefined) out.push({ at, kind: 'wind', data: wind });
+    if (extra?.attribution !== undefined) out.push({ at, kind: 'attribution', data: extra.attribution });
     return out;
+  }
+
+  /** the higher of the ticket's priority and the one the evidence asks for, with a history note when raised */
+  function raised(current: TicketPriority | undefined, extra: EventEvidence | undefined, status: TicketSummary['status'], at: number): { priority: TicketPriority; history?: HistoryEntry } {
+    const now = current ?? 'normal';
+    const ask = extra?.priority;
+    if (!ask || TICKET_PRIORITIES.indexOf(ask.level) <= TICKET_PRIORITIES.indexOf(now)) return { priority: now };
+    return { priority: ask.level, history: { at, actor: 'system', from: status, to: status, note: `priority ${now} → ${ask.level}: ${ask.reason}` } };
   }
 
   function openNew(ev: RuleEvent, extra: EventEvidence | undefined, at: number): Outcome<TicketSummary> {
@@ -133,12 +146,15 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
       ...(ev.limit ? { limit: { ...ev.limit } } : {}),
       verificationMs: verificationMsOf(deps.rules, ev),
       version: 0,
+      priority: raised(undefined, extra, 'open', at).priority,
     };
     const { version: _v, ...fresh } = observe(base, ev);
     const ticket = store.insert(fresh);
     const note = `opened by rule ${ev.rule}` + (previous ? `; recurrence after ${previous.id} (closed)` : '');
     const history: HistoryEntry = { at, actor: 'system', from: 'open', to: 'open', note };
     store.appendHistory(ticket.id, history);
+    const prio = raised(undefined, extra, 'open', at).history;
+    if (prio) store.appendHistory(ticket.id, prio);
     for (const e of evidenceOf(ev, extra, at, true)) store.appendEvidence(ticket.id, e);
     log.info({ ticket: ticket.id, site: ev.site, pollutant: ev.pollutant, rule: ev.rule, officer: ticket.officer }, 'ticket opened');
     return { result: ticket, change: { type: 'opened', ticket, at, history, event: ev } };
@@ -156,8 +172,11 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     } else if (wasCompliant) {
       history = { at, actor: 'system', from: next.status, to: next.status, note: 'recurrence: verification restarts at the next return within limit' };
     }
+    const prio = raised(live.priority, extra, next.status, at);
+    next = { ...next, priority: prio.priority };
     const ticket = store.update(next);
     if (history) store.appendHistory(ticket.id, history);
+    if (prio.history) store.appendHistory(ticket.id, prio.history);
     for (const e of evidenceOf(ev, extra, at, false)) store.appendEvidence(ticket.id, e);
     if (history) log.info({ ticket: ticket.id, status: ticket.status }, history.note ?? 'recurrence');
     return { result: ticket, change: { type: 'recurred', ticket, at, event: ev, ...(history ? { history } : {}) } };

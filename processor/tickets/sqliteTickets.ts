@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { formatTicketId, LiveTicketExistsError, TicketConflictError, TicketNotFoundError, type TicketStore } from './store.js';
-import type { Evidence, HistoryEntry, Ticket, TicketCategory, TicketFilter, TicketLimit, TicketStatus, TicketSummary } from './types.js';
+import type { Evidence, HistoryEntry, Ticket, TicketCategory, TicketFilter, TicketLimit, TicketPriority, TicketStatus, TicketSummary } from './types.js';
 
 interface TicketRow {
   id: string;
@@ -24,11 +24,13 @@ interface TicketRow {
   verification_ms: number;
   closed_at: number | null;
   version: number;
+  priority: string;
 }
 
 const COLUMNS = [
   'id', 'site', 'enterprise', 'officer', 'pollutant', 'rule', 'category', 'status', 'opened_at', 'updated_at', 'first_seen', 'last_seen',
   'count', 'samples', 'peak', 'mean', 'limit_json', 'compliant_since', 'verification_ms', 'closed_at', 'version',
+  'priority',
 ] as const;
 const MUTABLE = COLUMNS.filter((c) => c !== 'id' && c !== 'version');
 
@@ -39,6 +41,7 @@ function toRow(t: Omit<TicketSummary, 'version'> & { version?: number }): Ticket
     last_seen: t.lastSeen, count: t.count, samples: t.samples, peak: t.peak ?? null, mean: t.mean ?? null,
     limit_json: t.limit ? JSON.stringify(t.limit) : null, compliant_since: t.compliantSince ?? null,
     verification_ms: t.verificationMs, closed_at: t.closedAt ?? null, version: t.version ?? 1,
+    priority: t.priority ?? 'normal',
   };
 }
 
@@ -47,6 +50,7 @@ function fromRow(r: TicketRow): TicketSummary {
     id: r.id, site: r.site, officer: r.officer, pollutant: r.pollutant, rule: r.rule, category: r.category as TicketCategory,
     status: r.status as TicketStatus, openedAt: r.opened_at, updatedAt: r.updated_at, firstSeen: r.first_seen,
     lastSeen: r.last_seen, count: r.count, samples: r.samples, verificationMs: r.verification_ms, version: r.version,
+    priority: r.priority as TicketPriority,
   };
   if (r.enterprise !== null) t.enterprise = r.enterprise;
   if (r.peak !== null) t.peak = r.peak;

@@ -16,8 +16,16 @@ export type TicketCategory = RuleEvent['category'];
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _categoriesMatch: Same<z.infer<typeof TicketCategorySchema>, TicketCategory> = true;
 
-export const EvidenceKindSchema = z.enum(['readings', 'limit', 'wind', 'valve', 'note']);
+export const EvidenceKindSchema = z.enum(['readings', 'limit', 'wind', 'valve', 'note', 'attribution']);
 export type EvidenceKind = z.infer<typeof EvidenceKindSchema>;
+
+/**
+ * How urgently the officer should act: normal; high and urgent when the same enterprise is found the
+ * likely odor source again across episodes (processor/attribution). Only the system raises it.
+ */
+export const TicketPrioritySchema = z.enum(['normal', 'high', 'urgent']);
+export type TicketPriority = z.infer<typeof TicketPrioritySchema>;
+export const TICKET_PRIORITIES = TicketPrioritySchema.options;
 
 /** One status change, or a note on the ticket (then from === to). */
 export interface HistoryEntry {
@@ -81,6 +89,8 @@ export interface TicketSummary {
   closedAt?: number;
   /** optimistic concurrency: incremented on every write */
   version: number;
+  /** absent is normal (stored tickets always carry it) */
+  priority?: TicketPriority;
 }
 
 export interface Ticket extends TicketSummary {
