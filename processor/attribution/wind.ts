@@ -44,7 +44,9 @@ export function episodeWind(source: string, samples: readonly WindSample[], from
   }
   if (n === 0) return undefined;
   const direction = compass(Math.round((Math.atan2(sin / n, cos / n) / RAD) * 1e9) / 1e9);
-  return { source, from, to, n, speed: speed / n, direction, resultant: Math.hypot(sin / n, cos / n) };
+  // rounded to 1e-9: a steady wind has resultant 1 and its speed, not 0.999… and 2.999…
+  const round = (x: number) => Math.round(x * 1e9) / 1e9;
+  return { source, from, to, n, speed: round(speed / n), direction, resultant: Math.min(1, round(Math.hypot(sin / n, cos / n))) };
 }
 
 /**

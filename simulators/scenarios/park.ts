@@ -58,6 +58,37 @@ export const odorH2sSpike: Scenario = {
   ],
 };
 
+/**
+ * 异味溯源: ammonia from 绿源生物科技 (E-15, fermentation) drifts on a steady north-east wind over the
+ * fence-line stations of 博远皮革 (AQ-08) and 鄂中化纤 (AQ-07), south-west of it. Both stations fire; the
+ * upwind sectors of the two intersect over E-15, which the odor tickets name first.
+ */
+export const odorAttribution: Scenario = {
+  name: 'odor-attribution',
+  speed: 60,
+  description: 'NE wind 3 m/s; NH3 rises at AQ-08 and AQ-07, downwind of 绿源生物科技 (E-15): the odor tickets name it as the likely source.',
+  steps: [
+    {
+      at: 0,
+      say: 'wind: steady north-east (45°) 3.0 m/s',
+      run: (s) => {
+        s.set('WS-01', 'a01008', 45);
+        s.set('WS-01', 'a01007', 3.0);
+      },
+    },
+    { at: 10 * MIN, say: 'AQ-08 博远皮革 fence line: NH3 2.4 mg/m3 (limit 1.5)', run: (s) => s.set('AQ-08', 'a21001', 2.4) },
+    { at: 11 * MIN, say: 'AQ-07 鄂中化纤 fence line: NH3 2.1 mg/m3', run: (s) => s.set('AQ-07', 'a21001', 2.1) },
+    {
+      at: 45 * MIN,
+      say: 'AQ-07, AQ-08: NH3 back to background',
+      run: (s) => {
+        s.clear('AQ-07');
+        s.clear('AQ-08');
+      },
+    },
+  ],
+};
+
 /** An analyser calibrating with a high standard: high values flagged C must not become an exceedance. */
 export const calibrationHigh: Scenario = {
   name: 'calibration-high',
