@@ -71,7 +71,13 @@ try {
 
   // rule durations, verification periods and shut-off delays play `speed` times faster, like the simulators
   const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, mqttFeed: broker?.feed, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log });
-  const ticketLog = gw.tickets.changes$.pipe(filter((c) => c.type !== 'updated')).subscribe((c) => say(describeChange(c)));
+  const ticketLog = gw.tickets.changes$.pipe(filter((c) => c.type !== 'updated')).subscribe((c) => {
+    say(describeChange(c));
+    // odor tickets: the likely source (异味溯源), from the attribution evidence the ticket was written with
+    if (c.ticket.category !== 'odor' || (c.type !== 'opened' && c.type !== 'recurred')) return;
+    const a = gw.tickets.get(c.ticket.id)?.evidence.filter((e) => e.kind === 'attribution').at(-1)?.data as { summary?: string } | undefined;
+    if (a?.summary) say(`  ${c.ticket.id} 异味溯源: ${a.summary}`);
+  });
   cleanups.push(async () => ticketLog.unsubscribe());
   cleanups.push(async () => {
     const s = gw.status();
