@@ -108,6 +108,13 @@ function subject(category: TicketCategory, label: string, m: string): string {
   }
 }
 
+/** " 疑似来源 绿源生物科技": the top candidate of an odor ticket's source attribution, if any */
+function suspect(c: TicketChange): string {
+  if (c.evidence?.kind !== 'attribution') return '';
+  const top = (c.evidence.data as { top?: { name?: string } } | null)?.top?.name;
+  return top ? ` 疑似来源 ${top}` : '';
+}
+
 /** Builds the alert for a ticket change. Officer, site and pollutant names come from the registry. */
 export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry, queuedAt: number): Alert {
   const t = c.ticket;
@@ -131,7 +138,7 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
     case 'recurred': {
       head = `【${word}${KIND_WORD[kind]}】`;
       const nth = kind === 'recurred' ? ` 第${t.count}次` : '';
-      body = `${place} ${what}${std}${nth} ${at}`;
+      body = `${place} ${what}${std}${nth}${suspect(c)} ${at}`;
       short = `${place} ${what}${nth}`;
       break;
     }

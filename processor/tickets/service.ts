@@ -18,7 +18,7 @@ export interface TicketChange {
   at: number;
   /** the status change or note written to the history by this change, if any */
   history?: HistoryEntry;
-  /** the evidence recorded by an `evidence` change (e.g. a valve action) */
+  /** the evidence recorded by an `evidence` change (e.g. a valve action); on opened/recurred odor tickets, the source attribution */
   evidence?: Evidence;
   /** the rule event behind the change */
   event?: RuleEvent;
@@ -116,6 +116,12 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     return out;
   }
 
+  /** the odor source attribution written with an opened/recurred ticket, carried on the change for the alert */
+  const attributionOf = (evidence: Evidence[]) => {
+    const a = evidence.find((e) => e.kind === 'attribution');
+    return a ? { evidence: a } : {};
+  };
+
   /** the higher of the ticket's priority and the one the evidence asks for, with a history note when raised */
   function raised(current: TicketPriority | undefined, extra: EventEvidence | undefined, status: TicketSummary['status'], at: number): { priority: TicketPriority; history?: HistoryEntry } {
     const now = current ?? 'normal';
@@ -155,9 +161,10 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     store.appendHistory(ticket.id, history);
     const prio = raised(undefined, extra, 'open', at).history;
     if (prio) store.appendHistory(ticket.id, prio);
-    for (const e of evidenceOf(ev, extra, at, true)) store.appendEvidence(ticket.id, e);
+    const evidence = evidenceOf(ev, extra, at, true);
+    for (const e of evidence) store.appendEvidence(ticket.id, e);
     log.info({ ticket: ticket.id, site: ev.site, pollutant: ev.pollutant, rule: ev.rule, officer: ticket.officer }, 'ticket opened');
-    return { result: ticket, change: { type: 'opened', ticket, at, history, event: ev } };
+    return { result: ticket, change: { type: 'opened', ticket, at, history, event: ev, ...attributionOf(evidence) } };
   }
 
   function recur(live: TicketSummary, ev: RuleEvent, extra: EventEvidence | undefined, at: number): Outcome<TicketSummary> {
@@ -177,9 +184,10 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     const ticket = store.update(next);
     if (history) store.appendHistory(ticket.id, history);
     if (prio.history) store.appendHistory(ticket.id, prio.history);
-    for (const e of evidenceOf(ev, extra, at, false)) store.appendEvidence(ticket.id, e);
+    const evidence = evidenceOf(ev, extra, at, false);
+    for (const e of evidence) store.appendEvidence(ticket.id, e);
     if (history) log.info({ ticket: ticket.id, status: ticket.status }, history.note ?? 'recurrence');
-    return { result: ticket, change: { type: 'recurred', ticket, at, event: ev, ...(history ? { history } : {}) } };
+    return { result: ticket, change: { type: 'recurred', ticket, at, event: ev, ...(history ? { history } : {}), ...attributionOf(evidence) } };
   }
 
   function applyUpdate(ev: RuleEvent, at: number): Outcome<TicketSummary | undefined> {
