@@ -152,3 +152,20 @@ describe('odor source attribution: several stations firing together', () => {
     expect(attributionOf(b.annotate([late]), late).top?.enterprise).toBe('E-02');
   });
 });
+
+describe('odor source attribution: right after a restart', () => {
+  it("without wind history of its own, it uses the engine's 15-min wind carried on the event", () => {
+    const park = parkWith({ 'AQ-01': S }, [
+      { id: 'E-01', at: destination(S, 45, 300), emits: { a21028: 1 } },
+      { id: 'E-02', at: destination(S, 225, 300), emits: { a21028: 1 } },
+    ]);
+    const a = createOdorAttribution({ registry: park, store: memoryAttributionStore() });
+    const ev = { ...odorEvent('open', 'AQ-01', 'a21028', T0), context: { wind: { speed: 2.5, direction: 45, resultant: 1, n: 90, calm: false, at: T0 - 5_000 } } };
+    const got = attributionOf(a.annotate([ev]), ev);
+    expect(got.wind).toMatchObject({ source: 'WS-01', speed: 2.5, direction: 45, n: 90 });
+    expect(got.candidates.map((c) => c.enterprise)).toEqual(['E-01']);
+    // a malformed context is ignored: no wind, no candidates
+    const bad = { ...odorEvent('open', 'AQ-01', 'a21028', T0 + 1), context: { wind: { speed: 'fast' } } };
+    expect(attributionOf(a.annotate([bad]), bad).candidates).toEqual([]);
+  });
+});

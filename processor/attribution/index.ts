@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { RuleEvent } from '../rules/schema.js';
@@ -45,6 +46,13 @@ export interface OdorAttribution {
    */
   annotate(events: readonly RuleEvent[]): Map<RuleEvent, EventEvidence>;
 }
+
+/**
+ * The rule engine's 15-min wind at the weather station, as it puts it on odor events (context.wind). Its
+ * state survives a restart, so right after one, before this component has wind of its own, it stands in.
+ */
+const EngineWindSchema = z.object({ speed: z.number(), direction: z.number(), resultant: z.number().min(0).max(1), n: z.number().int().positive(), at: z.number() });
+const ENGINE_WIND_MS = 15 * 60_000;
 
 interface Episode {
   site: string;
@@ -102,6 +110,11 @@ export function createOdorAttribution(deps: { registry: Registry; store: Attribu
     const since = ev.since ?? ev.ts;
     const station = firingOf(ev.site, since, ev.ts);
     if (!station) return undefined;
+    const engine = EngineWindSchema.safeParse(ev.context?.wind);
+    if (!station.wind && engine.success && weather) {
+      const w = engine.data;
+      station.wind = { source: weather, from: w.at - ENGINE_WIND_MS, to: w.at, n: w.n, speed: w.speed, direction: w.direction, resultant: w.resultant };
+    }
     const others = othersFiring(ev, since).flatMap((o) => firingOf(o.site, o.since, ev.ts) ?? []);
     const { sector, others: sectors, ranked } = rankCandidates(station, ev.pollutant, candidates, cfg, others);
     const first = ranked[0];
