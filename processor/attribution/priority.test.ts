@@ -87,6 +87,7 @@ describe('persistent attribution raises the ticket priority', () => {
     const opened = gw.changes.find((c) => c.type === 'opened')!;
     expect(buildAlert(opened, 'opened', park, clock.t).text).toMatch(/^【异味告警】【优先级 紧急】.* 疑似来源 企业E-02 /);
     expect(gw.tickets.list({ site: 'AQ-01' }).tickets.map((t) => t.priority).sort()).toEqual(['high', 'urgent']);
+    expect(gw.tickets.list({ priority: 'urgent' }).tickets.map((t) => t.id)).toEqual([r3.ticket!.id]);
   });
 
   it('episodes a week apart, or several rules firing at once, do not raise it', async () => {

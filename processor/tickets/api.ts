@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { TicketService } from './service.js';
-import { TicketCategorySchema, TicketStatusSchema, type TicketFilter } from './types.js';
+import { TicketCategorySchema, TicketPrioritySchema, TicketStatusSchema, type TicketFilter } from './types.js';
 
 /** repeated query keys (?status=open&status=closed) arrive as arrays: treat them like a comma list */
 const joined = (v: unknown) => (Array.isArray(v) ? v.join(',') : v);
@@ -23,6 +23,8 @@ export const TicketQuerySchema = z
     category: TicketCategorySchema.optional(),
     /** alias of category */
     kind: TicketCategorySchema.optional(),
+    /** normal | high | urgent (raised by repeated odor source attribution) */
+    priority: TicketPrioritySchema.optional(),
     /** ISO 8601 with offset, inclusive */
     from: isoTime.optional(),
     /** ISO 8601 with offset, exclusive */
@@ -48,7 +50,7 @@ function badRequest(reply: FastifyReply, where: string, error: z.ZodError) {
 
 /**
  * Ticket HTTP API:
- *   GET  /api/tickets?status=open,acknowledged&site=&enterprise=&officer=&category=|kind=&from=&to=&on=&limit=&offset=
+ *   GET  /api/tickets?status=open,acknowledged&site=&enterprise=&officer=&category=|kind=&priority=&from=&to=&on=&limit=&offset=
  *   GET  /api/tickets/:id                 ticket with history and evidence
  *   POST /api/tickets/:id/transitions     { to, actor, note? }
  * 400 invalid query/body (zod message), 404 unknown ticket, 409 refused transition (reason).
@@ -63,6 +65,7 @@ export function registerTicketRoutes(app: FastifyInstance, service: TicketServic
     for (const key of ['site', 'enterprise', 'officer', 'from', 'to'] as const) if (q[key] !== undefined) Object.assign(filter, { [key]: q[key] });
     const category = q.category ?? q.kind;
     if (category) filter.category = category;
+    if (q.priority) filter.priority = q.priority;
     const page = service.list(filter);
     return { ...page, limit: q.limit, offset: q.offset };
   });

@@ -129,6 +129,10 @@ export function sqliteTicketStore(db: Database.Database): TicketStore {
           params.push(v);
         }
       }
+      if (filter.priority !== undefined) {
+        where.push('priority = ?');
+        params.push(filter.priority);
+      }
       const timeColumn = filter.on === 'lastSeen' ? 'last_seen' : 'opened_at';
       if (filter.from !== undefined) {
         where.push(`${timeColumn} >= ?`);

@@ -105,6 +105,7 @@ export interface TicketFilter {
   enterprise?: string;
   officer?: string;
   category?: TicketCategory;
+  priority?: TicketPriority;
   from?: number;
   to?: number;
   on?: 'openedAt' | 'lastSeen';

@@ -76,5 +76,10 @@ describe('demo scenario odor-attribution end to end', () => {
     // AQ-08 was already firing: the two sectors were intersected, and E-15 lies in both
     expect(b.intersecting.map((x) => x.site)).toContain('AQ-08');
     expect(b.candidates[0]!.stations).toEqual(expect.arrayContaining(['AQ-07', 'AQ-08']));
+
+    // the priority is part of the API: shown on each ticket, and a filter
+    expect((await api<TicketPage>('/api/tickets?priority=normal&site=AQ-08')).tickets.map((t) => t.id)).toContain(at08.ticket.id);
+    expect((await api<TicketPage>('/api/tickets?priority=urgent')).tickets).toEqual([]);
+    expect((await fetch(`http://127.0.0.1:${gw.httpPort}/api/tickets?priority=soon`)).status).toBe(400);
   });
 });
