@@ -123,7 +123,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
       pollutant: ev.pollutant,
       rule: ev.rule,
       category: ev.category,
-      level: levelOf(deps.rules, ev),
+      level: levelOf(deps.rules ?? registry.rules, ev),
       status: 'open' as const,
       openedAt: at,
       updatedAt: at,
