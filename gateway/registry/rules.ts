@@ -161,8 +161,8 @@ export const LimitOverrideSchema = z
     max: z.number().optional(),
     min: z.number().optional(),
     standard: z.string().optional(),
-    /** the level of the overridden rules' events (default: each rule's own) */
-    level: RuleLevelSchema.optional(),
+    /** the level of the overridden rules' events (default: each rule's own); never warning, which could hold a valve rule */
+    level: z.enum(['control', 'exceedance']).optional(),
     verified: z.boolean().default(true),
   })
   .refine((o) => o.pollutant !== undefined || o.rule !== undefined, 'a limit override names a pollutant, a rule, or both')
