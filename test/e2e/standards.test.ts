@@ -39,6 +39,16 @@ describe('rule levels and the right standards on the running park', () => {
   }, 120_000);
   afterAll(async () => p?.close());
 
+  it('the park at its baseline opens no pollution ticket of any level (warnings do not flood)', async () => {
+    // every characteristic-pollutant analyser and every fence station has reported several times
+    await waitFor(async () => {
+      const rows = await p.influx.query<{ count: number }>(`SELECT count(value) FROM /^(wastewater_pipe|air_fence)$/ WHERE pollutant =~ /^(w20117|w99004|a21028)$/ GROUP BY site, pollutant`);
+      return rows.length === 2 + 1 + 9 && rows.every((r) => r.count >= 5);
+    }, 'five values of each new channel and of every fence H2S sensor', 30 * S);
+    const pollution = (await p.tickets()).filter((t) => t.category === 'exceedance' || t.category === 'odor' || t.category === 'illicit-discharge');
+    expect(pollution.map((t) => `${t.site} ${t.rule} ${t.level}`)).toEqual([]);
+  });
+
   it('华瑞电镀 Cr(VI) 0.5 mg/L: a GB 21900 exceedance (超标) and its 预警, each ticket with its level, alert and annotation', async () => {
     p.sims.signals.set('WP-13', 'w20117', 0.5);
     const exceed = await waitFor(async () => one(await p.tickets('site=WP-13&level=exceedance'), 'ep-cr6'), 'an ep-cr6 ticket');
