@@ -25,6 +25,13 @@ const BASELINES: Record<SiteKind, Record<string, Baseline>> = {
     w21011: { mean: 3.2, diurnal: 0.1, noise: 0.06 },
     w21001: { mean: 38, diurnal: 0.1, noise: 0.05 },
     w01001: { mean: 7.6, diurnal: 0.02, noise: 0.01 },
+    // characteristic pollutants (GB 21900-2008 electroplating, GB 4287-2012 dyeing): only the sites that report them
+    w20116: { mean: 0.25, diurnal: 0.2, noise: 0.1 },
+    w20117: { mean: 0.04, diurnal: 0.2, noise: 0.1 },
+    w20121: { mean: 0.12, diurnal: 0.2, noise: 0.1 },
+    w99003: { mean: 40, diurnal: 0.2, noise: 0.05 },
+    w99004: { mean: 0, diurnal: 0, noise: 0 },
+    w99005: { mean: 0.03, diurnal: 0.2, noise: 0.1 },
   },
   air_fence: {
     a24088: { mean: 1.2, diurnal: 0.3, noise: 0.1 },
@@ -39,6 +46,15 @@ const BASELINES: Record<SiteKind, Record<string, Baseline>> = {
     a01002: { mean: 70, diurnal: -0.15, noise: 0.03 },
     a99002: { mean: 0, diurnal: 0, noise: 0 },
   },
+};
+
+/**
+ * Sites whose enterprise has its own, stricter limit (registry enterprises[].limits): their baseline sits
+ * within it (华瑞电镀 COD 300, 鑫源印染 COD 200 under GB 4287-2012), with room below the 80 % warning.
+ */
+const SITE_BASELINES: Record<string, Record<string, Baseline>> = {
+  'WP-10': { w01018: { mean: 110, diurnal: 0.15, noise: 0.06 }, w20117: { mean: 0, diurnal: 0, noise: 0 } },
+  'WP-13': { w01018: { mean: 150, diurnal: 0.15, noise: 0.06 } },
 };
 
 /**
@@ -96,7 +112,7 @@ export class ParkSignals {
     const o = this.overrides.get(`${site}/${pollutant}`);
     if (o?.kind === 'set') return o.value;
     if (o?.kind === 'ramp') return o.from + (o.to - o.from) * Math.min(1, Math.max(0, (at - o.start) / o.durationMs));
-    const b = BASELINES[kind][pollutant];
+    const b = SITE_BASELINES[site]?.[pollutant] ?? BASELINES[kind][pollutant];
     if (!b) return 0;
     const phase = (((at + CST) % DAY) / DAY) * 2 * Math.PI;
     const diurnal = 1 + b.diurnal * Math.sin(phase - Math.PI / 2 - Math.PI / 6); // low before dawn, peak ~15:00

@@ -87,7 +87,7 @@ export const AliyunSmsConfigSchema = z.object({
 export const SmsConfigSchema = z.discriminatedUnion('provider', [AliyunSmsConfigSchema]);
 export type SmsConfig = z.infer<typeof SmsConfigSchema>;
 
-/** Which changes alert which channels: routes[kind] ∩ categories[ticket category]. */
+/** Which changes alert which channels: routes[kind] ∩ categories[ticket category] ∩ levels[ticket level]. */
 export const AlertsConfigSchema = z.object({
   enabled: z.boolean().default(true),
   wecom: WecomConfigSchema.prefault({}),
@@ -120,6 +120,17 @@ export const AlertsConfigSchema = z.object({
       'no-data': ['wecom'],
       flatline: ['wecom'],
     }),
+  /**
+   * channels per ticket level (预警 / 管控 / 超标), intersected with the above: by default a warning goes
+   * to the WeCom group only, never by SMS, so that 80 % warnings and sensor indications do not flood phones
+   */
+  levels: z
+    .strictObject({
+      warning: z.array(ChannelSchema).optional(),
+      control: z.array(ChannelSchema).optional(),
+      exceedance: z.array(ChannelSchema).optional(),
+    })
+    .default({ warning: ['wecom'], control: ['wecom', 'sms'], exceedance: ['wecom', 'sms'] }),
   /** one alert per ticket and kind within this window (a flapping ticket does not alert every time) */
   dedupWindowMs: z.number().int().nonnegative().default(30 * 60_000),
 });

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { SITE_ID_PREFIX, type RegistryDocument } from './parts.js';
 import { checkRegisterMap } from './registerMaps.js';
+import { checkRules } from './ruleChecks.js';
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -46,13 +47,8 @@ function checkAll(r: RegistryDocument, ctx: Ctx): void {
     for (const issue of checkRegisterMap(map)) ctx.addIssue({ code: 'custom', path: ['inputs', 'modbus', 'maps', name, ...issue.path], message: issue.message });
   }
 
-  const rules = duplicates(r.rules ?? [], (x) => x.id, ctx, ['rules'], 'rule id');
-  r.enterprises.forEach((e, i) =>
-    (e.limits ?? []).forEach((l, j) => {
-      const rule = r.rules.find((x) => x.id === l.rule);
-      if (!rules.has(l.rule) || rule?.type !== 'exceedance') ctx.addIssue({ code: 'custom', path: ['enterprises', i, 'limits', j, 'rule'], message: `"${l.rule}" is not an exceedance rule` });
-    }),
-  );
+  duplicates(r.rules ?? [], (x) => x.id, ctx, ['rules'], 'rule id');
+  checkRules(r, ctx);
   r.enterprises.forEach((e, i) =>
     (e.emissions ?? []).forEach((em, j) => {
       if (!(em.pollutant in r.pollutants)) ctx.addIssue({ code: 'custom', path: ['enterprises', i, 'emissions', j, 'pollutant'], message: `pollutant ${em.pollutant} is not in the pollutant catalogue` });

@@ -144,7 +144,8 @@ export function createAlerts(o: AlertsOptions): Alerts {
 
   function channelsFor(kind: AlertKind, change: TicketChange): Channel[] {
     const allowed = config.categories[change.ticket.category] ?? [];
-    return config.routes[kind].filter((c) => allowed.includes(c));
+    const byLevel = config.levels[change.ticket.level] ?? [];
+    return config.routes[kind].filter((c) => allowed.includes(c) && byLevel.includes(c));
   }
 
   return {

@@ -12,7 +12,7 @@ describe('alert text', () => {
     expect(a.officer?.mobile).toBe('13800001101');
     expect(a.high).toBe(true);
     expect(a.key).toBe('WO-20261126-0001|opened');
-    expect(a.sms).toEqual({ site: '明弘集团一企一管排口', pollutant: 'COD', value: '650 mg/L', ticket: 'WO-20261126-0001' });
+    expect(a.sms).toEqual({ site: '明弘集团一企一管排口', pollutant: 'COD超标', value: '650 mg/L', ticket: 'WO-20261126-0001' });
   });
 
   it('a recurrence says which occurrence it is; a lower limit (pH) is shown as <', () => {
@@ -33,6 +33,23 @@ describe('alert text', () => {
     const closed = changeOf('transitioned', codTicket({ status: 'closed' }), { history: { at: T, actor: '王青', from: 'awaiting_verification', to: 'closed' } });
     expect(alertKindOf(closed)).toBe('closed');
     expect(buildAlert(closed, 'closed', registry, T).text).toBe('【工单闭环】明弘集团一企一管排口 COD超标 已闭环 (王青) 10:15 工单 WO-20261126-0001 负责人 王青');
+  });
+
+  it('names the level in Chinese: 预警 and 管控 tickets say so in WeCom text and SMS, and cite the park rule', () => {
+    const warn = codTicket({ rule: 'wp-cod-warn', level: 'warning', peak: 420, limit: { max: 400, standard: '园区预警规则 COD 达限值80% (wp-cod 限值 500 的 80%: 400)' } });
+    const w = buildAlert(changeOf('opened', warn), 'opened', registry, T);
+    expect(w.text).toBe('【预警】明弘集团一企一管排口 COD 420 mg/L > 400 mg/L (园区预警规则 COD 达限值80% (wp-cod 限值 500 的 80%: 400)) 10:15 工单 WO-20261126-0001 负责人 王青');
+    expect(w.sms.pollutant).toBe('COD预警');
+    expect(w.high).toBe(false);
+    const ro = codTicket({ site: 'RO-01', enterprise: undefined, rule: 'ro-cod', level: 'control', peak: 52, limit: { max: 40, standard: 'GB 3838-2002 表1 V类 COD 40 mg/L (园区基准)' } });
+    expect(buildAlert(changeOf('recurred', { ...ro, count: 2 }), 'recurred', registry, T).text).toMatch(/^【管控复发】1#雨水排口 COD 52 mg\/L > 40 mg\/L/);
+    const odor = codTicket({ site: 'AQ-01', pollutant: 'a21028', rule: 'aq-h2s', category: 'odor', level: 'warning', peak: 0.2, limit: { max: 0.06, standard: '园区预警规则' } });
+    const o = buildAlert(changeOf('opened', odor), 'opened', registry, T);
+    expect(o.text).toMatch(/^【预警·异味】/);
+    expect(o.sms.pollutant).toBe('硫化氢预警·异味');
+    const sustained = buildAlert(changeOf('opened', { ...odor, rule: 'aq-h2s-15min', level: 'exceedance' }), 'opened', registry, T);
+    expect(sustained.text).toMatch(/^【超标·异味告警】/);
+    expect(sustained.high).toBe(true);
   });
 
   it('only opened, recurred, cleared, closed and reopened changes alert', () => {

@@ -1,4 +1,5 @@
 import type { Officer, Registry } from '../../gateway/registry/schema.js';
+import { RULE_LEVEL_ZH } from '../rules/schema.js';
 import type { TicketChange } from '../tickets/service.js';
 import type { TicketCategory, TicketSummary } from '../tickets/types.js';
 import type { AlertKind } from './config.js';
@@ -36,6 +37,19 @@ const CATEGORY_WORD: Record<TicketCategory, string> = {
 const KIND_WORD: Partial<Record<AlertKind, string>> = { opened: '告警', recurred: '复发', cleared: '恢复' };
 /** a raised priority in front of the message (repeated odor source attribution, processor/attribution) */
 const PRIORITY_WORD: Record<string, string> = { high: '【优先级 高】', urgent: '【优先级 紧急】' };
+/** categories where the level (预警 / 管控 / 超标) is part of what happened, named in every alert */
+const POLLUTION: ReadonlySet<TicketCategory> = new Set(['exceedance', 'odor', 'illicit-discharge']);
+
+/**
+ * What the alert calls the ticket: for a discharge limit the level itself (超标, 管控, 预警), else the
+ * level and the category (预警·异味, 超标·异味, 管控·疑似偷排). Device problems (仪器异常, 数据中断,
+ * 数据恒值) keep their category word: their level is 预警 by default and stored on the ticket.
+ */
+export function ticketWord(t: Pick<TicketSummary, 'category' | 'level'>): string {
+  const level = RULE_LEVEL_ZH[t.level];
+  if (!POLLUTION.has(t.category) || !level) return CATEGORY_WORD[t.category];
+  return t.category === 'exceedance' ? level : `${level}·${CATEGORY_WORD[t.category]}`;
+}
 const HIGH: ReadonlySet<TicketCategory> = new Set(['exceedance', 'odor', 'illicit-discharge']);
 
 /** The alert kind of a ticket change, or undefined for changes that never alert (updates, evidence, other moves). */
@@ -125,7 +139,7 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
   const value = c.event?.value ?? t.peak;
   const m = measure(value, t, unit);
   const what = subject(t.category, label, m);
-  const word = CATEGORY_WORD[t.category];
+  const word = ticketWord(t);
   const officerName = officer?.name ?? (t.officer === 'unassigned' ? '未指派' : t.officer);
   const who = `负责人 ${officerName}`;
   const at = hhmm(c.event?.ts ?? c.at, tz);
@@ -136,7 +150,8 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
   switch (kind) {
     case 'opened':
     case 'recurred': {
-      head = `【${word}${KIND_WORD[kind]}】`;
+      // a warning is a notice, not an alarm: 【预警】, 【预警·异味】
+      head = `【${word}${kind === 'opened' && t.level === 'warning' && POLLUTION.has(t.category) ? '' : KIND_WORD[kind]}】`;
       const nth = kind === 'recurred' ? ` 第${t.count}次` : '';
       body = `${place} ${what}${std}${nth}${suspect(c)} ${at}`;
       short = `${place} ${what}${nth}`;
@@ -161,11 +176,11 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
     ticketId: t.id,
     kind,
     category: t.category,
-    high: HIGH.has(t.category) && (kind === 'opened' || kind === 'recurred' || kind === 'reopened'),
+    high: HIGH.has(t.category) && t.level !== 'warning' && (kind === 'opened' || kind === 'recurred' || kind === 'reopened'),
     text: `${head}${PRIORITY_WORD[t.priority ?? 'normal'] ?? ''}${body} 工单 ${t.id} ${who}`,
     line: `${head}${PRIORITY_WORD[t.priority ?? 'normal'] ?? ''}${short} ${t.id} ${officerName}`,
     ...(officer ? { officer } : {}),
-    sms: { site: place, pollutant: label || word, value: value === undefined ? word : withUnit(formatValue(value), unit), ticket: t.id },
+    sms: { site: place, pollutant: POLLUTION.has(t.category) ? `${label}${word}` : label || word, value: value === undefined ? word : withUnit(formatValue(value), unit), ticket: t.id },
     changeAt: c.at,
     queuedAt,
   };

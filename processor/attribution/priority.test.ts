@@ -72,7 +72,7 @@ describe('persistent attribution raises the ticket priority', () => {
     expect(t2.history.at(-1)!.note).toMatch(/^priority normal → high: 企业E-02 \(E-02\) 第2次/);
     expect(t2.evidence.filter((e) => e.kind === 'attribution')).toHaveLength(2);
     const recurred = gw.changes.find((c) => c.type === 'recurred')!;
-    expect(buildAlert(recurred, alertKindOf(recurred)!, park, clock.t).text).toMatch(/^【异味复发】【优先级 高】.* 疑似来源 企业E-02 /);
+    expect(buildAlert(recurred, alertKindOf(recurred)!, park, clock.t).text).toMatch(/^【预警·异味复发】【优先级 高】.* 疑似来源 企业E-02 /);
 
     // restart: the attribution record is read back from the database file
     gw.tickets.stop();
@@ -85,7 +85,7 @@ describe('persistent attribution raises the ticket priority', () => {
     expect(r3.ticket).toMatchObject({ pollutant: 'a99001', priority: 'urgent' });
     expect(r3.ticket!.id).not.toBe(r1.ticket!.id);
     const opened = gw.changes.find((c) => c.type === 'opened')!;
-    expect(buildAlert(opened, 'opened', park, clock.t).text).toMatch(/^【异味告警】【优先级 紧急】.* 疑似来源 企业E-02 /);
+    expect(buildAlert(opened, 'opened', park, clock.t).text).toMatch(/^【预警·异味】【优先级 紧急】.* 疑似来源 企业E-02 /);
     expect(gw.tickets.list({ site: 'AQ-01' }).tickets.map((t) => t.priority).sort()).toEqual(['high', 'urgent']);
     expect(gw.tickets.list({ priority: 'urgent' }).tickets.map((t) => t.id)).toEqual([r3.ticket!.id]);
   });

@@ -1,4 +1,5 @@
 import type { Registry, Site, SiteKind } from '../../gateway/registry/schema.js';
+import { applyOverride, appliesAt, bindDerived, overrideFor } from './limits.js';
 import type { Rule, RuleEvent } from './schema.js';
 
 type Of<T extends Rule['type']> = Extract<Rule, { type: T }>;
@@ -49,10 +50,12 @@ export function compileRules(registry: Registry): CompiledRules {
     const channels = new Set(channelsOf(registry, site));
     const overrides = site.enterprise ? (enterprises.get(site.enterprise)?.limits ?? []) : [];
     for (const rule of registry.rules) {
-      if (rule.type === 'exceedance' && rule.siteKind === site.kind && channels.has(rule.pollutant)) {
-        const o = overrides.find((x) => x.rule === rule.id);
-        const bound = o ? { ...rule, max: o.max ?? rule.max, min: o.min ?? rule.min, standard: o.standard ?? rule.standard, clearMax: o.max ?? rule.clearMax, clearMin: o.min ?? rule.clearMin } : rule;
-        push(out.exceedance, `${site.id}/${rule.pollutant}`, { rule: bound, site, category: exceedanceCategory(site) });
+      if (rule.type === 'exceedance' && appliesAt(rule, site) && channels.has(rule.pollutant)) {
+        // every exceedance rule of the pollutant takes the enterprise's limit; derived ones follow it (limits.ts)
+        const own = (r: Of<'exceedance'>) => applyOverride(r, overrideFor(r, overrides));
+        const from = rule.derive && registry.rules.find((r): r is Of<'exceedance'> => r.type === 'exceedance' && r.id === rule.derive!.from);
+        const bound = rule.derive ? bindDerived(rule, from ? own(from) : undefined) : own(rule);
+        if (bound) push(out.exceedance, `${site.id}/${rule.pollutant}`, { rule: bound, site, category: exceedanceCategory(site) });
       } else if (rule.type === 'flatline' && rule.siteKind === site.kind && channels.has(rule.pollutant)) {
         push(out.flatline, `${site.id}/${rule.pollutant}`, rule);
       } else if (rule.type === 'instrument' && applies(rule.siteKind, site) && !out.instrument.has(site.id)) {

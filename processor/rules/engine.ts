@@ -5,6 +5,7 @@ import type { Rejection } from '../operators/validate.js';
 import { Cell, type OnReading, type RuleContext } from './cell.js';
 import { compileRules, type CompiledRules } from './compile.js';
 import { dryWeatherInstance, lastRainInstance } from './dryWeather.js';
+import { levelTable } from './levels.js';
 import type { RuleEvent } from './schema.js';
 import { exceedanceInstance, flatlineInstance } from './series.js';
 import { instrumentInstance, noDataInstance, outOfRangeInstance, windInstance, type Wind } from './site.js';
@@ -55,6 +56,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   const { registry, keeper } = deps;
   const scheduler = deps.scheduler ?? asyncScheduler;
   const compiled = compileRules(registry);
+  const levelOf = levelTable(registry, compiled);
   let wind: (() => Wind | undefined) | undefined;
 
   const batches$ = new Observable<readonly RuleEvent[]>((subscriber) => {
@@ -75,6 +77,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       keeper,
       now: now0,
       emit(ev, from) {
+        ev.level ??= levelOf(ev.rule, ev.site);
         if (ev.category === 'odor') ev = { ...ev, context: { ...ev.context, wind: wind?.() ?? null } };
         if (ev.type !== 'update') {
           updates.delete(from);

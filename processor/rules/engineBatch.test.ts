@@ -14,10 +14,10 @@ import { memoryRuleState, reading } from './testing.js';
 
 const SEC = 1000;
 
-/** the default park with only the rules `keep` selects; exceedances open at once */
+/** the default park with only the rules `keep` selects, without exceedance warnings (预警); exceedances open at once */
 function park(keep: (type: string) => boolean): Registry {
   const r = structuredClone(loadRegistry());
-  r.rules = r.rules.filter((x) => keep(x.type) && (x.type !== 'exceedance' || x.averaging.kind === 'instant')).map((x) => (x.type === 'exceedance' ? { ...x, durationMs: 0, averaging: { kind: 'instant' as const } } : x));
+  r.rules = r.rules.filter((x) => keep(x.type) && (x.type !== 'exceedance' || (x.averaging.kind === 'instant' && x.level !== 'warning'))).map((x) => (x.type === 'exceedance' ? { ...x, durationMs: 0, averaging: { kind: 'instant' as const } } : x));
   return r;
 }
 

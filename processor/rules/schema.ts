@@ -1,4 +1,4 @@
-import type { Rule } from '../../gateway/registry/rules.js';
+import type { Rule, RuleLevel } from '../../gateway/registry/rules.js';
 
 // The rule schemas are part of the park registry (gateway/registry/rules.ts); re-exported for the processor.
 export * from '../../gateway/registry/rules.js';
@@ -10,6 +10,8 @@ export interface RuleEvent {
   ruleType: Rule['type'];
   /** ticket category: what the officer is asked to deal with */
   category: 'exceedance' | 'odor' | 'illicit-discharge' | 'instrument' | 'no-data' | 'flatline';
+  /** 预警 / 管控 / 超标 (the rule's level at the site); the engine sets it on every event it emits */
+  level?: RuleLevel;
   site: string;
   /** pollutant code, or '*' for device-level events (no data) */
   pollutant: string;

@@ -1,5 +1,5 @@
 import type { Registry } from '../../gateway/registry/schema.js';
-import type { Rule, RuleEvent } from '../rules/schema.js';
+import type { Rule, RuleEvent, RuleLevel } from '../rules/schema.js';
 import type { TicketLimit, TicketSummary } from './types.js';
 
 const HOUR = 3_600_000;
@@ -59,4 +59,15 @@ export function verificationMsOf(rules: readonly Rule[] | undefined, ev: Pick<Ru
   const rule = rules?.find((r) => r.id === ev.rule);
   if (rule) return rule.verificationMs;
   return ev.ruleType === 'exceedance' || ev.ruleType === 'dry-weather-flow' ? 24 * HOUR : HOUR;
+}
+
+/**
+ * The level of a ticket opened by `ev`: the event's own (the engine sets it), else the rule's in the
+ * registry, else the default of its rule type (exceedance 超标, dry-weather flow 管控, device rules 预警).
+ */
+export function levelOf(rules: readonly Rule[] | undefined, ev: Pick<RuleEvent, 'rule' | 'ruleType' | 'level'>): RuleLevel {
+  if (ev.level) return ev.level;
+  const rule = rules?.find((r) => r.id === ev.rule);
+  if (rule) return rule.level;
+  return ev.ruleType === 'exceedance' ? 'exceedance' : ev.ruleType === 'dry-weather-flow' ? 'control' : 'warning';
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { TicketService } from './service.js';
-import { TicketCategorySchema, TicketPrioritySchema, TicketStatusSchema, type TicketFilter } from './types.js';
+import { TicketCategorySchema, TicketLevelSchema, TicketPrioritySchema, TicketStatusSchema, type TicketFilter } from './types.js';
 
 /** repeated query keys (?status=open&status=closed) arrive as arrays: treat them like a comma list */
 const joined = (v: unknown) => (Array.isArray(v) ? v.join(',') : v);
@@ -16,6 +16,14 @@ export const TicketQuerySchema = z
         .string()
         .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
         .pipe(z.array(TicketStatusSchema).min(1, 'status needs at least one status')),
+    ).optional(),
+    /** 预警 / 管控 / 超标: warning, control, exceedance (comma list or repeated) */
+    level: z.preprocess(
+      joined,
+      z
+        .string()
+        .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+        .pipe(z.array(TicketLevelSchema).min(1, 'level needs at least one level')),
     ).optional(),
     site: nonEmpty.optional(),
     enterprise: nonEmpty.optional(),
@@ -50,7 +58,7 @@ function badRequest(reply: FastifyReply, where: string, error: z.ZodError) {
 
 /**
  * Ticket HTTP API:
- *   GET  /api/tickets?status=open,acknowledged&site=&enterprise=&officer=&category=|kind=&priority=&from=&to=&on=&limit=&offset=
+ *   GET  /api/tickets?status=open,acknowledged&level=warning,control,exceedance&site=&enterprise=&officer=&category=|kind=&priority=&from=&to=&on=&limit=&offset=
  *   GET  /api/tickets/:id                 ticket with history and evidence
  *   POST /api/tickets/:id/transitions     { to, actor, note? }
  * 400 invalid query/body (zod message), 404 unknown ticket, 409 refused transition (reason).
@@ -62,6 +70,7 @@ export function registerTicketRoutes(app: FastifyInstance, service: TicketServic
     const q = parsed.data;
     const filter: TicketFilter = { on: q.on, limit: q.limit, offset: q.offset };
     if (q.status) filter.status = q.status;
+    if (q.level) filter.level = q.level;
     for (const key of ['site', 'enterprise', 'officer', 'from', 'to'] as const) if (q[key] !== undefined) Object.assign(filter, { [key]: q[key] });
     const category = q.category ?? q.kind;
     if (category) filter.category = category;

@@ -9,7 +9,7 @@ const NOW = Date.parse('2026-11-26T12:00:00+08:00');
 function ticket(status: TicketStatus, over: Partial<TicketSummary> = {}): TicketSummary {
   return {
     id: 'WO-20261125-0007', site: 'WP-05', enterprise: 'E-05', officer: 'OF-02', pollutant: 'w01018', rule: 'wp-cod',
-    category: 'exceedance', status, openedAt: NOW - 48 * HOUR, updatedAt: NOW - 48 * HOUR, firstSeen: NOW - 48 * HOUR,
+    category: 'exceedance', level: 'exceedance', status, openedAt: NOW - 48 * HOUR, updatedAt: NOW - 48 * HOUR, firstSeen: NOW - 48 * HOUR,
     lastSeen: NOW - 30 * HOUR, count: 1, samples: 3, peak: 812, mean: 640, limit: { max: 500, standard: 'GB 8978-1996' },
     verificationMs: 24 * HOUR, version: 4, ...(status === 'closed' ? { closedAt: NOW - HOUR } : {}), ...over,
   };

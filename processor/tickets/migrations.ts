@@ -77,6 +77,17 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
     `,
   },
   {
+    // 预警 / 管控 / 超标 on every ticket (the rule's level). Tickets opened before it get the level their
+    // rule has by default: device rules warning, rain outlets and dry-weather flow control, others exceedance.
+    name: 'ticket-level',
+    sql: `
+      ALTER TABLE tickets ADD COLUMN level TEXT NOT NULL DEFAULT 'exceedance' CHECK (level IN ('warning','control','exceedance'));
+      UPDATE tickets SET level = 'warning' WHERE category IN ('instrument','no-data','flatline');
+      UPDATE tickets SET level = 'control' WHERE category = 'illicit-discharge' OR rule LIKE 'ro-%';
+      CREATE INDEX tickets_level ON tickets (level, status);
+    `,
+  },
+  {
     // odor source attribution: the ticket's priority, the 'attribution' evidence kind (the evidence
     // table is rebuilt: SQLite cannot alter a CHECK constraint), and the record of attributions
     name: 'ticket-priority',

@@ -183,7 +183,7 @@ describe('ticket service', () => {
     const store = createSqliteStore({ file: tmp.file });
     store.start();
     cleanups.push(() => store.stop());
-    const rules = [{ id: 'wp-cod', type: 'exceedance', siteKind: 'wastewater_pipe', pollutant: 'w01018', max: 500, standard: 'x', averaging: { kind: 'instant' }, minSamples: 1, durationMs: 0, verificationMs: 2 * HOUR, valve: false }] as const;
+    const rules = [{ id: 'wp-cod', type: 'exceedance', siteKind: 'wastewater_pipe', pollutant: 'w01018', max: 500, standard: 'x', averaging: { kind: 'instant' }, minSamples: 1, durationMs: 0, verificationMs: 2 * HOUR, valve: false, level: 'exceedance', verified: true }] as const;
     const service = createTicketService({ store: store.tickets, registry, now: () => T0, log: silentLog, rules: [...rules] });
     expect(service.applyEvent(codEvent('open', T0, 700))!.verificationMs).toBe(2 * HOUR);
     const nd = service.applyEvent(codEvent('open', T0, undefined, { rule: 'no-data', ruleType: 'no-data', category: 'no-data', pollutant: '*', limit: undefined }))!;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { Rule, RuleEvent } from '../rules/schema.js';
-import { assignee, localDay, observe, verificationMsOf } from './aggregate.js';
+import { assignee, levelOf, localDay, observe, verificationMsOf } from './aggregate.js';
 import { transition as lifecycleTransition, type TransitionRequest } from './lifecycle.js';
 import { LiveTicketExistsError, TicketConflictError, type TicketStore } from './store.js';
 import { TICKET_PRIORITIES, type Evidence, type EvidenceKind, type HistoryEntry, type Ticket, type TicketFilter, type TicketPage, type TicketPriority, type TicketSummary } from './types.js';
@@ -142,6 +142,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
       pollutant: ev.pollutant,
       rule: ev.rule,
       category: ev.category,
+      level: levelOf(deps.rules ?? registry.rules, ev),
       status: 'open' as const,
       openedAt: at,
       updatedAt: at,

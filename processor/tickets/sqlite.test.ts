@@ -27,7 +27,7 @@ function draft(over: Partial<TicketSummary> = {}): Omit<TicketSummary, 'version'
   seq++;
   return {
     id: `WO-20261125-${String(seq).padStart(4, '0')}`, site: 'WP-05', enterprise: 'E-05', officer: 'OF-02', pollutant: 'w01018', rule: 'wp-cod',
-    category: 'exceedance', status: 'open', openedAt: T0, updatedAt: T0, firstSeen: T0, lastSeen: T0, count: 1, samples: 1, peak: 700, mean: 700,
+    category: 'exceedance', level: 'exceedance', status: 'open', openedAt: T0, updatedAt: T0, firstSeen: T0, lastSeen: T0, count: 1, samples: 1, peak: 700, mean: 700,
     limit: { max: 500, standard: 'GB 8978-1996' }, verificationMs: 24 * HOUR, ...over,
   };
 }

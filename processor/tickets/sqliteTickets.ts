@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { formatTicketId, LiveTicketExistsError, TicketConflictError, TicketNotFoundError, type TicketStore } from './store.js';
-import type { Evidence, HistoryEntry, Ticket, TicketCategory, TicketFilter, TicketLimit, TicketPriority, TicketStatus, TicketSummary } from './types.js';
+import type { Evidence, HistoryEntry, Ticket, TicketCategory, TicketFilter, TicketLevel, TicketLimit, TicketPriority, TicketStatus, TicketSummary } from './types.js';
 
 interface TicketRow {
   id: string;
@@ -10,6 +10,7 @@ interface TicketRow {
   pollutant: string;
   rule: string;
   category: string;
+  level: string;
   status: string;
   opened_at: number;
   updated_at: number;
@@ -28,7 +29,7 @@ interface TicketRow {
 }
 
 const COLUMNS = [
-  'id', 'site', 'enterprise', 'officer', 'pollutant', 'rule', 'category', 'status', 'opened_at', 'updated_at', 'first_seen', 'last_seen',
+  'id', 'site', 'enterprise', 'officer', 'pollutant', 'rule', 'category', 'level', 'status', 'opened_at', 'updated_at', 'first_seen', 'last_seen',
   'count', 'samples', 'peak', 'mean', 'limit_json', 'compliant_since', 'verification_ms', 'closed_at', 'version',
   'priority',
 ] as const;
@@ -37,7 +38,7 @@ const MUTABLE = COLUMNS.filter((c) => c !== 'id' && c !== 'version');
 function toRow(t: Omit<TicketSummary, 'version'> & { version?: number }): TicketRow {
   return {
     id: t.id, site: t.site, enterprise: t.enterprise ?? null, officer: t.officer, pollutant: t.pollutant, rule: t.rule,
-    category: t.category, status: t.status, opened_at: t.openedAt, updated_at: t.updatedAt, first_seen: t.firstSeen,
+    category: t.category, level: t.level, status: t.status, opened_at: t.openedAt, updated_at: t.updatedAt, first_seen: t.firstSeen,
     last_seen: t.lastSeen, count: t.count, samples: t.samples, peak: t.peak ?? null, mean: t.mean ?? null,
     limit_json: t.limit ? JSON.stringify(t.limit) : null, compliant_since: t.compliantSince ?? null,
     verification_ms: t.verificationMs, closed_at: t.closedAt ?? null, version: t.version ?? 1,
@@ -47,7 +48,7 @@ function toRow(t: Omit<TicketSummary, 'version'> & { version?: number }): Ticket
 
 function fromRow(r: TicketRow): TicketSummary {
   const t: TicketSummary = {
-    id: r.id, site: r.site, officer: r.officer, pollutant: r.pollutant, rule: r.rule, category: r.category as TicketCategory,
+    id: r.id, site: r.site, officer: r.officer, pollutant: r.pollutant, rule: r.rule, category: r.category as TicketCategory, level: r.level as TicketLevel,
     status: r.status as TicketStatus, openedAt: r.opened_at, updatedAt: r.updated_at, firstSeen: r.first_seen,
     lastSeen: r.last_seen, count: r.count, samples: r.samples, verificationMs: r.verification_ms, version: r.version,
     priority: r.priority as TicketPriority,
@@ -121,6 +122,10 @@ export function sqliteTicketStore(db: Database.Database): TicketStore {
       if (filter.status?.length) {
         where.push(`status IN (${filter.status.map(() => '?').join(', ')})`);
         params.push(...filter.status);
+      }
+      if (filter.level?.length) {
+        where.push(`level IN (${filter.level.map(() => '?').join(', ')})`);
+        params.push(...filter.level);
       }
       for (const key of ['site', 'enterprise', 'officer', 'category'] as const) {
         const v = filter[key];

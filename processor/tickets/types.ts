@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RuleEvent } from '../rules/schema.js';
+import { RuleLevelSchema, type RuleEvent, type RuleLevel } from '../rules/schema.js';
 
 /**
  * 整改工单 lifecycle: open → acknowledged → rectifying → awaiting_verification → closed (闭环整改),
@@ -15,6 +15,10 @@ export type TicketCategory = RuleEvent['category'];
 // compile-time check: the schema lists exactly the rule engine's categories
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _categoriesMatch: Same<z.infer<typeof TicketCategorySchema>, TicketCategory> = true;
+
+/** 预警 / 管控 / 超标: the level of the rule that opened the ticket */
+export const TicketLevelSchema = RuleLevelSchema;
+export type TicketLevel = RuleLevel;
 
 export const EvidenceKindSchema = z.enum(['readings', 'limit', 'wind', 'valve', 'note', 'attribution']);
 export type EvidenceKind = z.infer<typeof EvidenceKindSchema>;
@@ -65,6 +69,8 @@ export interface TicketSummary {
   pollutant: string;
   rule: string;
   category: TicketCategory;
+  /** 预警 / 管控 / 超标 (the rule's level at the site when the ticket opened) */
+  level: TicketLevel;
   status: TicketStatus;
   openedAt: number;
   updatedAt: number;
@@ -106,6 +112,8 @@ export interface TicketFilter {
   officer?: string;
   category?: TicketCategory;
   priority?: TicketPriority;
+  /** any of these levels */
+  level?: TicketLevel[];
   from?: number;
   to?: number;
   on?: 'openedAt' | 'lastSeen';

@@ -62,14 +62,15 @@ interface Unit {
 const seriesKey = (s: LoadSeries) => `${s.site}/${s.device}/${s.pollutant}`;
 
 /**
- * A registry for load runs: only the sites with MQTT devices (and only those devices), no rules, and
+ * A registry for load runs: only the fence-line and weather sites with MQTT devices (and only those
+ * devices; a pipe's MQTT analysers report every 30-60 min and are left out), no rules, and
  * the physical range of their channels widened to hold sequence numbers (values 1, 2, 3 … per series),
  * so every reading the generator sends is accepted and the exact count of points is known.
  */
 export function loadPark(base: Registry, opts: { maxValue?: number } = {}): Registry {
   const r = structuredClone(base);
   r.sites = r.sites.flatMap((s) => {
-    const devices = s.devices.filter((d) => d.kind === 'mqtt');
+    const devices = s.kind === 'air_fence' || s.kind === 'weather' ? s.devices.filter((d) => d.kind === 'mqtt') : [];
     return devices.length ? [{ ...s, devices, interlock: undefined }] : [];
   });
   r.rules = [];

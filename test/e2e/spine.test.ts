@@ -68,7 +68,8 @@ describe('end to end: simulators → gateway → processor → InfluxDB', () => 
       return missing.length === 0;
     }, 'every site and channel in InfluxDB', 60_000).catch(() => undefined);
     expect(missing).toEqual([]);
-    expect(want.length).toBe(9 * 6 + 38 * 8 + 9 * 4 + 5);
+    // + the characteristic-pollutant analysers: 华瑞电镀 heavy metals (3), 鑫源印染 dyeing (4)
+    expect(want.length).toBe(9 * 6 + 38 * 8 + 9 * 4 + 5 + 3 + 4);
   });
 
   it('stores the values the simulators served, scaled and byte-ordered', async () => {
@@ -86,7 +87,7 @@ describe('end to end: simulators → gateway → processor → InfluxDB', () => 
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; devices: { online: number } };
     expect(body.status).toBe('ok');
-    expect(body.devices.online).toBe(57);
+    expect(body.devices.online).toBe(59); // 57 sites' devices + 2 characteristic-pollutant analysers (WP-10-DY, WP-13-HM)
     expect(gw.status().rejected).toBe(0);
   });
 });

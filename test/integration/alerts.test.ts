@@ -88,7 +88,7 @@ describe('alerts through the WeCom and Aliyun SMS stand-ins', () => {
     expect(sms.requests).toHaveLength(1);
     const s = sms.sent[0]!;
     expect(s.phoneNumbers).toEqual(['13800001101']);
-    expect(s.templateParam).toEqual({ site: '明弘集团一企一管排口', pollutant: 'COD', value: '650 mg/L', ticket: t.id });
+    expect(s.templateParam).toEqual({ site: '明弘集团一企一管排口', pollutant: 'COD超标', value: '650 mg/L', ticket: t.id });
     expect(s.params.SignName).toBe(SIGN_NAME);
     expect(outcome('sms', 'sent')!.messageId).toBe(s.bizId);
     expect(wecom.violations).toEqual([]);
@@ -98,6 +98,20 @@ describe('alerts through the WeCom and Aliyun SMS stand-ins', () => {
     expect(sent.requestAt).toBeLessThanOrEqual(msg.at);
     expect(noted.sort()).toEqual([`${t.id}/sms`, `${t.id}/wecom`]);
     expect(a.counters()).toMatchObject({ sent: 2, failed: 0, pending: 0, rateLimited: 0, dropped: 0 });
+  });
+
+  it('the level reaches the alert: a 预警 ticket goes to the WeCom group only, named 预警; a 管控 one also by SMS, named 管控', async () => {
+    const a = start();
+    const tickets = ticketsInto(a);
+    const warn = tickets.applyEvent({ ...codOpen('WP-01', 420), rule: 'wp-cod-warn', level: 'warning', limit: { max: 400, standard: '园区预警规则 COD 达限值80%' } })!;
+    await waitFor(() => outcome('wecom', 'sent', warn.id), 'the warning on WeCom');
+    expect(wecom.accepted[0]!.content).toMatch(/^【预警】明弘集团一企一管排口 COD 420 mg\/L > 400 mg\/L \(园区预警规则 COD 达限值80%\)/);
+    const ro = tickets.applyEvent({ ...codOpen('RO-01', 55), rule: 'ro-cod', limit: { max: 40, standard: 'GB 3838-2002 表1 V类 COD 40 mg/L (园区基准)' } })!;
+    expect(ro.level).toBe('control');
+    await waitFor(() => outcome('sms', 'sent', ro.id) && outcome('wecom', 'sent', ro.id), 'the control alert on WeCom and SMS');
+    expect(wecom.accepted.map((r) => r.content).find((c) => c?.includes(ro.id))).toMatch(/^【管控告警】1#雨水排口 COD 55 mg\/L > 40 mg\/L/);
+    expect(sms.sent.map((x) => x.templateParam)).toEqual([{ site: '1#雨水排口', pollutant: 'COD管控', value: '55 mg/L', ticket: ro.id }]);
+    expect(outcomes.filter((o) => o.channel === 'sms' && o.alerts.some((x) => x.ticketId === warn.id))).toEqual([]);
   });
 
   it('cleared and instrument changes go to WeCom only; a repeated change within the window alerts once', async () => {

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../gateway/log.js';
 import type { Reading } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
+import { changeOf, codTicket } from '../../processor/alerts/testing/fixtures.js';
 import { createInfluxSink } from '../../processor/sinks/influx/index.js';
+import { ticketPoint } from '../../processor/sinks/influx/ticketEvents.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 
 interface Target {
@@ -100,9 +102,14 @@ describe('dashboard queries against a real influxd holding what the sink writes'
     const sink = createInfluxSink({ url: influx.url, database: influx.database, registry, log: createLogger('dash-test', 'silent'), spool: { dir } });
     sink.start();
     sink.append(readings);
+    // ticket annotations, one per site kind, as processor/sinks/influx/ticketEvents.ts writes them
+    const opened = (site: string, level: 'warning' | 'control' | 'exceedance', i: number) =>
+      ticketPoint({ ...changeOf('opened', codTicket({ id: `WO-20261126-000${i}`, site, rule: `r-${level}`, level, category: site.startsWith('AQ') ? 'odor' : 'exceedance' })), at: now - i * 60_000 });
+    const tickets = [opened('WP-01', 'exceedance', 1), opened('AQ-01', 'warning', 2), opened('RO-01', 'control', 3)];
+    sink.appendPoints(tickets);
     await sink.stop();
     rmSync(dir, { recursive: true, force: true });
-    expect(sink.counters.pointsWritten).toBe(readings.length);
+    expect(sink.counters.pointsWritten).toBe(readings.length + tickets.length);
   });
   afterAll(async () => {
     await influx?.close();
@@ -133,6 +140,47 @@ describe('dashboard queries against a real influxd holding what the sink writes'
         }
     });
   }
+});
+
+describe('ticket levels on the dashboards', () => {
+  let influx: RunningInflux;
+  const now = Date.now();
+  beforeAll(async () => {
+    influx = await startInflux();
+    const dir = mkdtempSync(join(tmpdir(), 'dash-tickets-'));
+    const sink = createInfluxSink({ url: influx.url, database: influx.database, registry, log: createLogger('dash-test', 'silent'), spool: { dir } });
+    sink.start();
+    sink.appendPoints([
+      ticketPoint({ ...changeOf('opened', codTicket({ id: 'WO-20261126-0001', site: 'AQ-01', pollutant: 'a21028', rule: 'aq-h2s', category: 'odor', level: 'warning' })), at: now - 120_000 }),
+      ticketPoint({ ...changeOf('opened', codTicket({ id: 'WO-20261126-0002', site: 'AQ-01', pollutant: 'a21028', rule: 'aq-h2s-15min', category: 'odor', level: 'exceedance' })), at: now - 60_000 }),
+    ]);
+    await sink.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await influx?.close();
+  });
+
+  it('every dashboard annotates opened tickets with their level (预警 / 管控 / 超标) as a tag', async () => {
+    for (const { file, d } of dashboards) {
+      const anno = (d as unknown as { annotations: { list: { name: string; query?: string; tagsColumn?: string; textColumn?: string }[] } }).annotations.list.find((a) => a.query?.includes('"tickets"'));
+      expect(anno, file).toBeDefined();
+      expect(anno!.tagsColumn!.split(',')).toContain('level');
+      const q = anno!.query!.replace(/\$timeFilter/g, 'time > now() - 1h').replaceAll('$site', '(AQ\\-01)');
+      const rows = await influx.query<{ level: string; text: string }>(q);
+      expect(rows.map((r) => r.level).sort(), file).toEqual(['exceedance', 'warning']);
+      expect(rows.find((r) => r.level === 'warning')!.text).toContain('预警');
+    }
+  });
+
+  it('the overview lists tickets with their level', async () => {
+    const panel = dashboards.find((x) => x.file === 'park-overview.json')!.d.panels.find((p) => p.targets?.some((t) => t.query.includes('"tickets"')))!;
+    const rows = await influx.query<{ level: string; id: string }>(panel.targets![0]!.query.replace(/\$timeFilter/g, 'time > now() - 1h'));
+    expect(rows.map((r) => [r.level, r.id]).sort()).toEqual([
+      ['exceedance', 'WO-20261126-0002'],
+      ['warning', 'WO-20261126-0001'],
+    ]);
+  });
 });
 
 describe('docker-compose.yml', () => {

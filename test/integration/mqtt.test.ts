@@ -53,12 +53,13 @@ describe('MQTT input with the embedded broker', () => {
     return { input, sims };
   }
 
-  it('delivers every channel of every AQ/WS device with the simulated value, unit and flag', async () => {
+  it('delivers every channel of every MQTT device (fence line, weather, pipe analysers) with the simulated value, unit and flag', async () => {
     const expected = setFixedValues(registry, signals);
     signals.setFlag('AQ-02', 'C', 'a21028');
     signals.setFlag('WS-01', 'M');
     const devices = mqttDevices(registry);
-    expect(devices.map((d) => d.site)).toEqual(['AQ-01', 'AQ-02', 'AQ-03', 'AQ-04', 'AQ-05', 'AQ-06', 'AQ-07', 'AQ-08', 'AQ-09', 'WS-01']);
+    // the characteristic-pollutant analysers of 鑫源印染 (WP-10) and 华瑞电镀 (WP-13) report over MQTT too
+    expect(devices.map((d) => d.site)).toEqual(['WP-10', 'WP-13', 'AQ-01', 'AQ-02', 'AQ-03', 'AQ-04', 'AQ-05', 'AQ-06', 'AQ-07', 'AQ-08', 'AQ-09', 'WS-01']);
 
     const { input, sims } = await start();
     await sims.publishNow();

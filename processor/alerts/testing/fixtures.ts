@@ -18,6 +18,7 @@ export function codTicket(over: Partial<TicketSummary> = {}): TicketSummary {
     pollutant: 'w01018',
     rule: 'wp-cod',
     category: 'exceedance',
+    level: 'exceedance',
     status: 'open',
     openedAt: T,
     updatedAt: T,

@@ -1,12 +1,14 @@
 import { filter, map, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
+import { RULE_LEVEL_ZH } from '../../rules/schema.js';
 import type { TicketChange } from '../../tickets/service.js';
 import type { Point } from '../lineProtocol/index.js';
 import type { InfluxSink } from './index.js';
 
 /**
  * A ticket change as an InfluxDB point (measurement `tickets`), so Grafana can annotate the charts:
- * tags site, enterprise, category, status, rule, pollutant, change; fields id, text, count.
+ * tags site, enterprise, category, level (warning / control / exceedance), status, rule, pollutant, change;
+ * fields id, text (with the level in Chinese: 预警 / 管控 / 超标), count.
  */
 export function ticketPoint(c: TicketChange): Point {
   return {
@@ -15,6 +17,7 @@ export function ticketPoint(c: TicketChange): Point {
       site: c.ticket.site,
       enterprise: c.ticket.enterprise,
       category: c.ticket.category,
+      level: c.ticket.level,
       status: c.ticket.status,
       rule: c.ticket.rule,
       pollutant: c.ticket.pollutant,
@@ -22,7 +25,7 @@ export function ticketPoint(c: TicketChange): Point {
     },
     fields: {
       id: c.ticket.id,
-      text: `${c.ticket.id} ${c.type}: ${c.ticket.site} ${c.ticket.pollutant} ${c.ticket.rule} → ${c.ticket.status}${c.history?.note ? ` (${c.history.note})` : ''}`,
+      text: `${c.ticket.id} ${RULE_LEVEL_ZH[c.ticket.level] ?? ''} ${c.type}: ${c.ticket.site} ${c.ticket.pollutant} ${c.ticket.rule} → ${c.ticket.status}${c.history?.note ? ` (${c.history.note})` : ''}`,
       count: c.ticket.count,
     },
     timestamp: c.at,
