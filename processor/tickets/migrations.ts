@@ -76,6 +76,11 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       ) STRICT;
     `,
   },
+  {
+    // the valve was shut for the ticket: samples under flow after the reopening (TicketSummary.flowCheck, JSON)
+    name: 'ticket-flow-check',
+    sql: `ALTER TABLE tickets ADD COLUMN flow_check TEXT;`,
+  },
 ];
 
 /** Brings the schema up to date; returns the versions before and after. Refuses a newer schema. */

@@ -6,13 +6,14 @@ import type { Rule, RuleEvent } from '../rules/schema.js';
 import { assignee, localDay, observe, verificationMsOf } from './aggregate.js';
 import { transition as lifecycleTransition, type TransitionRequest } from './lifecycle.js';
 import { LiveTicketExistsError, TicketConflictError, type TicketStore } from './store.js';
-import type { Evidence, EvidenceKind, HistoryEntry, Ticket, TicketFilter, TicketPage, TicketSummary } from './types.js';
+import type { Evidence, EvidenceKind, FlowCheck, HistoryEntry, Ticket, TicketFilter, TicketPage, TicketSummary } from './types.js';
 
 /** What changed on a ticket; emitted after the change is committed. */
 export interface TicketChange {
   /** opened: new ticket; recurred: an `open` event attached to a live ticket; updated: a value attached;
-   *  cleared: back within limit (verification started); transitioned: a person moved it; evidence: an action recorded */
-  type: 'opened' | 'recurred' | 'updated' | 'cleared' | 'transitioned' | 'evidence';
+   *  cleared: back within limit (verification started); transitioned: a person moved it; evidence: an action recorded;
+   *  verification: the flow check of a ticket whose valve was shut moved (FlowCheck) */
+  type: 'opened' | 'recurred' | 'updated' | 'cleared' | 'transitioned' | 'evidence' | 'verification';
   ticket: TicketSummary;
   /** service clock, epoch ms */
   at: number;
@@ -56,6 +57,12 @@ export interface TicketService {
   transition(id: string, req: TransitionRequest): TransitionOutcome;
   /** adds evidence of an action taken (valve closed/opened, a note); undefined for an unknown ticket */
   recordAction(id: string, kind: EvidenceKind, data: unknown): TicketSummary | undefined;
+  /**
+   * Stores the flow check of a ticket whose valve was shut (FlowCheck), with a history note when given.
+   * Once it is complete, verification time runs from its first sample (a compliantSince from readings
+   * taken while nothing flowed moves up to it). Undefined for an unknown or closed ticket.
+   */
+  setFlowCheck(id: string, check: FlowCheck, note?: string): TicketSummary | undefined;
   get(id: string): Ticket | undefined;
   list(filter?: TicketFilter): TicketPage;
   stop(): void;
@@ -253,6 +260,21 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
         const evidence = { at, kind, data };
         store.appendEvidence(id, evidence);
         return { result: ticket, change: { type: 'evidence', ticket, at, evidence } };
+      });
+    },
+
+    setFlowCheck(id, check, note) {
+      return commit(`flow check on ${id}`, () => {
+        const current = store.get(id);
+        if (!current || current.status === 'closed') return { result: undefined };
+        const at = now();
+        const { history: _h, evidence: _e, ...summary } = current;
+        const next: TicketSummary = { ...summary, flowCheck: check, updatedAt: at };
+        if (check.doneAt !== undefined && check.firstAt !== undefined && next.compliantSince !== undefined && next.compliantSince < check.firstAt) next.compliantSince = check.firstAt;
+        const ticket = store.update(next);
+        let history: HistoryEntry | undefined;
+        if (note) store.appendHistory(id, (history = { at, actor: 'system', from: ticket.status, to: ticket.status, note }));
+        return { result: ticket, change: { type: 'verification', ticket, at, ...(history ? { history } : {}) } };
       });
     },
 
