@@ -15,6 +15,15 @@ describe('alert text', () => {
     expect(a.sms).toEqual({ site: '明弘集团一企一管排口', pollutant: 'COD', value: '650 mg/L', ticket: 'WO-20261126-0001' });
   });
 
+  it('an over-range value (flag T) reads as a lower bound: ≥ 1000 mg/L (超量程)', () => {
+    const t = codTicket({ peak: 1000, mean: 1000 });
+    const c = changeOf('opened', t);
+    c.event = { ...c.event!, value: 1000, context: { lowerBound: true } };
+    const a = buildAlert(c, 'opened', registry, T);
+    expect(a.text).toBe(`【超标告警】明弘集团一企一管排口 COD ≥ 1000 mg/L (超量程) > 500 mg/L (${COD_STANDARD}) 10:15 工单 WO-20261126-0001 负责人 王青`);
+    expect(a.sms.value).toBe('≥ 1000 mg/L (超量程)');
+  });
+
   it('a recurrence says which occurrence it is; a lower limit (pH) is shown as <', () => {
     const t = codTicket({ pollutant: 'w01001', rule: 'wp-ph', count: 3, peak: 5.2, limit: { min: 6.5, max: 9.5, standard: 'GB/T 31962-2015 表1 pH 6.5-9.5' } });
     const a = buildAlert(changeOf('recurred', t), 'recurred', registry, T);

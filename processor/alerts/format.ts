@@ -1,4 +1,5 @@
 import type { Officer, Registry } from '../../gateway/registry/schema.js';
+import { overRangeText } from '../rules/overRange.js';
 import type { TicketChange } from '../tickets/service.js';
 import type { TicketCategory, TicketSummary } from '../tickets/types.js';
 import type { AlertKind } from './config.js';
@@ -80,10 +81,10 @@ function hhmm(ts: number, timeZone: string): string {
 
 const withUnit = (v: string, unit: string) => (unit ? `${v} ${unit}` : v);
 
-/** "650 mg/L > 500 mg/L": the value against the side of the limit it is beyond. */
-function measure(value: number | undefined, t: TicketSummary, unit: string): string {
+/** "650 mg/L > 500 mg/L": the value against the side of the limit it is beyond; an over-range lower bound reads "≥ 1000 mg/L (超量程) > 500 mg/L". */
+function measure(value: number | undefined, t: TicketSummary, unit: string, lowerBound = false): string {
   const lim = t.limit;
-  const shown = value === undefined ? '' : withUnit(formatValue(value), unit);
+  const shown = value === undefined ? '' : lowerBound ? overRangeText(formatValue(value), unit) : withUnit(formatValue(value), unit);
   if (!lim) return shown;
   const { min, max } = lim;
   if (value !== undefined && min !== undefined && value < min) return `${shown} < ${withUnit(formatValue(min), unit)}`;
@@ -114,7 +115,8 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
   const { label, unit } = pollutantLabel(registry, t.pollutant);
   const place = placeOf(registry, t);
   const value = c.event?.value ?? t.peak;
-  const m = measure(value, t, unit);
+  const lowerBound = c.event?.value !== undefined && c.event.context?.lowerBound === true;
+  const m = measure(value, t, unit, lowerBound);
   const what = subject(t.category, label, m);
   const word = CATEGORY_WORD[t.category];
   const officerName = officer?.name ?? (t.officer === 'unassigned' ? '未指派' : t.officer);
@@ -156,7 +158,7 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
     text: `${head}${body} 工单 ${t.id} ${who}`,
     line: `${head}${short} ${t.id} ${officerName}`,
     ...(officer ? { officer } : {}),
-    sms: { site: place, pollutant: label || word, value: value === undefined ? word : withUnit(formatValue(value), unit), ticket: t.id },
+    sms: { site: place, pollutant: label || word, value: value === undefined ? word : lowerBound ? overRangeText(formatValue(value), unit) : withUnit(formatValue(value), unit), ticket: t.id },
     changeAt: c.at,
     queuedAt,
   };

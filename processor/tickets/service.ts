@@ -2,6 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
+import { overRangeText } from '../rules/overRange.js';
 import type { Rule, RuleEvent } from '../rules/schema.js';
 import { assignee, localDay, observe, verificationMsOf } from './aggregate.js';
 import { transition as lifecycleTransition, type TransitionRequest } from './lifecycle.js';
@@ -112,10 +113,16 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
   function evidenceOf(ev: RuleEvent, extra: EventEvidence | undefined, at: number, withLimit: boolean): Evidence[] {
     const out: Evidence[] = [];
     if (extra?.readings?.length || ev.context) out.push({ at, kind: 'readings', data: { event: ev.type, value: ev.value, since: ev.since, readings: extra?.readings ?? [], context: ev.context } });
-    if (withLimit && ev.limit) out.push({ at, kind: 'limit', data: { ...ev.limit, value: ev.value } });
+    if (withLimit && ev.limit) out.push({ at, kind: 'limit', data: { ...ev.limit, value: ev.value, ...lowerBoundOf(ev) } });
     const wind = extra?.wind ?? (ev.category === 'odor' ? ev.context?.wind : undefined);
     if (wind !== undefined) out.push({ at, kind: 'wind', data: wind });
     return out;
+  }
+
+  /** an over-range value (HJ 212 flag T) is a lower bound: "≥ 1000 mg/L (超量程)" */
+  function lowerBoundOf(ev: RuleEvent): { lowerBound?: true; shown?: string } {
+    if (ev.context?.lowerBound !== true || ev.value === undefined) return {};
+    return { lowerBound: true, shown: overRangeText(String(ev.value), registry.pollutants[ev.pollutant]?.unit ?? '') };
   }
 
   function openNew(ev: RuleEvent, extra: EventEvidence | undefined, at: number): Outcome<TicketSummary> {
