@@ -41,7 +41,7 @@ describe('re-shut of a valve reopened while the exceedance persists', () => {
 
   it('after maxReshuts re-shuts it escalates to a person instead of fighting them, once', () => {
     const d = decideReshut(input({ episode: episode({ reshuts: 3 }) }));
-    expect(d).toEqual({ kind: 'escalate', reason: 'valve reopened 4 times while the exceedance persists; not shut again after 3 re-shuts: a person must act' });
+    expect(d).toEqual({ kind: 'escalate', reason: 'valve reopened while the exceedance persists, after 3 re-shuts in this episode; not shut again: a person must act' });
     expect(decideReshut(input({ episode: episode({ reshuts: 3, escalated: [(d as { reason: string }).reason] }) })).kind).toBe('ignore');
   });
 

@@ -59,7 +59,7 @@ export function decideReshut(i: ReshutInput): ReshutDecision {
   if (!beyond(r, e.limit)) return { kind: 'ignore', why: 'not beyond the limit (or not trustworthy)' };
   const max = i.valve.maxReshuts ?? DEFAULT_MAX_RESHUTS;
   let reason: string | undefined;
-  if (e.reshuts >= max) reason = `valve reopened ${e.reshuts + 1} times while the exceedance persists; not shut again after ${max} re-shuts: a person must act`;
+  if (e.reshuts >= max) reason = `valve reopened while the exceedance persists, after ${max} re-shut${max === 1 ? '' : 's'} in this episode; not shut again: a person must act`;
   else if (i.online !== true) reason = `valve reopened while the exceedance persists, but valve device ${i.valve.device} is offline`;
   if (reason === undefined) return { kind: 'close', nth: e.reshuts + 1 };
   if (e.escalated.includes(reason)) return { kind: 'ignore', why: `already escalated: ${reason}` };

@@ -19,6 +19,11 @@ export function describeChange(c: TicketChange): string {
       const outcome = d.kind === 'escalate' ? 'not actuated, escalated' : d.confirmed ? 'confirmed by read-back' : d.ok ? 'written, NOT confirmed' : `FAILED${d.error ? `: ${d.error}` : ''}`;
       return `ticket ${t.id}: ${d.kind} at ${t.site} by ${d.actor} (${outcome}) — ${d.reason ?? ''}`;
     }
+    case 'verification': {
+      const f = t.flowCheck;
+      const progress = f ? ` (${f.count} of ${f.required} compliant samples under flow${f.doneAt !== undefined ? ', done' : ''})` : '';
+      return `ticket ${t.id}: ${c.history?.note ?? 'flow check'}${progress}`;
+    }
     default:
       return `ticket ${t.id}: ${c.type}`;
   }
