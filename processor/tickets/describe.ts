@@ -6,7 +6,7 @@ export function describeChange(c: TicketChange): string {
   const what = `${t.id} ${t.category} ${t.site} ${t.pollutant === '*' ? '' : t.pollutant + ' '}(${t.rule}) → ${t.officer}`;
   switch (c.type) {
     case 'opened':
-      return `ticket opened: ${what}${t.peak !== undefined ? `, value ${t.peak}` : ''}${t.limit?.max !== undefined ? ` > ${t.limit.max}` : ''}`;
+      return `ticket opened: ${what}${t.peak !== undefined ? `, value ${c.event?.context?.lowerBound === true ? '≥ ' : ''}${t.peak}` : ''}${t.limit?.max !== undefined ? ` > ${t.limit.max}` : ''}${c.event?.context?.lowerBound === true ? ' (over range: a lower bound)' : ''}`;
     case 'recurred':
       return `ticket ${t.id}: recurrence #${t.count}, status ${t.status}`;
     case 'cleared':
