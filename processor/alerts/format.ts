@@ -48,6 +48,8 @@ export function alertKindOf(c: TicketChange): AlertKind | undefined {
       if (c.history?.to === 'closed') return 'closed';
       if (c.history?.to === 'open' && c.history.from !== 'open') return 'reopened';
       return undefined;
+    case 'evidence':
+      return c.evidence?.kind === 'valve' && (c.evidence.data as { kind?: string } | null)?.kind === 'escalate' ? 'escalated' : undefined;
     default:
       return undefined;
   }
@@ -140,6 +142,14 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
       body = `${place} ${label ? label + ' ' : ''}已恢复正常，验证期 ${formatValue(t.verificationMs / 3_600_000)} 小时 ${at}`;
       short = `${place} ${label ? label + ' ' : ''}已恢复正常`;
       break;
+    case 'escalated': {
+      // the interlock did not (or no longer) shut the valve: a person must act at the pipe
+      const why = (c.evidence?.data as { error?: string } | undefined)?.error ?? '';
+      head = '【阀门告警】';
+      body = `${place} ${label ? label + ' ' : ''}${word} 阀门未自动关闭，请现场处置${why ? ` (${why})` : ''} ${at}`;
+      short = `${place} 阀门未自动关闭，请现场处置`;
+      break;
+    }
     case 'closed':
     case 'reopened': {
       head = kind === 'closed' ? '【工单闭环】' : '【工单重开】';
@@ -154,11 +164,11 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
     ticketId: t.id,
     kind,
     category: t.category,
-    high: HIGH.has(t.category) && (kind === 'opened' || kind === 'recurred' || kind === 'reopened'),
+    high: HIGH.has(t.category) && (kind === 'opened' || kind === 'recurred' || kind === 'reopened' || kind === 'escalated'),
     text: `${head}${body} 工单 ${t.id} ${who}`,
     line: `${head}${short} ${t.id} ${officerName}`,
     ...(officer ? { officer } : {}),
-    sms: { site: place, pollutant: label || word, value: value === undefined ? word : lowerBound ? overRangeText(formatValue(value), unit) : withUnit(formatValue(value), unit), ticket: t.id },
+    sms: { site: place, pollutant: label || word, value: kind === 'escalated' ? '阀门需人工处置' : value === undefined ? word : lowerBound ? overRangeText(formatValue(value), unit) : withUnit(formatValue(value), unit), ticket: t.id },
     changeAt: c.at,
     queuedAt,
   };

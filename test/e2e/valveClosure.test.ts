@@ -97,5 +97,9 @@ describe('a ticket whose valve was shut closes on samples under flow; a valve re
     const esc = await waitFor(async () => valveActions((await p.api<Ticket>(`/api/tickets/${t.id}`)).body).find((a) => a.kind === 'escalate'), 'the escalation', 30 * S);
     expect(esc.error).toBe('valve reopened while the exceedance persists, after 0 re-shuts in this episode; not shut again: a person must act');
     expect(p.sims.signals.valveOpen('WP-13')).toBe(true);
+    // the officer is told a person must act
+    const alert = await waitFor(() => p.wecom.accepted.find((m) => m.content?.includes(t.id) && m.content.includes('【阀门告警】')), 'the valve alert');
+    expect(alert.content).toContain('阀门未自动关闭，请现场处置');
+    expect(alert.mentionedMobiles?.length).toBe(1);
   });
 });
