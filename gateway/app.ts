@@ -26,6 +26,7 @@ import { createTicketService, type TicketService } from '../processor/tickets/se
 import { registerTicketRoutes } from '../processor/tickets/api.js';
 import { createInterlock, registerValveRoutes, type Interlock } from '../processor/interlock/index.js';
 import { recordValveAction, valveResponder } from '../processor/valveResponder.js';
+import { createFlowVerification, type FlowVerification } from '../processor/flowVerification.js';
 import { createModbusCommands } from './inputs/modbus/commands.js';
 import { LinkPool } from './inputs/modbus/pool.js';
 import { component, createSupervisor } from './lifecycle/index.js';
@@ -124,6 +125,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let tickets!: TicketService;
   let alerts!: Alerts;
   let interlock!: Interlock;
+  let flow!: FlowVerification;
   let engine!: RuleEngine;
   let attribution!: OdorAttribution;
   let http!: FastifyInstance;
@@ -173,7 +175,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       component(
         'http',
         async () => {
-          interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log }) });
+          flow = createFlowVerification({ tickets, registry, log });
+          flow.start();
+          interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log, flow }) });
           metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending });
           const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool: sink.spool });
           http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
@@ -192,6 +196,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
               evidence.recordBatch(rs);
               interlock.observeBatch(rs);
               attribution.observe(rs);
+              flow.observeBatch(rs);
             }),
             share(),
           );

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from '../gateway/registry/schema.js';
+import type { FlowVerification } from './flowVerification.js';
 import type { Interlock, ValveAction } from './interlock/index.js';
 import type { Responder } from './respond.js';
 import type { TicketService } from './tickets/service.js';
@@ -15,21 +16,28 @@ export function ticketForValveAction(tickets: TicketService, registry: Registry,
   return (live[0] ?? candidates.sort((a, b) => b.openedAt - a.openedAt)[0])?.id;
 }
 
-/** Every valve action (close, open, escalate) recorded on its ticket as evidence and logged. */
-export function recordValveAction(deps: { tickets: TicketService; registry: Registry; log: Logger }) {
+/**
+ * Every valve action (close, open, escalate) recorded on its ticket as evidence and logged; a shut starts
+ * the ticket's flow check (flowVerification.ts) when one is given.
+ */
+export function recordValveAction(deps: { tickets: TicketService; registry: Registry; log: Logger; flow?: Pick<FlowVerification, 'onValveAction'> }) {
   return (site: string, action: ValveAction): void => {
     const id = ticketForValveAction(deps.tickets, deps.registry, site, action.rule);
     const level = action.kind === 'escalate' || !action.ok || !action.confirmed ? 'warn' : 'info';
     deps.log[level]({ ticket: id, ...action }, `valve ${action.kind} at ${site}: ${action.reason}`);
     if (id) deps.tickets.recordAction(id, 'valve', action);
+    if (id) deps.flow?.onValveAction(id, action);
   };
 }
 
-/** The interlock as a responder: judges each rule event; its actions come back through onAction. */
+/**
+ * The interlock as a responder: judges each exceedance event (a clear ends the episode, so a valve reopened
+ * afterwards is not shut again); its actions come back through onAction.
+ */
 export function valveResponder(interlock: Interlock): Responder {
   return {
     respond(ev) {
-      if (ev.ruleType === 'exceedance' && ev.type !== 'clear') void interlock.handle(ev);
+      if (ev.ruleType === 'exceedance') void interlock.handle(ev);
     },
   };
 }

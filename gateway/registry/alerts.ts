@@ -9,9 +9,11 @@ export type Channel = z.infer<typeof ChannelSchema>;
 
 /**
  * What happened to a ticket, as far as alerts are concerned. opened/recurred/cleared come from the
- * rule engine; closed and reopened are a person's lifecycle moves (to closed; back to open).
+ * rule engine; closed and reopened are a person's lifecycle moves (to closed; back to open); escalated:
+ * the valve interlock did not act and a person must (device offline, untrustworthy reading, a valve
+ * reopened again and again mid-exceedance).
  */
-export const AlertKindSchema = z.enum(['opened', 'recurred', 'cleared', 'closed', 'reopened']);
+export const AlertKindSchema = z.enum(['opened', 'recurred', 'cleared', 'closed', 'reopened', 'escalated']);
 export type AlertKind = z.infer<typeof AlertKindSchema>;
 
 const channels = (...c: Channel[]) => z.array(ChannelSchema).default(c);
@@ -47,7 +49,7 @@ export const WecomConfigSchema = z.object({
   /** text mentions by mobile (§3.1 mentioned_mobile_list); markdown mentions only officers with a wecomUserId */
   msgtype: z.enum(['text', 'markdown']).default('text'),
   /** changes whose message @-mentions the responsible officer */
-  mentionOn: z.array(AlertKindSchema).default(['opened', 'recurred', 'reopened']),
+  mentionOn: z.array(AlertKindSchema).default(['opened', 'recurred', 'reopened', 'escalated']),
 });
 export type WecomConfig = z.infer<typeof WecomConfigSchema>;
 
@@ -100,6 +102,7 @@ export const AlertsConfigSchema = z.object({
       cleared: channels('wecom'),
       closed: channels('wecom'),
       reopened: channels('wecom'),
+      escalated: channels('wecom', 'sms'),
     })
     .prefault({}),
   /** channels per ticket category; a category not listed raises no alert */

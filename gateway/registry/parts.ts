@@ -94,6 +94,12 @@ export const SiteSchema = z.object({
       shutOffDelayMs: z.number().int().nonnegative().default(15 * 60_000),
       /** write + read-back attempts before the ticket reports the valve as unconfirmed */
       attempts: z.number().int().min(1).max(10).default(3),
+      /** a valve reopened while its exceedance persists is shut again at most this often per episode, then a person is asked to act (park policy; default 3) */
+      maxReshuts: z.number().int().min(0).max(10).optional(),
+      /** 闭环整改 after a shut: compliant valid samples taken under flow after the valve is reopened, before the ticket may be verified and closed (park policy; default 3) */
+      reopenSamples: z.number().int().min(1).max(100).optional(),
+      /** a sample counts as taken under flow when the pipe's flow (w00000, L/s) is above this (default 0.5) */
+      flowAbove: z.number().nonnegative().optional(),
     })
     .optional(),
 });

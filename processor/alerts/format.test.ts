@@ -15,6 +15,29 @@ describe('alert text', () => {
     expect(a.sms).toEqual({ site: '明弘集团一企一管排口', pollutant: 'COD超标', value: '650 mg/L', ticket: 'WO-20261126-0001' });
   });
 
+  it('an over-range value (flag T) reads as a lower bound: ≥ 1000 mg/L (超量程)', () => {
+    const t = codTicket({ peak: 1000, mean: 1000 });
+    const c = changeOf('opened', t);
+    c.event = { ...c.event!, value: 1000, context: { lowerBound: true } };
+    const a = buildAlert(c, 'opened', registry, T);
+    expect(a.text).toBe(`【超标告警】明弘集团一企一管排口 COD ≥ 1000 mg/L (超量程) > 500 mg/L (${COD_STANDARD}) 10:15 工单 WO-20261126-0001 负责人 王青`);
+    expect(a.sms.value).toBe('≥ 1000 mg/L (超量程)');
+  });
+
+  it('a valve escalation (the interlock did not shut it again) alerts the officer: a person must act', () => {
+    const c = changeOf('evidence', codTicket(), {
+      evidence: { at: T, kind: 'valve', data: { kind: 'escalate', error: 'valve reopened while the exceedance persists, after 3 re-shuts in this episode; not shut again: a person must act' } },
+    });
+    expect(alertKindOf(c)).toBe('escalated');
+    expect(alertKindOf(changeOf('evidence', codTicket(), { evidence: { at: T, kind: 'valve', data: { kind: 'valve-close' } } }))).toBeUndefined();
+    const a = buildAlert(c, 'escalated', registry, T);
+    expect(a.text).toBe(
+      '【阀门告警】明弘集团一企一管排口 COD 超标 阀门未自动关闭，请现场处置 (valve reopened while the exceedance persists, after 3 re-shuts in this episode; not shut again: a person must act) 10:15 工单 WO-20261126-0001 负责人 王青',
+    );
+    expect(a.high).toBe(true);
+    expect(a.sms.value).toBe('阀门需人工处置');
+  });
+
   it('a recurrence says which occurrence it is; a lower limit (pH) is shown as <', () => {
     const t = codTicket({ pollutant: 'w01001', rule: 'wp-ph', count: 3, peak: 5.2, limit: { min: 6.5, max: 9.5, standard: 'GB/T 31962-2015 表1 pH 6.5-9.5' } });
     const a = buildAlert(changeOf('recurred', t), 'recurred', registry, T);

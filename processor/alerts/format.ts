@@ -1,5 +1,6 @@
 import type { Officer, Registry } from '../../gateway/registry/schema.js';
 import { RULE_LEVEL_ZH } from '../rules/schema.js';
+import { overRangeText } from '../rules/overRange.js';
 import type { TicketChange } from '../tickets/service.js';
 import type { TicketCategory, TicketSummary } from '../tickets/types.js';
 import type { AlertKind } from './config.js';
@@ -63,6 +64,8 @@ export function alertKindOf(c: TicketChange): AlertKind | undefined {
       if (c.history?.to === 'closed') return 'closed';
       if (c.history?.to === 'open' && c.history.from !== 'open') return 'reopened';
       return undefined;
+    case 'evidence':
+      return c.evidence?.kind === 'valve' && (c.evidence.data as { kind?: string } | null)?.kind === 'escalate' ? 'escalated' : undefined;
     default:
       return undefined;
   }
@@ -96,10 +99,10 @@ function hhmm(ts: number, timeZone: string): string {
 
 const withUnit = (v: string, unit: string) => (unit ? `${v} ${unit}` : v);
 
-/** "650 mg/L > 500 mg/L": the value against the side of the limit it is beyond. */
-function measure(value: number | undefined, t: TicketSummary, unit: string): string {
+/** "650 mg/L > 500 mg/L": the value against the side of the limit it is beyond; an over-range lower bound reads "≥ 1000 mg/L (超量程) > 500 mg/L". */
+function measure(value: number | undefined, t: TicketSummary, unit: string, lowerBound = false): string {
   const lim = t.limit;
-  const shown = value === undefined ? '' : withUnit(formatValue(value), unit);
+  const shown = value === undefined ? '' : lowerBound ? overRangeText(formatValue(value), unit) : withUnit(formatValue(value), unit);
   if (!lim) return shown;
   const { min, max } = lim;
   if (value !== undefined && min !== undefined && value < min) return `${shown} < ${withUnit(formatValue(min), unit)}`;
@@ -137,7 +140,8 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
   const { label, unit } = pollutantLabel(registry, t.pollutant);
   const place = placeOf(registry, t);
   const value = c.event?.value ?? t.peak;
-  const m = measure(value, t, unit);
+  const lowerBound = c.event?.value !== undefined && c.event.context?.lowerBound === true;
+  const m = measure(value, t, unit, lowerBound);
   const what = subject(t.category, label, m);
   const word = ticketWord(t);
   const officerName = officer?.name ?? (t.officer === 'unassigned' ? '未指派' : t.officer);
@@ -162,6 +166,14 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
       body = `${place} ${label ? label + ' ' : ''}已恢复正常，验证期 ${formatValue(t.verificationMs / 3_600_000)} 小时 ${at}`;
       short = `${place} ${label ? label + ' ' : ''}已恢复正常`;
       break;
+    case 'escalated': {
+      // the interlock did not (or no longer) shut the valve: a person must act at the pipe
+      const why = (c.evidence?.data as { error?: string } | undefined)?.error ?? '';
+      head = '【阀门告警】';
+      body = `${place} ${label ? label + ' ' : ''}${word} 阀门未自动关闭，请现场处置${why ? ` (${why})` : ''} ${at}`;
+      short = `${place} 阀门未自动关闭，请现场处置`;
+      break;
+    }
     case 'closed':
     case 'reopened': {
       head = kind === 'closed' ? '【工单闭环】' : '【工单重开】';
@@ -176,11 +188,11 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
     ticketId: t.id,
     kind,
     category: t.category,
-    high: HIGH.has(t.category) && t.level !== 'warning' && (kind === 'opened' || kind === 'recurred' || kind === 'reopened'),
+    high: HIGH.has(t.category) && (t.level !== 'warning' || kind === 'escalated') && (kind === 'opened' || kind === 'recurred' || kind === 'reopened' || kind === 'escalated'),
     text: `${head}${PRIORITY_WORD[t.priority ?? 'normal'] ?? ''}${body} 工单 ${t.id} ${who}`,
     line: `${head}${PRIORITY_WORD[t.priority ?? 'normal'] ?? ''}${short} ${t.id} ${officerName}`,
     ...(officer ? { officer } : {}),
-    sms: { site: place, pollutant: POLLUTION.has(t.category) ? `${label}${word}` : label || word, value: value === undefined ? word : withUnit(formatValue(value), unit), ticket: t.id },
+    sms: { site: place, pollutant: POLLUTION.has(t.category) ? `${label}${word}` : label || word, value: kind === 'escalated' ? '阀门需人工处置' : value === undefined ? word : lowerBound ? overRangeText(formatValue(value), unit) : withUnit(formatValue(value), unit), ticket: t.id },
     changeAt: c.at,
     queuedAt,
   };

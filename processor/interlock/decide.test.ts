@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { QualityFlag } from '../../gateway/model/reading.js';
 import { ExceedanceRuleSchema, RuleSchema, type RuleEvent } from '../rules/schema.js';
-import { decide, episodeKey, type DecisionInput, type EpisodeState, type ValvePoint } from './decide.js';
+import { decide, episodeKey, untrusted, type DecisionInput, type EpisodeState, type ValvePoint } from './decide.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 10, 5, 2, 0, 0);
@@ -55,9 +55,25 @@ describe('decide: when the valve is shut', () => {
 });
 
 describe('decide: fail safe', () => {
-  it.each<QualityFlag>(['M', 'C', 'D', 'F', 'T', 'B'])('escalates instead of shutting when the latest reading is flagged %s', (flag) => {
-    const d = decide(input(event('update', 15 * MIN), { lastFlag: flag }));
+  it.each<QualityFlag>(['M', 'C', 'D', 'F', 'B'])('escalates instead of shutting when the latest reading is flagged %s', (flag) => {
+    const d = decide(input(event('update', 15 * MIN), { lastFlag: flag, lastValue: 1000 }));
     expect(d).toMatchObject({ kind: 'escalate', since: T0, valve, reason: `latest reading at WP-01 is flagged ${flag} (instrument trouble)` });
+  });
+
+  it('over range (T) above the upper limit shuts the valve: the true value is at least the range top', () => {
+    const ev = event('update', 15 * MIN, T0, { value: 1000, context: { lowerBound: true } });
+    expect(decide(input(ev, { lastFlag: 'T', lastValue: 1000 }))).toEqual({ kind: 'close', episode: episodeKey('WP-01', 'wp-cod', T0), since: T0, valve });
+    expect(decide(input(ev, { lastFlag: 'T' })).kind).toBe('close'); // the event's value stands for the latest reading
+    // against an enterprise's own lower limit (华瑞电镀 COD 300) a T of 400 is over the limit too
+    expect(decide(input(event('update', 15 * MIN, T0, { value: 400, limit: { max: 300, standard: 'x' } }), { lastFlag: 'T', lastValue: 400 })).kind).toBe('close');
+  });
+
+  it('over range (T) at or below the upper limit, or on a lower limit only, is instrument trouble', () => {
+    expect(decide(input(event('update', 15 * MIN), { lastFlag: 'T', lastValue: 400 }))).toMatchObject({ kind: 'escalate', reason: 'latest reading at WP-01 is flagged T (instrument trouble)' });
+    expect(decide(input(event('update', 15 * MIN, T0, { limit: { min: 6.5, standard: 'x' } }), { lastFlag: 'T', lastValue: 14 })).kind).toBe('escalate');
+    expect(untrusted('T', 500, { max: 500, standard: 'x' })).toBe(true);
+    expect(untrusted('T', 500.1, { max: 500, standard: 'x' })).toBe(false);
+    expect(untrusted('N', 0, undefined)).toBe(false);
   });
 
   it.each<QualityFlag>(['N', 'S'])('a reading flagged %s is no reason to hold back', (flag) => {

@@ -4,9 +4,21 @@ import type { Rule, RuleEvent } from '../rules/schema.js';
 /**
  * Flags that mean the instrument's value cannot be trusted (HJ 212-2017 Table 8): maintenance,
  * calibration, fault, stopped, over range, instrument↔logger communication abnormal. A valve is never
- * shut on the strength of such a reading. (S, a manually set value, and N are not instrument trouble.)
+ * shut on the strength of such a reading (S, a manually set value, and N are not instrument trouble),
+ * except over range (T) above the rule's upper limit: see `untrusted`.
  */
 export const INSTRUMENT_TROUBLE: ReadonlySet<QualityFlag> = new Set<QualityFlag>(['M', 'C', 'D', 'F', 'T', 'B']);
+
+/**
+ * Whether the latest reading forbids actuating. Over range (T) reports the range top, so the true value
+ * is at least that: above the event's upper limit it is trustworthy evidence of the exceedance
+ * (HJ 212-2017 Table 8; domain.md §7 "Over range") and the valve is shut; a T value at or below the limit
+ * (or with a lower limit only) proves nothing, and M, C, D, F, B never allow it.
+ */
+export function untrusted(flag: QualityFlag | undefined, value: number | undefined, limit: RuleEvent['limit']): boolean {
+  if (flag === undefined || !INSTRUMENT_TROUBLE.has(flag)) return false;
+  return !(flag === 'T' && value !== undefined && limit?.max !== undefined && value > limit.max);
+}
 
 /** A pipe whose interlock is enabled and whose valve device is known. */
 export interface ValvePoint {
@@ -15,11 +27,13 @@ export interface ValvePoint {
   device: string;
   shutOffDelayMs: number;
   attempts: number;
+  /** re-shuts per episode before escalating instead (reshut.ts; default 3) */
+  maxReshuts?: number;
 }
 
 /** What has been done so far in one episode (site + rule + since). */
 export interface EpisodeState {
-  /** the valve was shut (or the attempt made): never again in this episode */
+  /** the valve was shut (or the attempt made): the rule's events never shut it again in this episode (a reopen is handled by reshut.ts) */
   actuated: boolean;
   /** escalation reasons already reported in this episode */
   escalated: string[];
@@ -35,6 +49,8 @@ export interface DecisionInput {
   online: boolean | undefined;
   /** flag of the latest reading behind the event */
   lastFlag: QualityFlag | undefined;
+  /** value of that reading (an over-range T value is judged against the limit); default: the event's value */
+  lastValue?: number;
   episode: EpisodeState | undefined;
 }
 
@@ -77,7 +93,7 @@ export function decide(i: DecisionInput): Decision {
 
   let reason: string | undefined;
   if (i.online !== true) reason = `valve device ${valve.device} is offline`;
-  else if (i.lastFlag !== undefined && INSTRUMENT_TROUBLE.has(i.lastFlag)) reason = `latest reading at ${ev.site} is flagged ${i.lastFlag} (instrument trouble)`;
+  else if (untrusted(i.lastFlag, i.lastValue ?? ev.value, ev.limit)) reason = `latest reading at ${ev.site} is flagged ${i.lastFlag} (instrument trouble)`;
   if (reason === undefined) return { kind: 'close', episode, since: ev.since, valve };
   if (i.episode?.escalated.includes(reason)) return { kind: 'ignore', why: `already escalated in episode ${episode}: ${reason}` };
   return { kind: 'escalate', episode, since: ev.since, valve, reason };

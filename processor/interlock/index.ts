@@ -1,12 +1,14 @@
-import type { QualityFlag } from '../../gateway/model/reading.js';
+import type { QualityFlag, Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { RuleEvent } from '../rules/schema.js';
 import { createActuator, type ActuationResult } from './actuator.js';
 import { decide, episodeKey, type EpisodeState, type ValvePoint } from './decide.js';
+import { decideReshut, DEFAULT_MAX_RESHUTS, type ShutEpisode } from './reshut.js';
 import { SerialQueue } from './serial.js';
 import { SYSTEM_ACTOR, type Interlock, type InterlockOptions, type ValveAction, type ValveState } from './types.js';
 
 export { decide, episodeKey, INSTRUMENT_TROUBLE, type Decision, type DecisionInput, type EpisodeState, type ValvePoint } from './decide.js';
+export { decideReshut, DEFAULT_MAX_RESHUTS, type ReshutDecision, type ShutEpisode } from './reshut.js';
 export { createActuator, type ActuationResult, type Actuator, type ActuatorOptions } from './actuator.js';
 export { registerValveRoutes, ReopenBodySchema } from './api.js';
 export type { Interlock, InterlockOptions, ReopenResult, ValveAction, ValveCommands, ValveState } from './types.js';
@@ -23,7 +25,7 @@ export function valvePoints(registry: Registry): Map<string, ValvePoint> {
   for (const s of registry.sites) {
     if (!s.interlock?.enabled || s.kind !== 'wastewater_pipe') continue;
     const d = s.devices.find((x) => x.kind === 'modbus' && registry.inputs.modbus.maps[x.map]?.valve);
-    if (d) points.set(s.id, { site: s.id, device: d.id, shutOffDelayMs: s.interlock.shutOffDelayMs, attempts: s.interlock.attempts });
+    if (d) points.set(s.id, { site: s.id, device: d.id, shutOffDelayMs: s.interlock.shutOffDelayMs, attempts: s.interlock.attempts, maxReshuts: s.interlock.maxReshuts });
   }
   return points;
 }
@@ -36,7 +38,14 @@ export function createInterlock(opts: InterlockOptions): Interlock {
   const points = valvePoints(registry);
   const actuator = createActuator({ registry, commands: opts.commands, now, ...opts.actuator });
   const episodes = new Map<string, EpisodeState>();
-  const flags = new Map<string, QualityFlag>();
+  /** latest reading per site/pollutant */
+  const flags = new Map<string, { flag: QualityFlag; value: number }>();
+  /** site → rule → episode in which the valve was shut and that has not cleared (re-shut, reshut.ts) */
+  const shut = new Map<string, Map<string, ShutEpisode>>();
+  /** site → since when the valve's own feedback (w99002) reports it open; absent while it reports closed */
+  const openSince = new Map<string, number>();
+  /** site → when the interlock last shut its valve (feedback read before then is history) */
+  const shutAt = new Map<string, number>();
   const states = new Map<string, ValveState>();
   const queues = new Map<string, SerialQueue>();
 
@@ -56,6 +65,10 @@ export function createInterlock(opts: InterlockOptions): Interlock {
   function record(p: ValvePoint, action: ValveAction): ValveAction {
     const s = stateOf(p);
     s.lastAction = action;
+    if (action.kind === 'valve-close' && action.ok) {
+      shutAt.set(p.site, action.at);
+      openSince.delete(p.site);
+    }
     if (action.kind !== 'escalate' && action.confirmed) Object.assign(s, { open: action.kind === 'valve-open', source: 'action', at: action.at });
     const fields = { site: action.site, device: action.device, kind: action.kind, actor: action.actor, attempts: action.attempts, rule: action.rule };
     if (action.kind === 'escalate' || !action.confirmed) log.error({ ...fields, error: action.error }, `${action.site}: ${action.kind} ${action.ok ? 'unconfirmed' : 'failed'}: ${action.error ?? action.reason}`);
@@ -86,12 +99,14 @@ export function createInterlock(opts: InterlockOptions): Interlock {
       rule: registry.rules.find((r) => r.id === ev.rule),
       valve,
       online: valve ? health.get(valve.device)?.online : undefined,
-      lastFlag: lastFlag ?? flags.get(`${ev.site}/${ev.pollutant}`),
+      lastFlag: lastFlag ?? flags.get(`${ev.site}/${ev.pollutant}`)?.flag,
+      ...(lastFlag === undefined && flags.has(`${ev.site}/${ev.pollutant}`) ? { lastValue: flags.get(`${ev.site}/${ev.pollutant}`)!.value } : {}),
       episode: ev.since !== undefined ? episodes.get(episodeKey(ev.site, ev.rule, ev.since)) : undefined,
     });
     if (d.kind === 'ignore' || d.kind === 'wait') return undefined;
     if (d.kind === 'end') {
       for (const k of [...episodes.keys()]) if (k.startsWith(`${d.site}|${d.rule}|`)) episodes.delete(k);
+      shut.get(d.site)?.delete(d.rule);
       return undefined;
     }
     const e = episode(d.episode);
@@ -102,8 +117,34 @@ export function createInterlock(opts: InterlockOptions): Interlock {
       return record(d.valve, { kind: 'escalate', ...base, ok: false, confirmed: false, attempts: 0, error: d.reason, reason: `${what}; valve not shut: ${d.reason}`, at: now() });
     }
     e.actuated = true; // before the first await: a concurrent update of the episode must not shut it twice
+    let onSite = shut.get(ev.site);
+    if (!onSite) shut.set(ev.site, (onSite = new Map()));
+    onSite.set(ev.rule, { site: ev.site, rule: ev.rule, pollutant: ev.pollutant, since: d.since, limit: ev.limit, standard: ev.limit?.standard ?? 'the limit', reshuts: 0, busy: false, escalated: [] });
     const r = await serial(d.valve.site, () => actuator.closeValve(d.valve.device));
     return record(d.valve, { kind: 'valve-close', ...base, ...fromResult(r), reason: `${what} (shut-off delay ${minutes(d.valve.shutOffDelayMs)})` });
+  }
+
+  /** a reading of a shut episode's pollutant: shut the reopened valve again, or escalate (reshut.ts) */
+  async function reshut(e: ShutEpisode, r: Reading): Promise<void> {
+    const p = points.get(e.site);
+    if (!p) return;
+    const d = decideReshut({ episode: e, valve: p, openSince: openSince.get(e.site), online: health.get(p.device)?.online, reading: r });
+    if (d.kind === 'ignore') return;
+    const base = { site: p.site, device: p.device, actor: SYSTEM_ACTOR, rule: e.rule, episodeSince: e.since };
+    const what = `${e.rule}: ${e.pollutant} = ${r.value}${r.flag === 'T' ? ' (over range, at least)' : ''} still beyond ${e.standard} after the valve was reopened`;
+    if (d.kind === 'escalate') {
+      e.escalated.push(d.reason);
+      record(p, { kind: 'escalate', ...base, ok: false, confirmed: false, attempts: 0, error: d.reason, reason: `${what}; ${d.reason}`, at: now() });
+      return;
+    }
+    e.busy = true;
+    e.reshuts = d.nth;
+    try {
+      const res = await serial(p.site, () => actuator.closeValve(p.device));
+      record(p, { kind: 'valve-close', ...base, ...fromResult(res), reshut: d.nth, reason: `re-shut ${d.nth} of at most ${p.maxReshuts ?? DEFAULT_MAX_RESHUTS}: ${what}` });
+    } finally {
+      e.busy = false;
+    }
   }
 
   return {
@@ -125,13 +166,23 @@ export function createInterlock(opts: InterlockOptions): Interlock {
 
     observeBatch(readings) {
       for (const r of readings) {
-        flags.set(`${r.site}/${r.pollutant}`, r.flag);
+        flags.set(`${r.site}/${r.pollutant}`, { flag: r.flag, value: r.value });
         if (r.pollutant !== VALVE_STATE) continue;
         const p = points.get(r.site);
         if (!p || r.device !== p.device) continue;
+        const open = r.value >= 0.5;
+        if (!open) openSince.delete(r.site);
+        else if (!openSince.has(r.site) && r.ts > (shutAt.get(r.site) ?? -Infinity)) openSince.set(r.site, r.ts);
         const s = stateOf(p);
         if (s.at !== undefined && r.ts < s.at) continue;
-        Object.assign(s, { open: r.value >= 0.5, source: 'reading', at: r.ts });
+        Object.assign(s, { open, source: 'reading', at: r.ts });
+      }
+      // a valve reopened while its exceedance persists is shut again (after the feedback of this batch is known)
+      if (shut.size === 0) return;
+      for (const r of readings) {
+        const episodes = shut.get(r.site);
+        if (!episodes) continue;
+        for (const e of episodes.values()) if (e.pollutant === r.pollutant) void reshut(e, r);
       }
     },
 

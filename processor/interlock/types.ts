@@ -33,6 +33,8 @@ export interface ValveAction {
   at: number;
   rule?: string;
   episodeSince?: number;
+  /** a close that shut the valve again after it was reopened mid-exceedance: the how-manieth in the episode */
+  reshut?: number;
 }
 
 /** An interlocked valve as last known. */
@@ -72,7 +74,12 @@ export interface Interlock {
   handle(ev: RuleEvent, lastFlag?: QualityFlag): Promise<ValveAction | undefined>;
   /** Open a pipe's valve: a person's decision only, never automatic. */
   reopen(site: string, actor: string, reason: string): Promise<ReopenResult>;
-  /** Feed a batch of readings: valve state (w99002) for valves(), and the latest flag per site and pollutant. */
+  /**
+   * Feed a batch of readings: valve state (w99002) for valves(), the latest flag and value per site and
+   * pollutant, and re-shut: a valve shut in an exceedance episode that has not cleared, reported open
+   * again while a reading is still beyond the limit, is shut again (reshut.ts; escalated after the pipe's
+   * maxReshuts).
+   */
   observeBatch(readings: readonly Reading[]): void;
   /** every interlocked valve, as last known */
   valves(): ValveState[];

@@ -4,6 +4,7 @@ import { flatlineMachine } from '../operators/flatline.js';
 import { rollingMeanMachine, toRollingMeanState, type LegacyRollingMeanState, type RollingMeanState } from '../operators/rollingMean.js';
 import { anyEvent, never, type OnReading, type RuleContext } from './cell.js';
 import type { BoundExceedance } from './compile.js';
+import { judgedAs } from './overRange.js';
 import type { Rule } from './schema.js';
 
 type Judge = (value: number, now: number) => void;
@@ -26,15 +27,20 @@ function averaged(b: BoundExceedance, key: string, ctx: RuleContext, next: Judge
 }
 
 /**
- * An exceedance rule on one series. Only values the instrument reports as normal (HJ 212 flag N) are
- * judged against limits: values flagged M, C, D, F, T, B or S never open an exceedance (the instrument
- * rule deals with them).
+ * An exceedance rule on one series. Values the instrument reports as normal (HJ 212 flag N) are judged
+ * against limits; a value flagged T (over range) above the upper limit is judged as a lower bound
+ * (overRange.ts) and its events say so (context.lowerBound); values flagged M, C, D, F, B or S never
+ * open an exceedance (the instrument rule deals with them). An averaged value whose window took in a
+ * lower bound is a lower bound too: judged only when it is beyond the upper limit (never a clear).
  */
 export function exceedanceInstance(b: BoundExceedance, ctx: RuleContext): OnReading {
   const { rule, site } = b;
   const key = `exceedance|${rule.id}|${site.id}|${rule.pollutant}`;
   const limit = { ...(rule.min !== undefined ? { min: rule.min } : {}), ...(rule.max !== undefined ? { max: rule.max } : {}), standard: rule.standard };
   const self = {};
+  /** an over-range lower bound went into the next judgement / the latest one */
+  let bound = false;
+  let lowerBound = false;
   const machine = exceedanceMachine({ max: rule.max, min: rule.min, clearMax: rule.clearMax, clearMin: rule.clearMin, durationMs: rule.durationMs });
   const onEvent = (e: ExceedanceEvent) =>
     ctx.emit(
@@ -49,14 +55,22 @@ export function exceedanceInstance(b: BoundExceedance, ctx: RuleContext): OnRead
         value: e.value,
         since: e.since,
         limit,
-        context: { peak: e.peak, mean: e.mean, count: e.count, averaging: rule.averaging.kind, durationMs: rule.durationMs },
+        context: { peak: e.peak, mean: e.mean, count: e.count, averaging: rule.averaging.kind, durationMs: rule.durationMs, ...(lowerBound ? { lowerBound: true } : {}) },
       },
       self,
     );
   const cell = ctx.cell(machine, key, (e) => e !== undefined && e.type !== 'update', onEvent);
-  const judge = averaged(b, key, ctx, (v, now) => cell.step(v, now));
+  const judge = averaged(b, key, ctx, (v, now) => {
+    lowerBound = bound;
+    bound = false;
+    if (lowerBound && !(rule.max !== undefined && v > rule.max)) return;
+    cell.step(v, now);
+  });
   return (r, now) => {
-    if (r.flag === 'N') judge(r.value, now);
+    const as = judgedAs(r.flag, r.value, rule.max);
+    if (as === undefined) return;
+    if (as === 'lower-bound') bound = true;
+    judge(r.value, now);
   };
 }
 

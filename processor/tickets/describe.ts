@@ -6,7 +6,7 @@ export function describeChange(c: TicketChange): string {
   const what = `${t.id} ${t.category} ${t.site} ${t.pollutant === '*' ? '' : t.pollutant + ' '}(${t.rule}) → ${t.officer}`;
   switch (c.type) {
     case 'opened':
-      return `ticket opened: ${what}${t.peak !== undefined ? `, value ${t.peak}` : ''}${t.limit?.max !== undefined ? ` > ${t.limit.max}` : ''}${t.priority && t.priority !== 'normal' ? `, priority ${t.priority}` : ''}`;
+      return `ticket opened: ${what}${t.peak !== undefined ? `, value ${c.event?.context?.lowerBound === true ? '≥ ' : ''}${t.peak}` : ''}${t.limit?.max !== undefined ? ` > ${t.limit.max}` : ''}${c.event?.context?.lowerBound === true ? ' (over range: a lower bound)' : ''}${t.priority && t.priority !== 'normal' ? `, priority ${t.priority}` : ''}`;
     case 'recurred':
       return `ticket ${t.id}: recurrence #${t.count}, status ${t.status}${t.priority && t.priority !== 'normal' ? `, priority ${t.priority}` : ''}`;
     case 'cleared':
@@ -18,6 +18,11 @@ export function describeChange(c: TicketChange): string {
       if (c.evidence?.kind !== 'valve') return `ticket ${t.id}: ${c.evidence?.kind ?? 'evidence'} added`;
       const outcome = d.kind === 'escalate' ? 'not actuated, escalated' : d.confirmed ? 'confirmed by read-back' : d.ok ? 'written, NOT confirmed' : `FAILED${d.error ? `: ${d.error}` : ''}`;
       return `ticket ${t.id}: ${d.kind} at ${t.site} by ${d.actor} (${outcome}) — ${d.reason ?? ''}`;
+    }
+    case 'verification': {
+      const f = t.flowCheck;
+      const progress = f ? ` (${f.count} of ${f.required} compliant samples under flow${f.doneAt !== undefined ? ', done' : ''})` : '';
+      return `ticket ${t.id}: ${c.history?.note ?? 'flow check'}${progress}`;
     }
     default:
       return `ticket ${t.id}: ${c.type}`;

@@ -32,6 +32,12 @@ const table: Row[] = [
   ['awaiting_verification', 'closed', compliantFor(2 * HOUR + 10 * MIN), {}, /compliant for 2 h 10 min of the required 24 h \(21 h 50 min remaining\)/],
   ['awaiting_verification', 'closed', compliantFor(24 * HOUR - 1), {}, /compliant for 23 h 59 min of the required 24 h \(1 min remaining\)/],
   ['awaiting_verification', 'closed', {}, {}, /not back within limit yet; closing needs 24 h/],
+  // the valve was shut: closing needs compliant samples under flow after the reopening (FlowCheck)
+  ['awaiting_verification', 'closed', { ...compliantFor(30 * HOUR), flowCheck: { required: 3, count: 0, shutAt: NOW - 40 * HOUR } }, {}, /closing needs 3 compliant samples under flow after it is reopened \(the valve has not been reopened yet\)$/],
+  ['awaiting_verification', 'closed', { ...compliantFor(30 * HOUR), flowCheck: { required: 3, count: 1, shutAt: NOW - 40 * HOUR, reopenedAt: NOW - HOUR } }, {}, /\(1 of 3 so far\)$/],
+  ['awaiting_verification', 'closed', { ...compliantFor(HOUR), flowCheck: { required: 3, count: 1, shutAt: NOW - 40 * HOUR, reopenedAt: NOW - HOUR } }, {}, /compliant for 1 h of the required 24 h .*; the valve was shut: closing needs 3/],
+  ['awaiting_verification', 'closed', { ...compliantFor(30 * HOUR), flowCheck: { required: 3, count: 3, shutAt: NOW - 40 * HOUR, reopenedAt: NOW - 35 * HOUR, doneAt: NOW - 30 * HOUR } }, {}, true],
+  ['rectifying', 'awaiting_verification', { flowCheck: { required: 3, count: 0, shutAt: NOW - 40 * HOUR } }, {}, true],
   ['awaiting_verification', 'open', {}, { note: 'fix did not hold' }, true],
   ['awaiting_verification', 'open', {}, {}, /reopening needs a note/],
   ['closed', 'open', {}, { note: 'complaint from residents' }, true],

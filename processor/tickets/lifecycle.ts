@@ -32,6 +32,26 @@ const verified: Guard = (t, _req, now) => {
  */
 const compliant: Guard = (t) => (t.compliantSince === undefined ? 'the condition has not cleared; acknowledge and rectify first' : undefined);
 
+/**
+ * A ticket whose valve was shut closes on evidence taken under flow (types.ts FlowCheck): the required
+ * compliant samples after the valve was reopened. Moving to awaiting verification stays allowed (the
+ * enterprise reports the fix; the valve is then reopened for the trial discharge that verifies it).
+ */
+const flowShown: Guard = (t) => {
+  const f = t.flowCheck;
+  if (!f || f.doneAt !== undefined) return undefined;
+  const progress = f.reopenedAt === undefined ? 'the valve has not been reopened yet' : `${f.count} of ${f.required} so far`;
+  return `the valve was shut: closing needs ${f.required} compliant samples under flow after it is reopened (${progress})`;
+};
+
+/** every guard's refusal, joined */
+const all =
+  (...guards: Guard[]): Guard =>
+  (t, req, now) => {
+    const refusals = guards.map((g) => g(t, req, now)).filter((r): r is string => r !== undefined);
+    return refusals.length ? refusals.join('; ') : undefined;
+  };
+
 /** Reopening (closed or awaiting verification → open) must say why. */
 const withNote: Guard = (_t, req) => (req.note?.trim() ? undefined : 'reopening needs a note saying why');
 
@@ -40,7 +60,7 @@ export const TRANSITIONS: Readonly<Record<TicketStatus, Partial<Record<TicketSta
   open: { acknowledged: null, awaiting_verification: compliant },
   acknowledged: { rectifying: null, awaiting_verification: compliant },
   rectifying: { awaiting_verification: null },
-  awaiting_verification: { closed: verified, open: withNote },
+  awaiting_verification: { closed: all(verified, flowShown), open: withNote },
   closed: { open: withNote },
 };
 

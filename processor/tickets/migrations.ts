@@ -118,6 +118,11 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       CREATE INDEX odor_attribution_at ON odor_attribution (at);
     `,
   },
+  {
+    // the valve was shut for the ticket: samples under flow after the reopening (TicketSummary.flowCheck, JSON)
+    name: 'ticket-flow-check',
+    sql: `ALTER TABLE tickets ADD COLUMN flow_check TEXT;`,
+  },
 ];
 
 /** Brings the schema up to date; returns the versions before and after. Refuses a newer schema. */

@@ -220,3 +220,23 @@ describe('ticket service', () => {
     expect(changes.map((c) => c.type)).toEqual(['opened', 'updated']);
   });
 });
+
+describe('flow check of a ticket whose valve was shut', () => {
+  it('is stored on the ticket with a history note; once complete, verification runs from its first sample', () => {
+    const { service, changes, clock, file } = harness();
+    const t = service.applyEvent(codEvent('open', T0, 700, { since: T0 - 600_000 }))!;
+    service.applyEvent(codEvent('clear', T0 + HOUR, 300));
+    expect(service.get(t.id)!.compliantSince).toBe(T0 + HOUR); // cleared while the valve was shut: proves nothing yet
+    clock.t = T0 + 5 * HOUR;
+    service.setFlowCheck(t.id, { required: 3, count: 1, shutAt: T0, reopenedAt: T0 + 4 * HOUR, firstAt: T0 + 4 * HOUR + 60_000 }, 'valve reported open again');
+    expect(service.get(t.id)).toMatchObject({ flowCheck: { count: 1, required: 3 }, compliantSince: T0 + HOUR });
+    service.setFlowCheck(t.id, { required: 3, count: 3, shutAt: T0, reopenedAt: T0 + 4 * HOUR, firstAt: T0 + 4 * HOUR + 60_000, doneAt: T0 + 5 * HOUR }, 'compliance shown under flow');
+    const done = service.get(t.id)!;
+    expect(done.compliantSince).toBe(T0 + 4 * HOUR + 60_000);
+    expect(done.history.map((h) => h.note)).toEqual(['opened by rule wp-cod', 'back within limit, verification started', 'valve reported open again', 'compliance shown under flow']);
+    expect(changes.filter((c) => c.type === 'verification')).toHaveLength(2);
+    // kept across a restart (its own column)
+    const again = harness(file);
+    expect(again.service.get(t.id)!.flowCheck).toEqual(done.flowCheck);
+  });
+});

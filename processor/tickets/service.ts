@@ -2,17 +2,19 @@ import { Subject, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
+import { overRangeText } from '../rules/overRange.js';
 import type { Rule, RuleEvent } from '../rules/schema.js';
 import { assignee, levelOf, localDay, observe, verificationMsOf } from './aggregate.js';
 import { transition as lifecycleTransition, type TransitionRequest } from './lifecycle.js';
 import { LiveTicketExistsError, TicketConflictError, type TicketStore } from './store.js';
-import { TICKET_PRIORITIES, type Evidence, type EvidenceKind, type HistoryEntry, type Ticket, type TicketFilter, type TicketPage, type TicketPriority, type TicketSummary } from './types.js';
+import { TICKET_PRIORITIES, type Evidence, type EvidenceKind, type FlowCheck, type HistoryEntry, type Ticket, type TicketFilter, type TicketPage, type TicketPriority, type TicketSummary } from './types.js';
 
 /** What changed on a ticket; emitted after the change is committed. */
 export interface TicketChange {
   /** opened: new ticket; recurred: an `open` event attached to a live ticket; updated: a value attached;
-   *  cleared: back within limit (verification started); transitioned: a person moved it; evidence: an action recorded */
-  type: 'opened' | 'recurred' | 'updated' | 'cleared' | 'transitioned' | 'evidence';
+   *  cleared: back within limit (verification started); transitioned: a person moved it; evidence: an action recorded;
+   *  verification: the flow check of a ticket whose valve was shut moved (FlowCheck) */
+  type: 'opened' | 'recurred' | 'updated' | 'cleared' | 'transitioned' | 'evidence' | 'verification';
   ticket: TicketSummary;
   /** service clock, epoch ms */
   at: number;
@@ -60,6 +62,12 @@ export interface TicketService {
   transition(id: string, req: TransitionRequest): TransitionOutcome;
   /** adds evidence of an action taken (valve closed/opened, a note); undefined for an unknown ticket */
   recordAction(id: string, kind: EvidenceKind, data: unknown): TicketSummary | undefined;
+  /**
+   * Stores the flow check of a ticket whose valve was shut (FlowCheck), with a history note when given.
+   * Once it is complete, verification time runs from its first sample (a compliantSince from readings
+   * taken while nothing flowed moves up to it). Undefined for an unknown or closed ticket.
+   */
+  setFlowCheck(id: string, check: FlowCheck, note?: string): TicketSummary | undefined;
   get(id: string): Ticket | undefined;
   list(filter?: TicketFilter): TicketPage;
   stop(): void;
@@ -109,7 +117,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
   function evidenceOf(ev: RuleEvent, extra: EventEvidence | undefined, at: number, withLimit: boolean): Evidence[] {
     const out: Evidence[] = [];
     if (extra?.readings?.length || ev.context) out.push({ at, kind: 'readings', data: { event: ev.type, value: ev.value, since: ev.since, readings: extra?.readings ?? [], context: ev.context } });
-    if (withLimit && ev.limit) out.push({ at, kind: 'limit', data: { ...ev.limit, value: ev.value } });
+    if (withLimit && ev.limit) out.push({ at, kind: 'limit', data: { ...ev.limit, value: ev.value, ...lowerBoundOf(ev) } });
     const wind = extra?.wind ?? (ev.category === 'odor' ? ev.context?.wind : undefined);
     if (wind !== undefined) out.push({ at, kind: 'wind', data: wind });
     if (extra?.attribution !== undefined) out.push({ at, kind: 'attribution', data: extra.attribution });
@@ -128,6 +136,12 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     const ask = extra?.priority;
     if (!ask || TICKET_PRIORITIES.indexOf(ask.level) <= TICKET_PRIORITIES.indexOf(now)) return { priority: now };
     return { priority: ask.level, history: { at, actor: 'system', from: status, to: status, note: `priority ${now} → ${ask.level}: ${ask.reason}` } };
+  }
+
+  /** an over-range value (HJ 212 flag T) is a lower bound: "≥ 1000 mg/L (超量程)" */
+  function lowerBoundOf(ev: RuleEvent): { lowerBound?: true; shown?: string } {
+    if (ev.context?.lowerBound !== true || ev.value === undefined) return {};
+    return { lowerBound: true, shown: overRangeText(String(ev.value), registry.pollutants[ev.pollutant]?.unit ?? '') };
   }
 
   function openNew(ev: RuleEvent, extra: EventEvidence | undefined, at: number): Outcome<TicketSummary> {
@@ -281,6 +295,21 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
         const evidence = { at, kind, data };
         store.appendEvidence(id, evidence);
         return { result: ticket, change: { type: 'evidence', ticket, at, evidence } };
+      });
+    },
+
+    setFlowCheck(id, check, note) {
+      return commit(`flow check on ${id}`, () => {
+        const current = store.get(id);
+        if (!current || current.status === 'closed') return { result: undefined };
+        const at = now();
+        const { history: _h, evidence: _e, ...summary } = current;
+        const next: TicketSummary = { ...summary, flowCheck: check, updatedAt: at };
+        if (check.doneAt !== undefined && check.firstAt !== undefined && next.compliantSince !== undefined && next.compliantSince < check.firstAt) next.compliantSince = check.firstAt;
+        const ticket = store.update(next);
+        let history: HistoryEntry | undefined;
+        if (note) store.appendHistory(id, (history = { at, actor: 'system', from: ticket.status, to: ticket.status, note }));
+        return { result: ticket, change: { type: 'verification', ticket, at, ...(history ? { history } : {}) } };
       });
     },
 

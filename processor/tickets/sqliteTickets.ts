@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { formatTicketId, LiveTicketExistsError, TicketConflictError, TicketNotFoundError, type TicketStore } from './store.js';
-import type { Evidence, HistoryEntry, Ticket, TicketCategory, TicketFilter, TicketLevel, TicketLimit, TicketPriority, TicketStatus, TicketSummary } from './types.js';
+import type { Evidence, FlowCheck, HistoryEntry, Ticket, TicketCategory, TicketFilter, TicketLevel, TicketLimit, TicketPriority, TicketStatus, TicketSummary } from './types.js';
 
 interface TicketRow {
   id: string;
@@ -26,12 +26,14 @@ interface TicketRow {
   closed_at: number | null;
   version: number;
   priority: string;
+  flow_check: string | null;
 }
 
 const COLUMNS = [
   'id', 'site', 'enterprise', 'officer', 'pollutant', 'rule', 'category', 'level', 'status', 'opened_at', 'updated_at', 'first_seen', 'last_seen',
   'count', 'samples', 'peak', 'mean', 'limit_json', 'compliant_since', 'verification_ms', 'closed_at', 'version',
   'priority',
+  'flow_check',
 ] as const;
 const MUTABLE = COLUMNS.filter((c) => c !== 'id' && c !== 'version');
 
@@ -43,6 +45,7 @@ function toRow(t: Omit<TicketSummary, 'version'> & { version?: number }): Ticket
     limit_json: t.limit ? JSON.stringify(t.limit) : null, compliant_since: t.compliantSince ?? null,
     verification_ms: t.verificationMs, closed_at: t.closedAt ?? null, version: t.version ?? 1,
     priority: t.priority ?? 'normal',
+    flow_check: t.flowCheck ? JSON.stringify(t.flowCheck) : null,
   };
 }
 
@@ -59,6 +62,7 @@ function fromRow(r: TicketRow): TicketSummary {
   if (r.limit_json !== null) t.limit = JSON.parse(r.limit_json) as TicketLimit;
   if (r.compliant_since !== null) t.compliantSince = r.compliant_since;
   if (r.closed_at !== null) t.closedAt = r.closed_at;
+  if (r.flow_check !== null) t.flowCheck = JSON.parse(r.flow_check) as FlowCheck;
   return t;
 }
 

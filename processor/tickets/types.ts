@@ -92,11 +92,34 @@ export interface TicketSummary {
   compliantSince?: number;
   /** compliance needed before the ticket may close (the rule's verificationMs) */
   verificationMs: number;
+  /** the valve was shut for this ticket: samples under flow after the reopening needed to close it (flowCheck.ts) */
+  flowCheck?: FlowCheck;
   closedAt?: number;
   /** optimistic concurrency: incremented on every write */
   version: number;
   /** absent is normal (stored tickets always carry it) */
   priority?: TicketPriority;
+}
+
+/**
+ * 闭环整改 of a ticket whose valve was shut: readings taken while nothing flows prove nothing, so the
+ * ticket closes only after `required` consecutive compliant valid samples (flag N, within the rule's
+ * clear level) taken under flow (pipe flow above the interlock's flowAbove) after the valve's own
+ * feedback reported it open again. A shut (or re-shut) starts it afresh; a sample beyond the limit under
+ * flow sets the count back to 0.
+ */
+export interface FlowCheck {
+  required: number;
+  /** consecutive compliant valid samples under flow since the valve was reopened */
+  count: number;
+  /** when the valve was (last) shut, epoch ms */
+  shutAt: number;
+  /** when its feedback reported it open again after that shut */
+  reopenedAt?: number;
+  /** reading time of the first sample of the current run */
+  firstAt?: number;
+  /** reading time of the sample that completed the count: compliance under flow is shown */
+  doneAt?: number;
 }
 
 export interface Ticket extends TicketSummary {

@@ -99,3 +99,41 @@ export const calibrationHigh: Scenario = {
     { at: 40 * MIN, say: 'WP-05: calibration ends', run: (s) => (s.setFlag('WP-05', 'N'), s.clear('WP-05')) },
   ],
 };
+
+/**
+ * 超量程: 明弘集团's COD analyser goes over its range (HJ 212-2017 flag T at the range top 1000 mg/L, limit
+ * 500): the true value is at least 1000, so it is an exceedance; the valve is shut and read back. The
+ * enterprise opens the valve by hand while COD is still over range: it is shut again. Meanwhile 林达科技's
+ * analyser reads the same 1000 mg/L flagged C (calibration standard): an instrument ticket only, its valve
+ * stays open. After the rectification the valve is reopened for a trial discharge: the ticket shows the
+ * compliant samples under flow it needs before it can close.
+ */
+export const pipeOverRange: Scenario = {
+  name: 'pipe-over-range',
+  speed: 60,
+  description: '明弘集团 (WP-01) COD over range (1000 mg/L flagged T, limit 500): exceedance, valve shut; reopened by hand mid-exceedance: shut again; 林达科技 (WP-02) 1000 flagged C: instrument ticket only; trial discharge after the fix.',
+  steps: [
+    {
+      at: 1 * MIN,
+      say: 'WP-01 明弘集团: COD analyser over range, 1000 mg/L flagged T (range top; limit 500); WP-02 林达科技: calibration with a 1000 mg/L standard, flagged C',
+      run: (s) => {
+        s.setFlag('WP-01', 'T');
+        s.set('WP-01', 'w01018', 1000);
+        s.setFlag('WP-02', 'C');
+        s.set('WP-02', 'w01018', 1000);
+      },
+    },
+    { at: 25 * MIN, say: 'WP-01 明弘集团: the enterprise opens the valve by hand while COD is still over range', run: (s) => s.setValve('WP-01', true) },
+    {
+      at: 40 * MIN,
+      say: 'WP-01 明弘集团: rectified, analyser back in range, COD 220 mg/L; WP-02 林达科技: calibration ends',
+      run: (s) => {
+        s.setFlag('WP-01', 'N');
+        s.set('WP-01', 'w01018', 220);
+        s.setFlag('WP-02', 'N');
+        s.clear('WP-02');
+      },
+    },
+    { at: 45 * MIN, say: 'WP-01 明弘集团: valve reopened on site for the trial discharge (验证性排放)', run: (s) => s.setValve('WP-01', true) },
+  ],
+};

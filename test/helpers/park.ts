@@ -6,6 +6,8 @@ import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { Ticket, TicketPage } from '../../processor/tickets/types.js';
 import { startSimulators, type ParkSimulators } from '../../simulators/index.js';
+import { scenarios } from '../../simulators/scenarios/index.js';
+import { scaleTime } from '../../simulators/timeScale.js';
 import { startBroker } from './broker.js';
 import { startInflux, type RunningInflux } from './influx.js';
 import { startWecomStandIn, type WecomStandIn } from './wecomStandIn.js';
@@ -30,16 +32,21 @@ export interface RunningPark {
   close(): Promise<void>;
 }
 
-/** Real influxd, real aedes broker, every simulator, the gateway with its rules, tickets, HTTP API and alerts (to a WeCom stand-in). */
-export async function startPark(input: Registry): Promise<RunningPark> {
+/**
+ * Real influxd, real aedes broker, every simulator, the gateway with its rules, tickets, HTTP API and alerts
+ * (to a WeCom stand-in). With `scenario`, the simulators play it at `speed` (default its own) and the
+ * gateway's rule durations are scaled like the demo's (simulators/timeScale.ts).
+ */
+export async function startPark(input: Registry, opts: { scenario?: string; speed?: number } = {}): Promise<RunningPark> {
   const dataDir = mkdtempSync(join(tmpdir(), 'park-'));
   const wecom = await startWecomStandIn({ keys: ['test-robot'] });
   const registry = structuredClone(input);
   registry.alerts.wecom = { ...registry.alerts.wecom, baseUrl: wecom.baseUrl };
   const influx = await startInflux();
   const broker = await startBroker();
-  const sims = await startSimulators(registry, { mqttUrl: broker.url, mqttIntervalMs: 1000 });
-  const gw = await startGateway({ registry: sims.registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir, alertSecrets: { wecomKey: 'test-robot' } });
+  const speed = opts.scenario ? (opts.speed ?? scenarios[opts.scenario]?.speed ?? 1) : 1;
+  const sims = await startSimulators(registry, { mqttUrl: broker.url, mqttIntervalMs: 1000, ...(opts.scenario ? { scenario: opts.scenario, speed } : {}) });
+  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir, alertSecrets: { wecomKey: 'test-robot' } });
   const api = async <T>(path: string, init: { method?: string; body?: unknown } = {}) => {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
       method: init.method ?? 'GET',

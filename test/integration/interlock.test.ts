@@ -234,3 +234,52 @@ describe('reopening a valve over HTTP (a person only)', () => {
     signals.setSilent('WP-03-M', false);
   });
 });
+
+describe('over range (HJ 212-2017 flag T) on the simulated pipe', () => {
+  it('COD flagged T at the range top above the limit shuts WP-01 (coil 0) and the poller reads it shut; the same value flagged C does not', async () => {
+    signals.setValve('WP-01', true);
+    signals.set('WP-01', 'w01018', 1000);
+    signals.setFlag('WP-01', 'T');
+    const since = Date.now();
+    await until(() => readings.some((r) => r.device === 'WP-01-M' && r.pollutant === 'w01018' && r.flag === 'T' && r.value === 1000 && r.ts > since), 'a T-flagged COD reading of WP-01-M');
+    const ev = { ...codEvent('WP-01', 15 * MIN), value: 1000, context: { lowerBound: true } };
+    const a = await interlock.handle(ev);
+    expect(a).toMatchObject({ kind: 'valve-close', site: 'WP-01', ok: true, confirmed: true, rule: 'wp-cod' });
+    expect(signals.valveOpen('WP-01')).toBe(false);
+    await until(() => pollAfter('WP-01-M', 'w99002', a!.at) !== undefined, 'a poll of WP-01-M after the close');
+    expect(pollAfter('WP-01-M', 'w99002', a!.at)!.value).toBe(0);
+
+    // calibration (C) with the same 1000 mg/L: not a ground to shut, a person is asked instead
+    signals.setValve('WP-01', true);
+    signals.setFlag('WP-01', 'C');
+    const c0 = Date.now();
+    await until(() => readings.some((r) => r.device === 'WP-01-M' && r.pollutant === 'w01018' && r.flag === 'C' && r.ts > c0), 'a C-flagged COD reading of WP-01-M');
+    const c = await interlock.handle({ ...codEvent('WP-01', 15 * MIN), value: 1000 });
+    expect(c).toMatchObject({ kind: 'escalate', error: 'latest reading at WP-01 is flagged C (instrument trouble)' });
+    expect(signals.valveOpen('WP-01')).toBe(true);
+  });
+
+  it('a valve opened by hand while the reading is still over range is shut again by the interlock itself', async () => {
+    signals.setFlag('WP-01', 'T');
+    const t0 = Date.now();
+    await until(() => readings.some((r) => r.device === 'WP-01-M' && r.pollutant === 'w01018' && r.flag === 'T' && r.ts > t0), 'a T-flagged COD reading of WP-01-M');
+    const ev = { ...codEvent('WP-01', 20 * MIN), value: 1000, context: { lowerBound: true } };
+    const first = await interlock.handle(ev);
+    expect(first).toMatchObject({ kind: 'valve-close', confirmed: true });
+    const before = actions.length;
+    signals.setValve('WP-01', true); // someone at the pipe
+    await until(() => actions.slice(before).some((x) => x.reshut === 1), 'the re-shut');
+    expect(actions.slice(before).find((x) => x.reshut === 1)).toMatchObject({ kind: 'valve-close', site: 'WP-01', ok: true, confirmed: true, actor: 'system', rule: 'wp-cod', episodeSince: ev.since });
+    expect(signals.valveOpen('WP-01')).toBe(false);
+    // the clear of the episode ends it: a reopening afterwards is left alone
+    await interlock.handle({ ...ev, type: 'clear', value: 300 });
+    signals.setFlag('WP-01', 'N');
+    signals.set('WP-01', 'w01018', 300);
+    const after = actions.length;
+    signals.setValve('WP-01', true);
+    const t = Date.now();
+    await until(() => readings.filter((r) => r.device === 'WP-01-M' && r.pollutant === 'w99002' && r.value === 1 && r.ts > t).length >= 3, 'three polls with the valve open');
+    expect(actions.slice(after)).toEqual([]);
+    expect(signals.valveOpen('WP-01')).toBe(true);
+  });
+});
