@@ -1,5 +1,6 @@
 import type { QualityFlag } from '../gateway/model/reading.js';
 import type { Registry, SiteKind } from '../gateway/registry/schema.js';
+import { AnalyserCycles, REAL_TIME, type TimeScale } from './cycles.js';
 
 /** Baseline of one channel: mean, diurnal amplitude (fraction of mean, peak mid-afternoon) and noise (fraction). */
 interface Baseline {
@@ -78,18 +79,26 @@ export class ParkSignals {
   private readonly faults = new Map<string, ModbusFault>();
   private readonly valves = new Map<string, boolean>();
   private readonly totals = new Map<string, { at: number; m3: number }>();
+  private readonly cycles: AnalyserCycles;
 
+  /** `scale`: how simulated time (`now`) maps to the wall clock, for analysers' sample times */
   constructor(
     registry: Registry,
     readonly now: () => number = Date.now,
+    scale: TimeScale = REAL_TIME,
   ) {
     for (const s of registry.sites) this.kinds.set(s.id, s.kind);
+    this.cycles = new AnalyserCycles(registry, scale);
   }
 
-  /** Current value of a channel at a site. */
+  /**
+   * Current value of a channel at a site. An analyser on a measurement cycle (cycles.ts) shows the value
+   * of its last measurement.
+   */
   value(site: string, pollutant: string, at = this.now()): number {
     const kind = this.kinds.get(site);
     if (!kind) throw new Error(`simulator: unknown site ${site}`);
+    at = this.cycles.measuredAt(site, pollutant, at) ?? at;
     if (pollutant === 'w99002') return this.valveOpen(site) ? 1 : 0;
     if (pollutant === 'w00001') return this.cumulative(site, at);
     if (kind === 'wastewater_pipe' && pollutant === 'w00000' && !this.valveOpen(site)) return 0;
@@ -109,19 +118,28 @@ export class ParkSignals {
     return (pollutant && this.flags.get(`${site}/${pollutant}`)) || this.flags.get(site) || 'N';
   }
 
+  /** Wall-clock epoch ms (whole seconds) of an analyser's last measurement; undefined for a channel not on a cycle. */
+  sampleTime(site: string, pollutant: string, at = this.now()): number | undefined {
+    return this.cycles.sampleTime(site, pollutant, at);
+  }
+
+  /** An analyser on a cycle measures at once (on demand), so a changed value shows without waiting a cycle. */
   set(site: string, pollutant: string, value: number): void {
     this.overrides.set(`${site}/${pollutant}`, { kind: 'set', value });
+    this.cycles.trigger(site, pollutant, this.now());
   }
 
   ramp(site: string, pollutant: string, to: number, durationMs: number): void {
     const from = this.value(site, pollutant);
     this.overrides.set(`${site}/${pollutant}`, { kind: 'ramp', from, to, start: this.now(), durationMs });
+    this.cycles.trigger(site, pollutant, this.now());
   }
 
-  /** back to the baseline pattern (one channel or the whole site) */
+  /** back to the baseline pattern (one channel or the whole site); its analysers measure at once */
   clear(site: string, pollutant?: string): void {
     if (pollutant) this.overrides.delete(`${site}/${pollutant}`);
     else for (const k of [...this.overrides.keys()]) if (k.startsWith(site + '/')) this.overrides.delete(k);
+    this.cycles.trigger(site, pollutant, this.now());
   }
 
   /** flag a whole site, or one channel, e.g. 'C' during calibration; 'N' clears */

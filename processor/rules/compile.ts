@@ -1,4 +1,5 @@
 import type { Registry, Site, SiteKind } from '../../gateway/registry/schema.js';
+import { noDataBindings } from './noDataWatch.js';
 import type { Rule, RuleEvent } from './schema.js';
 
 type Of<T extends Rule['type']> = Extract<Rule, { type: T }>;
@@ -10,11 +11,15 @@ export interface BoundExceedance {
   category: RuleEvent['category'];
 }
 
+/** A no-data watch: a device, or one channel of it with a reporting cycle of its own (noDataWatch.ts). */
 export interface BoundDevice {
   site: Site;
   device: string;
   timeoutMs: number;
   rule: Of<'no-data'>;
+  /** the channel watched on its own cycle; the whole device when absent */
+  pollutant?: string;
+  cycleMs?: number;
 }
 
 /** Rules resolved against the park: which rule watches which series. Built once at start-up. */
@@ -58,7 +63,7 @@ export function compileRules(registry: Registry): CompiledRules {
       } else if (rule.type === 'instrument' && applies(rule.siteKind, site) && !out.instrument.has(site.id)) {
         out.instrument.set(site.id, rule);
       } else if (rule.type === 'no-data' && applies(rule.siteKind, site) && !out.noData.some((d) => d.site === site)) {
-        for (const d of site.devices) out.noData.push({ site, device: d.id, timeoutMs: rule.missedIntervals * d.intervalMs, rule });
+        out.noData.push(...noDataBindings(registry, site, rule));
       }
     }
     if (site.kind === 'rain_outlet') out.rainOutlets.push(site);

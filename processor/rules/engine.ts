@@ -7,7 +7,9 @@ import { compileRules, type CompiledRules } from './compile.js';
 import { dryWeatherInstance, lastRainInstance } from './dryWeather.js';
 import type { RuleEvent } from './schema.js';
 import { exceedanceInstance, flatlineInstance } from './series.js';
-import { instrumentInstance, noDataInstance, outOfRangeInstance, windInstance, type Wind } from './site.js';
+import { beat, downtimeAt } from './downtime.js';
+import { noDataWatches } from './noDataWatch.js';
+import { instrumentInstance, outOfRangeInstance, windInstance, type Wind } from './site.js';
 import type { StateKeeper } from './stateKeeper.js';
 import { TimerWheel } from './wheel.js';
 
@@ -62,7 +64,10 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     /** instance → index in `out` of its update in this batch */
     const updates = new Map<object, number>();
     const round = (work: () => void) => {
-      keeper.batch(work);
+      keeper.batch(() => {
+        work();
+        beat(keeper, scheduler.now());
+      });
       updates.clear();
       if (out.length === 0) return;
       const events = out;
@@ -120,7 +125,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
         for (const s of compiled.rainOutlets) entry(s.id).all.push(dryWeatherInstance(s.id, dry, rain.at, ctx));
       }
     }
-    const devices = new Map(compiled.noData.map((d) => [d.device, noDataInstance(d, ctx)]));
+    const devices = noDataWatches(compiled.noData, ctx, downtimeAt(keeper, now0));
     const impossible = new Map<string, (r: Rejection, now: number) => void>();
 
     const dispatch = (r: Reading, now: number) => {
@@ -157,6 +162,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     const sub = deps.readings$.subscribe({ next: onBatch, error: (err: unknown) => subscriber.error(err), complete: () => subscriber.complete() });
     sub.add(deps.rejections$.subscribe({ next: onRejection, error: (err: unknown) => subscriber.error(err) }));
     return () => {
+      beat(keeper, scheduler.now());
       wheel.stop();
       sub.unsubscribe();
       wind = undefined;
