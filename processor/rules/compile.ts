@@ -1,4 +1,6 @@
 import type { Registry, Site, SiteKind } from '../../gateway/registry/schema.js';
+import type { Reading } from '../../gateway/model/reading.js';
+import { calibrationCalendar } from './calibration.js';
 import { noDataBindings } from './noDataWatch.js';
 import type { Rule, RuleEvent } from './schema.js';
 
@@ -31,6 +33,8 @@ export interface CompiledRules {
   /** site → the instrument rule that applies (the first one whose siteKind matches or is unset) */
   instrument: Map<string, Of<'instrument'>>;
   noData: BoundDevice[];
+  /** site → whether a reading is an expected value of a scheduled calibration window (calibration.ts); sites with windows only */
+  calibration: Map<string, (r: Reading) => boolean>;
   outOfRange?: Of<'out-of-range'>;
   dryWeather?: Of<'dry-weather-flow'>;
   /** rain outlets, and the weather station that reports rain and wind */
@@ -47,7 +51,7 @@ const applies = (kind: SiteKind | undefined, site: Site) => kind === undefined |
 export const exceedanceCategory = (site: Site): RuleEvent['category'] => (site.kind === 'air_fence' ? 'odor' : 'exceedance');
 
 export function compileRules(registry: Registry): CompiledRules {
-  const out: CompiledRules = { exceedance: new Map(), flatline: new Map(), instrument: new Map(), noData: [], rainOutlets: [] };
+  const out: CompiledRules = { exceedance: new Map(), flatline: new Map(), instrument: new Map(), noData: [], calibration: new Map(), rainOutlets: [] };
   const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
   const enterprises = new Map(registry.enterprises.map((e) => [e.id, e]));
   for (const site of registry.sites) {
@@ -66,6 +70,8 @@ export function compileRules(registry: Registry): CompiledRules {
         out.noData.push(...noDataBindings(registry, site, rule));
       }
     }
+    const calendar = calibrationCalendar(site, registry.park.timezone);
+    if (calendar) out.calibration.set(site.id, calendar);
     if (site.kind === 'rain_outlet') out.rainOutlets.push(site);
     if (site.kind === 'weather' && !out.weather) out.weather = site;
   }

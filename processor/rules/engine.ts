@@ -113,7 +113,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     const seriesOf = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
     for (const [key, bound] of compiled.exceedance) for (const b of bound) onSeries(...seriesOf(key), exceedanceInstance(b, ctx));
     for (const [key, rules] of compiled.flatline) for (const rule of rules) onSeries(...seriesOf(key), flatlineInstance(seriesOf(key)[0], rule, ctx));
-    for (const [site, rule] of compiled.instrument) entry(site).all.push(instrumentInstance(site, rule, ctx));
+    for (const [site, rule] of compiled.instrument) entry(site).all.push(instrumentInstance(site, rule, ctx, compiled.calibration.get(site)));
     if (compiled.weather) {
       const w = windInstance(ctx);
       wind = w.current;

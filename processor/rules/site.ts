@@ -1,4 +1,4 @@
-import type { QualityFlag } from '../../gateway/model/reading.js';
+import type { QualityFlag, Reading } from '../../gateway/model/reading.js';
 import { countInWindowMachine } from '../operators/countInWindow.js';
 import { noDataMachine, type NoDataState } from '../operators/noData.js';
 import { persistentMachine } from '../operators/persistent.js';
@@ -10,8 +10,11 @@ import type { Rule } from './schema.js';
 
 type Of<T extends Rule['type']> = Extract<Rule, { type: T }>;
 
-/** Instrument trouble at a site: any channel flagged (M, C, D, F, T, B ...) for longer than the rule's duration. */
-export function instrumentInstance(site: string, rule: Of<'instrument'>, ctx: RuleContext): OnReading {
+/**
+ * Instrument trouble at a site: any channel flagged (M, C, D, F, T, B ...) for longer than the rule's
+ * duration. A flag a scheduled calibration window expects (`scheduled`, calibration.ts) is no trouble.
+ */
+export function instrumentInstance(site: string, rule: Of<'instrument'>, ctx: RuleContext, scheduled: (r: Reading) => boolean = () => false): OnReading {
   const key = `instrument|${rule.id}|${site}`;
   const trouble = new Set<QualityFlag>(rule.flags);
   const flags = new Map<string, QualityFlag>();
@@ -23,7 +26,7 @@ export function instrumentInstance(site: string, rule: Of<'instrument'>, ctx: Ru
     ),
   );
   return (r, now) => {
-    if (trouble.has(r.flag)) flags.set(r.pollutant, r.flag);
+    if (trouble.has(r.flag) && !scheduled(r)) flags.set(r.pollutant, r.flag);
     else flags.delete(r.pollutant);
     cell.step(flags.size > 0, now);
   };
