@@ -1,27 +1,18 @@
 import type { Registry, Site, SiteKind } from '../../gateway/registry/schema.js';
 import type { Reading } from '../../gateway/model/reading.js';
 import { calibrationCalendar } from './calibration.js';
-import { noDataBindings } from './noDataWatch.js';
+import { noDataBindings, type BoundDevice } from './noDataBindings.js';
 import type { Rule, RuleEvent } from './schema.js';
 
 type Of<T extends Rule['type']> = Extract<Rule, { type: T }>;
+
+export type { BoundDevice };
 
 /** An exceedance rule bound to one site, with the enterprise's own limit applied. */
 export interface BoundExceedance {
   rule: Of<'exceedance'>;
   site: Site;
   category: RuleEvent['category'];
-}
-
-/** A no-data watch: a device, or one channel of it with a reporting cycle of its own (noDataWatch.ts). */
-export interface BoundDevice {
-  site: Site;
-  device: string;
-  timeoutMs: number;
-  rule: Of<'no-data'>;
-  /** the channel watched on its own cycle; the whole device when absent */
-  pollutant?: string;
-  cycleMs?: number;
 }
 
 /** Rules resolved against the park: which rule watches which series. Built once at start-up. */

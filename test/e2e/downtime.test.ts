@@ -47,7 +47,7 @@ describe('gateway downtime is not counted against the devices', () => {
   const stoppedEarlier = (ms: number) => {
     const db = new Database(join(dir, 'park.db'), { fileMustExist: true });
     try {
-      const rows = db.prepare<[], { key: string; state: string }>("SELECT key, state FROM rule_state WHERE key LIKE 'no-data|%' OR key = ?").all(HEARTBEAT_KEY as never);
+      const rows = db.prepare<[string], { key: string; state: string }>("SELECT key, state FROM rule_state WHERE key LIKE 'no-data|%' OR key = ?").all(HEARTBEAT_KEY);
       const save = db.prepare('UPDATE rule_state SET state = ? WHERE key = ?');
       for (const r of rows) {
         const s = JSON.parse(r.state) as { last?: number; at?: number };
