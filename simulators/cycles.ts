@@ -68,15 +68,17 @@ export class AnalyserCycles {
     return m === undefined ? undefined : Math.floor(this.scale.wallAt(m) / 1000) * 1000;
   }
 
-  /** measure now: one channel, or every analyser of the site */
-  trigger(site: string, pollutant: string | undefined, now: number): void {
+  /** measure at `at` (now, or a moment ahead): one channel, or every analyser of the site */
+  trigger(site: string, pollutant: string | undefined, at: number): void {
+    const second = 1000 * this.scale.speed; // one second of wall time, in simulated time
     const keys = pollutant ? [`${site}/${pollutant}`] : [...this.cycles.keys()].filter((k) => k.startsWith(site + '/'));
     for (const key of keys) {
       if (!this.cycles.has(key)) continue;
       const pending = this.triggers.get(key) ?? [];
-      const previous = Math.max(this.measuredAt(site, key.slice(site.length + 1), now)!, ...pending);
-      const at = Math.max(now, previous + 1000 * this.scale.speed);
-      this.triggers.set(key, [...pending, at].slice(-4));
+      // a measurement within a second of this one: this one comes a second after it (its own sample time)
+      const near = [this.measuredAt(site, key.slice(site.length + 1), at)!, ...pending].filter((t) => Math.abs(t - at) < second);
+      const t = near.length > 0 ? Math.max(at, Math.max(...near) + second) : at;
+      this.triggers.set(key, [...pending, t].sort((a, b) => a - b).slice(-4));
     }
   }
 }

@@ -132,7 +132,9 @@ export class ParkSignals {
   ramp(site: string, pollutant: string, to: number, durationMs: number): void {
     const from = this.value(site, pollutant);
     this.overrides.set(`${site}/${pollutant}`, { kind: 'ramp', from, to, start: this.now(), durationMs });
+    // an analyser measures as the ramp starts and once it has reached `to`
     this.cycles.trigger(site, pollutant, this.now());
+    this.cycles.trigger(site, pollutant, this.now() + durationMs);
   }
 
   /** back to the baseline pattern (one channel or the whole site); its analysers measure at once */

@@ -96,16 +96,13 @@ describe('gateway downtime is not counted against the devices', () => {
     sims.signals.setSilent('WP-03-M', true);
     const restartedAt = Date.now();
     gw = await start();
-    const [silent] = await waitFor(() => {
-      const t = noDataTickets();
-      return t.length > 0 ? t : undefined;
-    }, 'the no-data ticket of the silent station', 30 * S);
+    const silent = await waitFor(() => noDataTickets().find((t) => t.pollutant === '*'), 'the no-data ticket of the silent station', 30 * S);
     expect(silent).toMatchObject({ site: 'WP-03', pollutant: '*', rule: 'no-data', status: 'open' });
     // its timeout counted from the restart (less the second it had been silent before the stop), not from 10 minutes ago
-    expect(silent!.openedAt - restartedAt).toBeGreaterThanOrEqual(TIMEOUT - 2 * S);
+    expect(silent.openedAt - restartedAt).toBeGreaterThanOrEqual(TIMEOUT - 2 * S);
     // the devices that report normally after the restart have no ticket (watches that counted the downtime
     // would have fired at start, before this one)
     await waitFor(() => gw!.health.summary().online >= DEVICES.length - 1, 'the other devices reporting after the restart', 30 * S);
-    expect(noDataTickets().map((t) => t.site)).toEqual(['WP-03']);
+    expect(noDataTickets().filter((t) => t.site !== 'WP-03')).toEqual([]);
   });
 });
