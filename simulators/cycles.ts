@@ -68,17 +68,19 @@ export class AnalyserCycles {
     return m === undefined ? undefined : Math.floor(this.scale.wallAt(m) / 1000) * 1000;
   }
 
-  /** measure at `at` (now, or a moment ahead): one channel, or every analyser of the site */
-  trigger(site: string, pollutant: string | undefined, at: number): void {
+  /**
+   * A channel's analyser measures at `at` (now, or a moment ahead); returns the simulated time of that
+   * measurement, undefined for a channel not on a cycle.
+   */
+  trigger(site: string, pollutant: string, at: number): number | undefined {
+    const key = `${site}/${pollutant}`;
+    if (!this.cycles.has(key)) return undefined;
     const second = 1000 * this.scale.speed; // one second of wall time, in simulated time
-    const keys = pollutant ? [`${site}/${pollutant}`] : [...this.cycles.keys()].filter((k) => k.startsWith(site + '/'));
-    for (const key of keys) {
-      if (!this.cycles.has(key)) continue;
-      const pending = this.triggers.get(key) ?? [];
-      // a measurement within a second of this one: this one comes a second after it (its own sample time)
-      const near = [this.measuredAt(site, key.slice(site.length + 1), at)!, ...pending].filter((t) => Math.abs(t - at) < second);
-      const t = near.length > 0 ? Math.max(at, Math.max(...near) + second) : at;
-      this.triggers.set(key, [...pending, t].sort((a, b) => a - b).slice(-4));
-    }
+    const pending = this.triggers.get(key) ?? [];
+    // a measurement within a second of this one: this one comes a second after it (its own sample time)
+    const near = [this.measuredAt(site, pollutant, at)!, ...pending].filter((t) => Math.abs(t - at) < second);
+    const t = near.length > 0 ? Math.max(at, Math.max(...near) + second) : at;
+    this.triggers.set(key, [...pending, t].sort((a, b) => a - b).slice(-4));
+    return t;
   }
 }

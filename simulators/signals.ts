@@ -72,7 +72,8 @@ const CST = 8 * HOUR; // park local time, UTC+8
  */
 export class ParkSignals {
   private readonly kinds = new Map<string, SiteKind>();
-  private readonly overrides = new Map<string, Override>();
+  /** per series, the overrides in the order they were made, each from `since` (undefined: back to the baseline) */
+  private readonly overrides = new Map<string, { since: number; o: Override | undefined }[]>();
   private readonly flags = new Map<string, QualityFlag>();
   private readonly silent = new Set<string>();
   private readonly garbage = new Set<string>();
@@ -102,7 +103,7 @@ export class ParkSignals {
     if (pollutant === 'w99002') return this.valveOpen(site) ? 1 : 0;
     if (pollutant === 'w00001') return this.cumulative(site, at);
     if (kind === 'wastewater_pipe' && pollutant === 'w00000' && !this.valveOpen(site)) return 0;
-    const o = this.overrides.get(`${site}/${pollutant}`);
+    const o = this.overrideAt(`${site}/${pollutant}`, at);
     if (o?.kind === 'set') return o.value;
     if (o?.kind === 'ramp') return o.from + (o.to - o.from) * Math.min(1, Math.max(0, (at - o.start) / o.durationMs));
     const b = BASELINES[kind][pollutant];
@@ -118,6 +119,21 @@ export class ParkSignals {
     return (pollutant && this.flags.get(`${site}/${pollutant}`)) || this.flags.get(site) || 'N';
   }
 
+  /** the override in force at `at` (an analyser's last measurement may predate the newest one) */
+  private overrideAt(key: string, at: number): Override | undefined {
+    const list = this.overrides.get(key);
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.since <= at) return list[i]!.o;
+    return undefined;
+  }
+
+  /** an override from now on, or, for an analyser on a cycle, from the measurement it triggers */
+  private override(site: string, pollutant: string, o: Override | undefined): void {
+    const key = `${site}/${pollutant}`;
+    const since = this.cycles.trigger(site, pollutant, this.now()) ?? this.now();
+    this.overrides.set(key, [...(this.overrides.get(key) ?? []), { since, o }].slice(-8));
+  }
+
   /** Wall-clock epoch ms (whole seconds) of an analyser's last measurement; undefined for a channel not on a cycle. */
   sampleTime(site: string, pollutant: string, at = this.now()): number | undefined {
     return this.cycles.sampleTime(site, pollutant, at);
@@ -125,23 +141,20 @@ export class ParkSignals {
 
   /** An analyser on a cycle measures at once (on demand), so a changed value shows without waiting a cycle. */
   set(site: string, pollutant: string, value: number): void {
-    this.overrides.set(`${site}/${pollutant}`, { kind: 'set', value });
-    this.cycles.trigger(site, pollutant, this.now());
+    this.override(site, pollutant, { kind: 'set', value });
   }
 
   ramp(site: string, pollutant: string, to: number, durationMs: number): void {
     const from = this.value(site, pollutant);
-    this.overrides.set(`${site}/${pollutant}`, { kind: 'ramp', from, to, start: this.now(), durationMs });
-    // an analyser measures as the ramp starts and once it has reached `to`
-    this.cycles.trigger(site, pollutant, this.now());
+    this.override(site, pollutant, { kind: 'ramp', from, to, start: this.now(), durationMs });
+    // an analyser also measures once the ramp has reached `to`
     this.cycles.trigger(site, pollutant, this.now() + durationMs);
   }
 
   /** back to the baseline pattern (one channel or the whole site); its analysers measure at once */
   clear(site: string, pollutant?: string): void {
-    if (pollutant) this.overrides.delete(`${site}/${pollutant}`);
-    else for (const k of [...this.overrides.keys()]) if (k.startsWith(site + '/')) this.overrides.delete(k);
-    this.cycles.trigger(site, pollutant, this.now());
+    if (pollutant) this.override(site, pollutant, undefined);
+    else for (const k of [...this.overrides.keys()]) if (k.startsWith(site + '/')) this.override(site, k.slice(site.length + 1), undefined);
   }
 
   /** flag a whole site, or one channel, e.g. 'C' during calibration; 'N' clears */
