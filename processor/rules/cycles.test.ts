@@ -87,8 +87,9 @@ describe('the gateway’s own downtime is never counted against a device', () =>
     const store = firstRun();
     const restart = stop + 10 * MIN;
     const events = runAt(restart, restart + 2 * MIN, store, (sched, stamp) => interval(5 * S, sched).pipe(take(24), map(stamp(at('WP-01', 'WP-01-M', 'w00000'))))).filter((e) => e.pollutant === '*');
-    // WP-01-M reports again: nothing; WP-20-M stays silent: open after 3 × 5 s of gateway time, not at start
-    expect(events.map((e) => [e.type, e.site, e.ts - restart])).toEqual([['open', 'WP-20', 15 * S]]);
+    // WP-01-M reports again: nothing; WP-20-M stays silent: open after 3 × 5 s of gateway time, not at start,
+    // silent since its last value before the stop
+    expect(events.map((e) => [e.type, e.site, e.ts - restart, e.since])).toEqual([['open', 'WP-20', 15 * S, stop]]);
   });
 
   it('without the heartbeat (downtime unknown) every watch starts a full timeout at start', () => {
@@ -100,9 +101,11 @@ describe('the gateway’s own downtime is never counted against a device', () =>
   });
 
   it('silence before the stop still counts; an offline watch stays offline', () => {
-    expect(resumeAfterDowntime({ last: 1000, offline: false }, 60_000, 100_000)).toEqual({ last: 61_000, offline: false });
+    expect(resumeAfterDowntime({ last: 1000, offline: false }, 60_000, 100_000)).toEqual({ last: 61_000, offline: false, seen: 1000 });
     expect(resumeAfterDowntime({ last: 1000, offline: true }, 60_000, 100_000)).toEqual({ last: 1000, offline: true });
-    expect(resumeAfterDowntime({ last: 1000, offline: false }, undefined, 100_000)).toEqual({ last: 100_000, offline: false });
+    expect(resumeAfterDowntime({ last: 1000, offline: false }, undefined, 100_000)).toEqual({ last: 100_000, offline: false, seen: 1000 });
+    // a second restart before any value: the last value seen stays the one before the first
+    expect(resumeAfterDowntime({ last: 61_000, offline: false, seen: 1000 }, 30_000, 200_000)).toEqual({ last: 91_000, offline: false, seen: 1000 });
     expect(resumeAfterDowntime(undefined, 60_000, 100_000)).toBeUndefined();
   });
 });

@@ -7,7 +7,8 @@ import type { StateKeeper } from './stateKeeper.js';
  * next start, downtime = start − heartbeat, and every restored no-data watch that was waiting has its
  * clock moved on by that much: a device keeps the part of its timeout it had left when the gateway
  * stopped, so silence before the stop still counts and the time the gateway was down does not. A watch
- * already offline stays offline (its ticket is open). Without a heartbeat (state from a version that
+ * already offline stays offline (its ticket is open). The event still names the time of the device's
+ * last value as `since` (NoDataState.seen). Without a heartbeat (state from a version that
  * kept none) the downtime is unknown and each waiting watch starts a full timeout at start-up.
  */
 export const HEARTBEAT_KEY = 'engine|heartbeat';
@@ -32,5 +33,6 @@ export function downtimeAt(keeper: StateKeeper, now: number): number | undefined
 export function resumeAfterDowntime(state: NoDataState | undefined, downtimeMs: number | undefined, now: number): NoDataState | undefined {
   if (!state || state.offline) return state;
   const last = downtimeMs === undefined ? now : Math.min(now, state.last + downtimeMs);
-  return { last: Math.max(state.last, last), offline: false };
+  // `seen` keeps the time of the device's last value for the ticket (`since`), across several restarts
+  return { last: Math.max(state.last, last), offline: false, seen: state.seen ?? state.last };
 }

@@ -100,6 +100,8 @@ describe('gateway downtime is not counted against the devices', () => {
     expect(silent).toMatchObject({ site: 'WP-03', pollutant: '*', rule: 'no-data', status: 'open' });
     // its timeout counted from the restart (less the second it had been silent before the stop), not from 10 minutes ago
     expect(silent.openedAt - restartedAt).toBeGreaterThanOrEqual(TIMEOUT - 2 * S);
+    // and it names the station's last value, before the 10 minutes down, as the start of the silence
+    expect(silent.firstSeen).toBeLessThan(restartedAt - 9 * MIN);
     // the devices that report normally after the restart have no ticket (watches that counted the downtime
     // would have fired at start, before this one)
     await waitFor(() => gw!.health.summary().online >= DEVICES.length - 1, 'the other devices reporting after the restart', 30 * S);
