@@ -7,6 +7,8 @@ export interface SimClock {
   readonly speed: number;
   /** wall-clock milliseconds for a span of simulated time */
   wall(simMs: number): number;
+  /** the wall-clock instant (epoch ms) at which simulated time reaches `simMs` */
+  wallAt(simMs: number): number;
 }
 
 export function createSimClock(speed = 1, origin = Date.now(), wallNow: () => number = Date.now): SimClock {
@@ -15,5 +17,6 @@ export function createSimClock(speed = 1, origin = Date.now(), wallNow: () => nu
     speed,
     now: () => origin + (wallNow() - origin) * speed,
     wall: (simMs) => simMs / speed,
+    wallAt: (simMs) => origin + (simMs - origin) / speed,
   };
 }

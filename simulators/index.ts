@@ -37,7 +37,7 @@ export async function startSimulators(registry: Registry, o: SimulatorOptions): 
   const scenario = o.scenario ? scenarios[o.scenario] : undefined;
   if (o.scenario && !scenario) throw new Error(`unknown scenario "${o.scenario}"; known: ${Object.keys(scenarios).join(', ')}`);
   const clock = createSimClock(o.speed ?? 1);
-  const signals = new ParkSignals(registry, clock.now);
+  const signals = new ParkSignals(registry, clock.now, clock);
   const modbus = await startModbusSimulators(registry, signals, { fixedPorts: o.fixedPorts });
   let mqtt: Awaited<ReturnType<typeof startMqttSimulators>>;
   try {

@@ -1,5 +1,6 @@
 import type { QualityFlag } from '../gateway/model/reading.js';
 import type { Registry, SiteKind } from '../gateway/registry/schema.js';
+import { AnalyserCycles, REAL_TIME, type TimeScale } from './cycles.js';
 
 /** Baseline of one channel: mean, diurnal amplitude (fraction of mean, peak mid-afternoon) and noise (fraction). */
 interface Baseline {
@@ -87,29 +88,38 @@ const CST = 8 * HOUR; // park local time, UTC+8
  */
 export class ParkSignals {
   private readonly kinds = new Map<string, SiteKind>();
-  private readonly overrides = new Map<string, Override>();
+  /** per series, the overrides in the order they were made, each from `since` (undefined: back to the baseline) */
+  private readonly overrides = new Map<string, { since: number; o: Override | undefined }[]>();
   private readonly flags = new Map<string, QualityFlag>();
   private readonly silent = new Set<string>();
   private readonly garbage = new Set<string>();
   private readonly faults = new Map<string, ModbusFault>();
   private readonly valves = new Map<string, boolean>();
   private readonly totals = new Map<string, { at: number; m3: number }>();
+  private readonly cycles: AnalyserCycles;
 
+  /** `scale`: how simulated time (`now`) maps to the wall clock, for analysers' sample times */
   constructor(
     registry: Registry,
     readonly now: () => number = Date.now,
+    scale: TimeScale = REAL_TIME,
   ) {
     for (const s of registry.sites) this.kinds.set(s.id, s.kind);
+    this.cycles = new AnalyserCycles(registry, scale);
   }
 
-  /** Current value of a channel at a site. */
+  /**
+   * Current value of a channel at a site. An analyser on a measurement cycle (cycles.ts) shows the value
+   * of its last measurement.
+   */
   value(site: string, pollutant: string, at = this.now()): number {
     const kind = this.kinds.get(site);
     if (!kind) throw new Error(`simulator: unknown site ${site}`);
+    at = this.cycles.measuredAt(site, pollutant, at) ?? at;
     if (pollutant === 'w99002') return this.valveOpen(site) ? 1 : 0;
     if (pollutant === 'w00001') return this.cumulative(site, at);
     if (kind === 'wastewater_pipe' && pollutant === 'w00000' && !this.valveOpen(site)) return 0;
-    const o = this.overrides.get(`${site}/${pollutant}`);
+    const o = this.overrideAt(`${site}/${pollutant}`, at);
     if (o?.kind === 'set') return o.value;
     if (o?.kind === 'ramp') return o.from + (o.to - o.from) * Math.min(1, Math.max(0, (at - o.start) / o.durationMs));
     const b = SITE_BASELINES[site]?.[pollutant] ?? BASELINES[kind][pollutant];
@@ -125,19 +135,42 @@ export class ParkSignals {
     return (pollutant && this.flags.get(`${site}/${pollutant}`)) || this.flags.get(site) || 'N';
   }
 
+  /** the override in force at `at` (an analyser's last measurement may predate the newest one) */
+  private overrideAt(key: string, at: number): Override | undefined {
+    const list = this.overrides.get(key);
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.since <= at) return list[i]!.o;
+    return undefined;
+  }
+
+  /** an override from now on, or, for an analyser on a cycle, from the measurement it triggers */
+  private override(site: string, pollutant: string, o: Override | undefined): void {
+    const key = `${site}/${pollutant}`;
+    const since = this.cycles.trigger(site, pollutant, this.now()) ?? this.now();
+    this.overrides.set(key, [...(this.overrides.get(key) ?? []), { since, o }].slice(-8));
+  }
+
+  /** Wall-clock epoch ms (whole seconds) of an analyser's last measurement; undefined for a channel not on a cycle. */
+  sampleTime(site: string, pollutant: string, at = this.now()): number | undefined {
+    return this.cycles.sampleTime(site, pollutant, at);
+  }
+
+  /** An analyser on a cycle measures at once (on demand), so a changed value shows without waiting a cycle. */
   set(site: string, pollutant: string, value: number): void {
-    this.overrides.set(`${site}/${pollutant}`, { kind: 'set', value });
+    this.override(site, pollutant, { kind: 'set', value });
   }
 
   ramp(site: string, pollutant: string, to: number, durationMs: number): void {
     const from = this.value(site, pollutant);
-    this.overrides.set(`${site}/${pollutant}`, { kind: 'ramp', from, to, start: this.now(), durationMs });
+    this.override(site, pollutant, { kind: 'ramp', from, to, start: this.now(), durationMs });
+    // an analyser also measures once the ramp has reached `to`
+    this.cycles.trigger(site, pollutant, this.now() + durationMs);
   }
 
-  /** back to the baseline pattern (one channel or the whole site) */
+  /** back to the baseline pattern (one channel or the whole site); its analysers measure at once */
   clear(site: string, pollutant?: string): void {
-    if (pollutant) this.overrides.delete(`${site}/${pollutant}`);
-    else for (const k of [...this.overrides.keys()]) if (k.startsWith(site + '/')) this.overrides.delete(k);
+    if (pollutant) this.override(site, pollutant, undefined);
+    else for (const k of [...this.overrides.keys()]) if (k.startsWith(site + '/')) this.override(site, k.slice(site.length + 1), undefined);
   }
 
   /** flag a whole site, or one channel, e.g. 'C' during calibration; 'N' clears */

@@ -2,7 +2,8 @@ import type { Registry } from '../gateway/registry/schema.js';
 
 /**
  * The registry with every rule duration, dry period, verification period and shut-off delay divided by
- * `speed`, so that a scenario whose rules take hours plays in minutes. Clock-hour and daily means keep the
+ * `speed`, and every analyser's measurement cycle (a channel's `cycleMs`) with them, so that a scenario
+ * whose rules take hours plays in minutes. Clock-hour and daily means keep the
  * real clock; poll intervals are unchanged.
  */
 export function scaleTime(registry: Registry, speed: number): Registry {
@@ -16,6 +17,8 @@ export function scaleTime(registry: Registry, speed: number): Registry {
     if ('windowMs' in out) out.windowMs = k(out.windowMs);
     return out;
   });
+  // analysers measure `speed` times as often (the simulators' cycles run on simulated time): so do their no-data watches
+  for (const m of Object.values(r.inputs.modbus.maps)) for (const c of m.channels) if (c.cycleMs !== undefined) c.cycleMs = k(c.cycleMs);
   for (const s of r.sites) if (s.interlock) s.interlock = { ...s.interlock, shutOffDelayMs: k(s.interlock.shutOffDelayMs) };
   return r;
 }

@@ -8,6 +8,7 @@ import { TimestampBoundsSchema } from '../model/timestampBounds.js';
 import { LimitOverrideSchema, RuleSchema } from './rules.js';
 import { AlertsConfigSchema } from './alerts.js';
 import { AttributionConfigSchema, EmissionSchema } from './attribution.js';
+import { CalibrationSchema } from './calibration.js';
 
 /** Site kinds; each is one InfluxDB measurement. Id prefixes: RO rain outlet, WP wastewater pipe, AQ air/VOC fence-line, WS weather. */
 export const SiteKindSchema = z.enum(['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather']);
@@ -71,8 +72,8 @@ export const EnterpriseSchema = z.object({
 });
 export type Enterprise = z.infer<typeof EnterpriseSchema>;
 
-/** Every device kind, one entry per protocol input folder. */
-export const DeviceSchema = z.discriminatedUnion('kind', [ModbusDeviceSchema, MqttDeviceSchema]);
+/** Every device kind, one entry per protocol input folder; any device may have scheduled calibration windows. */
+export const DeviceSchema = z.discriminatedUnion('kind', [ModbusDeviceSchema.extend({ calibration: CalibrationSchema }), MqttDeviceSchema.extend({ calibration: CalibrationSchema })]);
 export type Device = z.infer<typeof DeviceSchema>;
 export type InputKind = Device['kind'];
 

@@ -37,5 +37,13 @@ export function checkRegisterMap(map: RegisterMap): MapIssue[] {
   };
   map.channels.forEach((c, i) => claim(c.table, c.address, width(c.type, c.table), `channel ${c.pollutant}`, ['channels', i], c.bit));
   map.status.forEach((s, i) => claim(s.table, s.address, 1, `status word ${i}`, ['status', i]));
+  // a sample-time register may serve several channels (one analyser), but never overlaps anything else
+  const sampleTimes = new Set<string>();
+  map.channels.forEach((c, i) => {
+    const t = c.sampleTime;
+    if (!t || sampleTimes.has(`${t.table}:${t.address}`)) return;
+    sampleTimes.add(`${t.table}:${t.address}`);
+    claim(t.table, t.address, 2, `sample time of ${c.pollutant}`, ['channels', i, 'sampleTime']);
+  });
   return issues;
 }

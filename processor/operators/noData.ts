@@ -18,6 +18,11 @@ export interface NoDataState {
   /** epoch ms of the last value, or of the subscription before any value */
   last: number;
   offline: boolean;
+  /**
+   * when `last` was moved on for time the watcher itself was not running (processor/rules/downtime.ts):
+   * the epoch ms of the last value actually seen, which events report as `since`
+   */
+  seen?: number;
 }
 
 export interface NoDataEvent {
@@ -35,11 +40,11 @@ export function noDataMachine<T>(options: NoDataOptions): Machine<NoDataState, T
     init: (now) => ({ last: now, offline: false }),
     step: (state, _value, now) =>
       state.offline
-        ? { state: { last: now, offline: false }, event: { type: 'online', ts: now, since: state.last } }
+        ? { state: { last: now, offline: false }, event: { type: 'online', ts: now, since: state.seen ?? state.last } }
         : { state: { last: now, offline: false } },
     timer: {
       due: (state) => (state.offline ? undefined : state.last + timeoutMs),
-      fire: (state, now) => ({ state: { last: state.last, offline: true }, event: { type: 'offline', ts: now, since: state.last } }),
+      fire: (state, now) => ({ state: { ...state, offline: true }, event: { type: 'offline', ts: now, since: state.seen ?? state.last } }),
     },
   };
 }

@@ -1,21 +1,19 @@
 import type { Registry, Site, SiteKind } from '../../gateway/registry/schema.js';
+import type { Reading } from '../../gateway/model/reading.js';
+import { calibrationCalendar } from './calibration.js';
+import { noDataBindings, type BoundDevice } from './noDataBindings.js';
 import { applyOverride, appliesAt, bindDerived, overrideFor } from './limits.js';
 import type { Rule, RuleEvent } from './schema.js';
 
 type Of<T extends Rule['type']> = Extract<Rule, { type: T }>;
+
+export type { BoundDevice };
 
 /** An exceedance rule bound to one site, with the enterprise's own limit applied. */
 export interface BoundExceedance {
   rule: Of<'exceedance'>;
   site: Site;
   category: RuleEvent['category'];
-}
-
-export interface BoundDevice {
-  site: Site;
-  device: string;
-  timeoutMs: number;
-  rule: Of<'no-data'>;
 }
 
 /** Rules resolved against the park: which rule watches which series. Built once at start-up. */
@@ -27,6 +25,8 @@ export interface CompiledRules {
   /** site → the instrument rule that applies (the first one whose siteKind matches or is unset) */
   instrument: Map<string, Of<'instrument'>>;
   noData: BoundDevice[];
+  /** site → whether a reading is an expected value of a scheduled calibration window (calibration.ts); sites with windows only */
+  calibration: Map<string, (r: Reading) => boolean>;
   outOfRange?: Of<'out-of-range'>;
   dryWeather?: Of<'dry-weather-flow'>;
   /** rain outlets, and the weather station that reports rain and wind */
@@ -43,7 +43,7 @@ const applies = (kind: SiteKind | undefined, site: Site) => kind === undefined |
 export const exceedanceCategory = (site: Site): RuleEvent['category'] => (site.kind === 'air_fence' ? 'odor' : 'exceedance');
 
 export function compileRules(registry: Registry): CompiledRules {
-  const out: CompiledRules = { exceedance: new Map(), flatline: new Map(), instrument: new Map(), noData: [], rainOutlets: [] };
+  const out: CompiledRules = { exceedance: new Map(), flatline: new Map(), instrument: new Map(), noData: [], calibration: new Map(), rainOutlets: [] };
   const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
   const enterprises = new Map(registry.enterprises.map((e) => [e.id, e]));
   for (const site of registry.sites) {
@@ -61,9 +61,11 @@ export function compileRules(registry: Registry): CompiledRules {
       } else if (rule.type === 'instrument' && applies(rule.siteKind, site) && !out.instrument.has(site.id)) {
         out.instrument.set(site.id, rule);
       } else if (rule.type === 'no-data' && applies(rule.siteKind, site) && !out.noData.some((d) => d.site === site)) {
-        for (const d of site.devices) out.noData.push({ site, device: d.id, timeoutMs: rule.missedIntervals * d.intervalMs, rule });
+        out.noData.push(...noDataBindings(registry, site, rule));
       }
     }
+    const calendar = calibrationCalendar(site, registry.park.timezone);
+    if (calendar) out.calibration.set(site.id, calendar);
     if (site.kind === 'rain_outlet') out.rainOutlets.push(site);
     if (site.kind === 'weather' && !out.weather) out.weather = site;
   }

@@ -8,7 +8,9 @@ import { dryWeatherInstance, lastRainInstance } from './dryWeather.js';
 import { levelTable } from './levels.js';
 import type { RuleEvent } from './schema.js';
 import { exceedanceInstance, flatlineInstance } from './series.js';
-import { instrumentInstance, noDataInstance, outOfRangeInstance, windInstance, type Wind } from './site.js';
+import { beat, downtimeAt } from './downtime.js';
+import { noDataWatches } from './noDataWatch.js';
+import { instrumentInstance, outOfRangeInstance, windInstance, type Wind } from './site.js';
 import type { StateKeeper } from './stateKeeper.js';
 import { TimerWheel } from './wheel.js';
 
@@ -64,7 +66,10 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     /** instance → index in `out` of its update in this batch */
     const updates = new Map<object, number>();
     const round = (work: () => void) => {
-      keeper.batch(work);
+      keeper.batch(() => {
+        work();
+        beat(keeper, scheduler.now());
+      });
       updates.clear();
       if (out.length === 0) return;
       const events = out;
@@ -111,7 +116,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     const seriesOf = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
     for (const [key, bound] of compiled.exceedance) for (const b of bound) onSeries(...seriesOf(key), exceedanceInstance(b, ctx));
     for (const [key, rules] of compiled.flatline) for (const rule of rules) onSeries(...seriesOf(key), flatlineInstance(seriesOf(key)[0], rule, ctx));
-    for (const [site, rule] of compiled.instrument) entry(site).all.push(instrumentInstance(site, rule, ctx));
+    for (const [site, rule] of compiled.instrument) entry(site).all.push(instrumentInstance(site, rule, ctx, compiled.calibration.get(site)));
     if (compiled.weather) {
       const w = windInstance(ctx);
       wind = w.current;
@@ -123,7 +128,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
         for (const s of compiled.rainOutlets) entry(s.id).all.push(dryWeatherInstance(s.id, dry, rain.at, ctx));
       }
     }
-    const devices = new Map(compiled.noData.map((d) => [d.device, noDataInstance(d, ctx)]));
+    const devices = noDataWatches(compiled.noData, ctx, downtimeAt(keeper, now0));
     const impossible = new Map<string, (r: Rejection, now: number) => void>();
 
     const dispatch = (r: Reading, now: number) => {
@@ -160,6 +165,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     const sub = deps.readings$.subscribe({ next: onBatch, error: (err: unknown) => subscriber.error(err), complete: () => subscriber.complete() });
     sub.add(deps.rejections$.subscribe({ next: onRejection, error: (err: unknown) => subscriber.error(err) }));
     return () => {
+      beat(keeper, scheduler.now());
       wheel.stop();
       sub.unsubscribe();
       wind = undefined;

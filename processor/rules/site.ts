@@ -1,6 +1,6 @@
-import type { QualityFlag } from '../../gateway/model/reading.js';
+import type { QualityFlag, Reading } from '../../gateway/model/reading.js';
 import { countInWindowMachine } from '../operators/countInWindow.js';
-import { noDataMachine } from '../operators/noData.js';
+import { noDataMachine, type NoDataState } from '../operators/noData.js';
 import { persistentMachine } from '../operators/persistent.js';
 import type { Rejection } from '../operators/validate.js';
 import { windVectorMachine, type WindSample, type WindVector } from '../operators/windVector.js';
@@ -10,8 +10,11 @@ import type { Rule } from './schema.js';
 
 type Of<T extends Rule['type']> = Extract<Rule, { type: T }>;
 
-/** Instrument trouble at a site: any channel flagged (M, C, D, F, T, B ...) for longer than the rule's duration. */
-export function instrumentInstance(site: string, rule: Of<'instrument'>, ctx: RuleContext): OnReading {
+/**
+ * Instrument trouble at a site: any channel flagged (M, C, D, F, T, B ...) for longer than the rule's
+ * duration. A flag a scheduled calibration window expects (`scheduled`, calibration.ts) is no trouble.
+ */
+export function instrumentInstance(site: string, rule: Of<'instrument'>, ctx: RuleContext, scheduled: (r: Reading) => boolean = () => false): OnReading {
   const key = `instrument|${rule.id}|${site}`;
   const trouble = new Set<QualityFlag>(rule.flags);
   const flags = new Map<string, QualityFlag>();
@@ -23,19 +26,23 @@ export function instrumentInstance(site: string, rule: Of<'instrument'>, ctx: Ru
     ),
   );
   return (r, now) => {
-    if (trouble.has(r.flag)) flags.set(r.pollutant, r.flag);
+    if (trouble.has(r.flag) && !scheduled(r)) flags.set(r.pollutant, r.flag);
     else flags.delete(r.pollutant);
     cell.step(flags.size > 0, now);
   };
 }
 
+/** the rule-state key of a no-data watch: `no-data|rule|device`, `no-data|rule|device|pollutant` for a channel */
+export const noDataKey = (d: BoundDevice) => `no-data|${d.rule.id}|${d.device}${d.pollutant === undefined ? '' : `|${d.pollutant}`}`;
+
 /**
- * A device that sends nothing for missedIntervals × its interval. A reading only moves the machine's
- * `last`; the timeout is found by the engine's wheel when the old due time comes up (wheel.ts), so a
- * steady device re-arms no timer.
+ * A device (or one channel of it, `d.pollutant`) that sends nothing for missedIntervals × its interval
+ * (its cycle). A reading only moves the machine's `last`; the timeout is found by the engine's wheel
+ * when the old due time comes up (wheel.ts), so a steady device re-arms no timer. `initial`: the state
+ * to resume from (noDataWatch.ts), the stored one when omitted.
  */
-export function noDataInstance(d: BoundDevice, ctx: RuleContext): OnReading {
-  const key = `no-data|${d.rule.id}|${d.device}`;
+export function noDataInstance(d: BoundDevice, ctx: RuleContext, initial?: NoDataState): OnReading {
+  const key = noDataKey(d);
   const self = {};
   const cell = ctx.cell(noDataMachine<unknown>({ timeoutMs: d.timeoutMs }), key, anyEvent, (e) =>
     ctx.emit(
@@ -45,13 +52,14 @@ export function noDataInstance(d: BoundDevice, ctx: RuleContext): OnReading {
         ruleType: 'no-data',
         category: 'no-data',
         site: d.site.id,
-        pollutant: '*',
+        pollutant: d.pollutant ?? '*',
         ts: e.ts,
         since: e.since,
-        context: { device: d.device, timeoutMs: d.timeoutMs },
+        context: { device: d.device, timeoutMs: d.timeoutMs, ...(d.cycleMs !== undefined ? { pollutant: d.pollutant, cycleMs: d.cycleMs } : {}) },
       },
       self,
     ),
+    initial,
   );
   return (r, now) => cell.step(r, now);
 }

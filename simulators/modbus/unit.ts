@@ -1,7 +1,7 @@
 import type { Channel, RegisterMap, Table } from '../../gateway/registry/schema.js';
 import type { ModbusFault, ParkSignals } from '../signals.js';
 import type { SlaveUnit } from './pdu.js';
-import { channelRegisters, channelValue, registerCount } from './registers.js';
+import { channelRegisters, channelValue, encodeValue, registerCount } from './registers.js';
 
 /** pollutant code of the 一企一管 valve state */
 const VALVE = 'w99002';
@@ -9,6 +9,8 @@ const VALVE = 'w99002';
 /**
  * One simulated slave: the register map of a device, filled on every read from the park signals.
  * - Channels hold signals.value(site, pollutant), encoded per the map (type, byte order, scale, offset).
+ * - A channel with a sample-time register holds the value of its analyser's last measurement, and the
+ *   register that measurement's time in epoch seconds (uint32).
  * - A status word sets the lowest bit mapped to signals.flag(site) (nothing for 'N').
  * - Addresses the map does not use read as 0 (so requests may span small gaps).
  * - Valve: writing the coil that holds the valve state, or the register bit that holds it, calls
@@ -49,6 +51,12 @@ export class SimulatedUnit implements SlaveUnit {
         const at = c.address + i;
         img.set(at, c.bit !== undefined ? (img.get(at) ?? 0) | w : w);
       });
+    }
+    // an analyser's sample time (HJ 212-2017 xxxxxx-SampleTime): epoch seconds of its last measurement
+    for (const c of this.map.channels) {
+      const t = c.sampleTime;
+      const at = t?.table === table ? this.signals.sampleTime(this.site, c.pollutant) : undefined;
+      if (t && at !== undefined) encodeValue(at / 1000, 'uint32', t.order).forEach((w, i) => img.set(t.address + i, w));
     }
     const v = this.valve();
     if (table === 'coil' && v?.table === 'discrete') img.set(v.address, this.signals.valveOpen(this.site) ? 1 : 0);

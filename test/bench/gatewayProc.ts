@@ -94,12 +94,14 @@ async function start(m: GatewayStart) {
   gw = await startGateway({ registry, mqttUrl, mqttFeed: broker?.feed, influx: m.influx, httpPort: 0, dataDir: m.dataDir, log, alertSecrets: m.wecomKey ? { wecomKey: m.wecomKey } : {} });
   const g = gw;
   const intervals = new Map(registry.sites.flatMap((s) => s.devices.map((d) => [d.id, d.intervalMs] as const)));
+  // analysers on a cycle are stamped with their sample time, not the poll's: they tell nothing of the poll timing
+  const sampled = new Set(registry.sites.flatMap((s) => s.devices.flatMap((d) => (d.kind === 'modbus' ? (registry.inputs.modbus.maps[d.map]?.channels ?? []).filter((c) => c.sampleTime).map((c) => `${d.id}/${c.pollutant}`) : []))));
   subs.push(
     g.tickets.changes$.pipe(filter((c) => c.type === 'opened' || c.type === 'recurred')).subscribe((c) => {
       const ev = (c as { event?: { site: string; rule: string; value?: number } }).event;
       send({ type: 'ticket', change: c.type, site: ev?.site ?? c.ticket.site, rule: ev?.rule ?? c.ticket.rule, value: ev?.value, at: wallNow() } satisfies TicketMsg);
     }),
-    g.processor.accepted$.pipe(mergeMap((b) => b), filter((r) => r.source === 'modbus')).subscribe((r) => {
+    g.processor.accepted$.pipe(mergeMap((b) => b), filter((r) => r.source === 'modbus' && !sampled.has(`${r.device}/${r.pollutant}`))).subscribe((r) => {
       const last = jitter.last.get(r.device);
       if (last === r.ts) return; // every reading of one poll shares its timestamp
       jitter.last.set(r.device, r.ts);

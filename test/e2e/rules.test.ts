@@ -136,10 +136,13 @@ describe('detection, tickets and valve interlock on the running park', () => {
     p.sims.signals.set('WP-05', 'w01018', 900);
     const t = await waitFor(async () => one(await p.tickets('site=WP-05'), 'WP-05', 'instrument')[0], 'an instrument ticket', 30 * S);
     expect(t).toMatchObject({ category: 'instrument', pollutant: '*' });
-    // well past the exceedance duration (3 s) with 900 mg/L flagged C on every poll
+    // well past the exceedance duration (3 s) with 900 mg/L flagged C on every measurement (the analyser's
+    // cycle) and every channel of every poll flagged C
     expect((await p.tickets('site=WP-05')).filter((x) => x.category === 'exceedance')).toEqual([]);
-    const flagged = await p.influx.query<{ count: number }>(`SELECT count(value) FROM wastewater_pipe WHERE site = 'WP-05' AND pollutant = 'w01018' AND flag = 'C'`);
-    expect(flagged[0]!.count).toBeGreaterThan(6);
+    const flagged = async (pollutant: string) =>
+      (await p.influx.query<{ count: number }>(`SELECT count(value) FROM wastewater_pipe WHERE site = 'WP-05' AND pollutant = '${pollutant}' AND flag = 'C'`))[0]?.count ?? 0;
+    expect(await flagged('w01018')).toBeGreaterThanOrEqual(1);
+    expect(await flagged('w00000')).toBeGreaterThan(6);
     expect(p.sims.signals.valveOpen('WP-05')).toBe(true);
   });
 });

@@ -65,6 +65,8 @@ beforeAll(async () => {
     d.intervalMs = d.line.startsWith('rtu') ? 500 : 300;
     d.timeoutMs = 1000;
   });
+  // the stations' analysers measure every 2 s (instead of every 30-60 min), so a flag reaches a COD reading soon
+  for (const m of Object.values(registry.inputs.modbus.maps)) for (const c of m.channels) if (c.cycleMs !== undefined) c.cycleMs = 2000;
   for (const s of registry.sites) {
     if (s.id === 'WP-35') s.interlock = { enabled: true, shutOffDelayMs: 15 * MIN, attempts: 3 };
     if (s.id === 'WP-03') s.interlock = { enabled: true, shutOffDelayMs: 15 * MIN, attempts: 2 };

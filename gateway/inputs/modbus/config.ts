@@ -16,6 +16,19 @@ export type DataType = z.infer<typeof DataTypeSchema>;
 export const ByteOrderSchema = z.enum(['ABCD', 'DCBA', 'BADC', 'CDAB']);
 export type ByteOrder = z.infer<typeof ByteOrderSchema>;
 
+/**
+ * Where an analyser keeps the time of its last measurement, as data loggers report it with each value
+ * (HJ 212-2017 §6.3 data segment `xxxxxx-SampleTime`): Unix time in seconds, uint32 over two registers.
+ * 0 means no measurement yet. Several channels may name the same register (one multi-parameter analyser).
+ */
+export const SampleTimeSchema = z.object({
+  table: z.enum(['holding', 'input']),
+  address: z.number().int().min(0).max(65535),
+  type: z.literal('uint32').default('uint32'),
+  order: ByteOrderSchema.default('ABCD'),
+});
+export type SampleTime = z.infer<typeof SampleTimeSchema>;
+
 /** One measured value in a device's register map. value = raw × scale + offset. */
 export const ChannelSchema = z
   .object({
@@ -28,8 +41,16 @@ export const ChannelSchema = z
     offset: z.number().default(0),
     /** take one bit of a 16-bit register (0 = LSB) as 0/1 */
     bit: z.number().int().min(0).max(15).optional(),
+    /**
+     * An analyser that measures on a cycle (COD, NH3-N, TP, TN: every 30-60 min): the register holding
+     * its sample time. The value is emitted once per measurement, stamped with that time.
+     */
+    sampleTime: SampleTimeSchema.optional(),
+    /** the channel's own reporting cycle (ms): its no-data watch is missedIntervals × cycleMs */
+    cycleMs: z.number().int().positive().optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.sampleTime && c.cycleMs === undefined) ctx.addIssue({ code: 'custom', message: 'a channel with a sampleTime register needs its measurement cycle "cycleMs"', path: ['cycleMs'] });
     const bitTable = c.table === 'coil' || c.table === 'discrete';
     if (bitTable && c.type !== 'bool') ctx.addIssue({ code: 'custom', message: `${c.table} holds single bits: type must be bool`, path: ['type'] });
     if (!bitTable && c.type === 'bool' && c.bit === undefined) ctx.addIssue({ code: 'custom', message: 'bool from a register needs "bit"', path: ['bit'] });

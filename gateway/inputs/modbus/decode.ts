@@ -126,6 +126,11 @@ export interface PollContext {
   pollutants: Record<string, Pollutant>;
   /** epoch ms the poll's response arrived */
   ts: number;
+  /**
+   * pollutant → epoch ms of the measurement last emitted, for channels with a sample-time register: a
+   * channel whose sample time has not advanced past it is not emitted again (its analyser has not measured).
+   */
+  lastSampleAt?: ReadonlyMap<string, number>;
 }
 
 /** A channel value that is not a reading; the caller keeps it in the dead-letter store. */
@@ -145,9 +150,11 @@ const hex = (data: readonly number[]) => data.map((w) => w.toString(16).padStart
  * One poll of one device → readings. Each channel's flag is the most severe flag of the set status
  * bits that apply to it (FLAG_SEVERITY), 'N' when none. A status word that was not read contributes
  * nothing. Values that are not finite (float32 NaN/Infinity) or whose registers were not read are
- * returned in `rejected`, never as readings.
+ * returned in `rejected`, never as readings. A channel with a sample-time register is emitted only when
+ * its sample time is later than ctx.lastSampleAt's (a new measurement), stamped with it; `samples` lists
+ * the new sample times, for the caller to pass back as lastSampleAt on the next poll.
  */
-export function decodePoll(ctx: PollContext, blocks: readonly Block[]): { readings: Reading[]; rejected: RejectedValue[] } {
+export function decodePoll(ctx: PollContext, blocks: readonly Block[]): { readings: Reading[]; rejected: RejectedValue[]; samples: Map<string, number> } {
   const flagsFor = new Map<string, QualityFlag[]>();
   const everyone: QualityFlag[] = [];
   for (const s of ctx.map.status) {
@@ -160,9 +167,22 @@ export function decodePoll(ctx: PollContext, blocks: readonly Block[]): { readin
 
   const readings: Reading[] = [];
   const rejected: RejectedValue[] = [];
+  const samples = new Map<string, number>();
   for (const c of ctx.map.channels) {
-    const data = slice(blocks, c.table, c.address, width(c.type, c.table));
     const where = { pollutant: c.pollutant, table: c.table, address: c.address };
+    let ts = ctx.ts;
+    if (c.sampleTime) {
+      const sampled = sampleAt(c, blocks, ctx.lastSampleAt?.get(c.pollutant));
+      if (sampled.kind === 'rejected') {
+        rejected.push({ ...where, ...sampled.rejected });
+        continue;
+      }
+      if (sampled.kind === 'same') continue;
+      ts = sampled.at;
+      // seen even when its value is rejected below: one dead letter per measurement, not one per poll
+      samples.set(c.pollutant, ts);
+    }
+    const data = slice(blocks, c.table, c.address, width(c.type, c.table));
     if (!data) {
       rejected.push({ ...where, reason: 'not-read', detail: `${c.table} ${c.address} was not in the poll's answers`, raw: '' });
       continue;
@@ -184,10 +204,30 @@ export function decodePoll(ctx: PollContext, blocks: readonly Block[]): { readin
       pollutant: c.pollutant,
       value,
       unit: ctx.pollutants[c.pollutant]?.unit ?? '',
-      ts: ctx.ts,
+      ts,
       flag: mostSevere([...everyone, ...(flagsFor.get(c.pollutant) ?? [])]),
       source: 'modbus',
     });
   }
-  return { readings, rejected };
+  return { readings, rejected, samples };
+}
+
+type Sampled = { kind: 'new'; at: number } | { kind: 'same' } | { kind: 'rejected'; rejected: Omit<RejectedValue, 'pollutant' | 'table' | 'address'> };
+
+/**
+ * A sampled channel's measurement time (HJ 212-2017 `xxxxxx-SampleTime`, epoch seconds in a uint32):
+ * 'new' when it is later than `last`, 'same' when the analyser has not measured since (or never: 0).
+ */
+function sampleAt(c: Channel, blocks: readonly Block[], last: number | undefined): Sampled {
+  const t = c.sampleTime!;
+  const data = slice(blocks, t.table, t.address, 2);
+  if (!data) return { kind: 'rejected', rejected: { reason: 'not-read', detail: `sample time ${t.table} ${t.address} was not in the poll's answers`, raw: '' } };
+  let seconds: number;
+  try {
+    seconds = decodeRaw(data, 'uint32', t.order);
+  } catch (err) {
+    return { kind: 'rejected', rejected: { reason: 'bad-register', detail: `sample time: ${(err as Error).message}`, raw: hex(data) } };
+  }
+  const at = seconds * 1000;
+  return seconds === 0 || (last !== undefined && at <= last) ? { kind: 'same' } : { kind: 'new', at };
 }

@@ -40,6 +40,8 @@ export class DevicePoller {
   readonly plan: ReadRequest[];
   private failures = 0;
   private nextPollAt = 0;
+  /** sampled channels (analysers on a cycle): pollutant → sample time of the measurement last emitted */
+  private readonly lastSampleAt = new Map<string, number>();
 
   constructor(
     readonly spec: DeviceSpec,
@@ -63,7 +65,8 @@ export class DevicePoller {
       const recovered = this.failures > 0;
       this.failures = 0;
       this.nextPollAt = 0;
-      const decoded = decodePoll({ site: this.spec.site, device: this.spec.device.id, map: this.spec.map, pollutants: this.pollutants, ts }, blocks);
+      const { samples, ...decoded } = decodePoll({ site: this.spec.site, device: this.spec.device.id, map: this.spec.map, pollutants: this.pollutants, ts, lastSampleAt: this.lastSampleAt }, blocks);
+      for (const [pollutant, at] of samples) this.lastSampleAt.set(pollutant, at);
       return { kind: 'ok', ts, recovered, ...decoded };
     } catch (err) {
       const error = classify(err, this.where, 'poll', this.spec.device.timeoutMs);

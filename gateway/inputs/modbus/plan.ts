@@ -20,7 +20,7 @@ export interface PlanOptions {
 const TABLE_ORDER: readonly Table[] = ['coil', 'discrete', 'holding', 'input'];
 
 /**
- * Group a register map's channels and status words into as few read requests as possible:
+ * Group a register map's channels, sample-time registers and status words into as few read requests as possible:
  * per table, neighbours whose gap is at most `maxGap` addresses share a request, and a request
  * never exceeds 125 registers (FC 03/04) or 2000 bits (FC 01/02). Requests come ordered by
  * table (coil, discrete, holding, input) then address. Overlapping items (bits of one word) merge.
@@ -35,6 +35,7 @@ export function planReads(map: RegisterMap, opts: PlanOptions = {}): ReadRequest
   };
   for (const c of map.channels) add(c.table, c.address, width(c.type, c.table));
   for (const s of map.status) add(s.table, s.address, 1);
+  for (const c of map.channels) if (c.sampleTime) add(c.sampleTime.table, c.sampleTime.address, 2);
 
   const out: ReadRequest[] = [];
   for (const table of TABLE_ORDER) {
