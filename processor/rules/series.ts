@@ -1,4 +1,4 @@
-import { clockWindowMeanMachine } from '../operators/clockWindowMean.js';
+import type { WindowMean } from '../means/window.js';
 import { exceedanceMachine, type ExceedanceEvent } from '../operators/exceedance.js';
 import { flatlineMachine } from '../operators/flatline.js';
 import { rollingMeanMachine, toRollingMeanState, type LegacyRollingMeanState, type RollingMeanState } from '../operators/rollingMean.js';
@@ -6,29 +6,46 @@ import { anyEvent, never, type OnReading, type RuleContext } from './cell.js';
 import type { BoundExceedance } from './compile.js';
 import type { Rule } from './schema.js';
 
-type Judge = (value: number, now: number) => void;
+type Judge = (value: number, ts: number) => void;
 
-/** The values an exceedance rule judges: each value, a rolling mean, or the mean of each clock hour / day. */
+/**
+ * Reading time (HJ 212 DataTime) drives durations and rolling windows. A reading older than the last one
+ * its series judged (a back-fill, or an out-of-order packet) feeds only the clock windows (processor/means),
+ * never a duration machine: a duration is a run of consecutive values, which a late one cannot extend
+ * or break. `last` is kept under `key|ts`.
+ */
+function inOrder(key: string, ctx: RuleContext): (ts: number) => boolean {
+  const k = `${key}|ts`;
+  let last = ctx.keeper.initial<number>(k) ?? -Infinity;
+  return (ts) => {
+    if (ts < last) return false;
+    if (ts > last) ctx.keeper.record(k, (last = ts));
+    return true;
+  };
+}
+
+/** The values an exceedance rule judges on each reading: the value itself or its rolling mean (reading time). */
 function averaged(b: BoundExceedance, key: string, ctx: RuleContext, next: Judge): Judge {
   const avg = b.rule.averaging;
-  if (avg.kind === 'instant') return next;
+  if (avg.kind !== 'rolling') return next;
   const k = `${key}|avg`;
-  const valid = (e: { valid: boolean; value: number }, now: number) => {
-    if (e.valid) next(e.value, now);
-  };
-  if (avg.kind === 'rolling') {
-    const saved = toRollingMeanState(ctx.keeper.initial<RollingMeanState | LegacyRollingMeanState>(k));
-    const c = ctx.cell(rollingMeanMachine({ windowMs: avg.minutes * 60_000, minSamples: b.rule.minSamples }), k, never, valid, saved);
-    return (v, now) => c.step(v, now);
-  }
-  const c = ctx.cell(clockWindowMeanMachine({ period: avg.kind === 'clock-hour' ? 'hour' : 'day', minSamples: b.rule.minSamples }), k, anyEvent, valid);
-  return (v, now) => c.step(v, now);
+  const saved = toRollingMeanState(ctx.keeper.initial<RollingMeanState | LegacyRollingMeanState>(k));
+  const c = ctx.cell(rollingMeanMachine({ windowMs: avg.minutes * 60_000, minSamples: b.rule.minSamples }), k, never, (e: { valid: boolean; value: number }, ts) => {
+    if (e.valid) next(e.value, ts);
+  }, saved);
+  return (v, ts) => c.step(v, ts);
 }
 
 /**
  * An exceedance rule on one series. Only values the instrument reports as normal (HJ 212 flag N) are
  * judged against limits: values flagged M, C, D, F, T, B or S never open an exceedance (the instrument
  * rule deals with them).
+ *
+ * Averaged by clock hour or day: judged on the valid means of processor/means (HJ 212-2017 Appendix D;
+ * HJ 356-2019 §7), each at its window's end. An invalid window judges nothing (counted there). A window
+ * re-judged after back-fill (revision > 0) that now exceeds opens (or updates) the exceedance, its event
+ * saying `backfill`; a revision that is now compliant changes no ticket: the stored mean is replaced,
+ * and an open ticket closes on the next compliant window as usual.
  */
 export function exceedanceInstance(b: BoundExceedance, ctx: RuleContext): OnReading {
   const { rule, site } = b;
@@ -36,6 +53,7 @@ export function exceedanceInstance(b: BoundExceedance, ctx: RuleContext): OnRead
   const limit = { ...(rule.min !== undefined ? { min: rule.min } : {}), ...(rule.max !== undefined ? { max: rule.max } : {}), standard: rule.standard };
   const self = {};
   const machine = exceedanceMachine({ max: rule.max, min: rule.min, clearMax: rule.clearMax, clearMin: rule.clearMin, durationMs: rule.durationMs });
+  let window: WindowMean | undefined;
   const onEvent = (e: ExceedanceEvent) =>
     ctx.emit(
       {
@@ -49,14 +67,40 @@ export function exceedanceInstance(b: BoundExceedance, ctx: RuleContext): OnRead
         value: e.value,
         since: e.since,
         limit,
-        context: { peak: e.peak, mean: e.mean, count: e.count, averaging: rule.averaging.kind, durationMs: rule.durationMs },
+        context: {
+          peak: e.peak,
+          mean: e.mean,
+          count: e.count,
+          averaging: rule.averaging.kind,
+          durationMs: rule.durationMs,
+          ...(window ? { window: { start: window.start, end: window.end, revision: window.revision, coverage: window.coverage, n: window.n, excluded: window.excluded, flowWeighted: window.flowWeighted }, backfill: window.backfill } : {}),
+        },
       },
       self,
     );
   const cell = ctx.cell(machine, key, (e) => e !== undefined && e.type !== 'update', onEvent);
-  const judge = averaged(b, key, ctx, (v, now) => cell.step(v, now));
-  return (r, now) => {
-    if (r.flag === 'N') judge(r.value, now);
+  const avg = rule.averaging;
+  if (avg.kind === 'clock-hour' || avg.kind === 'day') {
+    const period = avg.kind === 'clock-hour' ? 'hour' : 'day';
+    const outside = (v: number) => (rule.max !== undefined && v > rule.max) || (rule.min !== undefined && v < rule.min);
+    ctx.means?.(site.id, rule.pollutant, (means) => {
+      for (const m of means) {
+        if (m.period !== period || !m.valid || m.value === null) continue;
+        if (m.revision > 0 && !outside(m.value)) continue;
+        window = m;
+        try {
+          cell.step(m.value, m.end);
+        } finally {
+          window = undefined;
+        }
+      }
+    });
+    return () => {};
+  }
+  const fresh = inOrder(key, ctx);
+  const judge = averaged(b, key, ctx, (v, ts) => cell.step(v, ts));
+  return (r) => {
+    if (r.flag === 'N' && fresh(r.ts)) judge(r.value, r.ts);
   };
 }
 
@@ -81,7 +125,8 @@ export function flatlineInstance(site: string, rule: Extract<Rule, { type: 'flat
       self,
     ),
   );
-  return (r, now) => {
-    if (r.flag === 'N') cell.step(r.value, now);
+  const fresh = inOrder(key, ctx);
+  return (r) => {
+    if (r.flag === 'N' && fresh(r.ts)) cell.step(r.value, r.ts);
   };
 }

@@ -1,0 +1,117 @@
+import type { Reading } from '../../gateway/model/reading.js';
+import type { MeansSpec } from '../../gateway/registry/means.js';
+import type { Registry, Site } from '../../gateway/registry/schema.js';
+import type { OnReading, RuleContext } from '../rules/cell.js';
+import { channelsOf, type CompiledRules } from '../rules/compile.js';
+import { FlowSeries } from './flow.js';
+import { windowMeansMachine, type WindowMean } from './window.js';
+
+export type { WindowMean } from './window.js';
+
+/** A judged window of one series (measurement `means`). */
+export interface SeriesMean extends WindowMean {
+  site: string;
+  pollutant: string;
+}
+
+/** Hears the judged windows of one series (an averaged exceedance rule). */
+export type MeansListener = (means: readonly WindowMean[]) => void;
+
+export interface MeansCounters {
+  /** windows judged, re-judgements included */
+  windows: number;
+  /** judged windows that were not valid (no averaged rule judges them) */
+  invalid: number;
+  /** re-judgements after late values */
+  revisions: number;
+  /** values older than the lateness horizon: stored, not judged */
+  tooLate: number;
+}
+
+export interface Means {
+  /** hands a batch's flows to the flow series first, so its concentrations find theirs */
+  prepare(batch: readonly Reading[]): void;
+  /** the per-series handlers, for the engine's dispatch table */
+  series: Array<[site: string, pollutant: string, handler: OnReading]>;
+  counters: MeansCounters;
+}
+
+/** used where no `means` entry of the registry covers an averaged rule's kind of site */
+const ARITHMETIC: MeansSpec = {
+  siteKind: 'air_fence',
+  pollutants: [],
+  weighting: 'arithmetic',
+  flowPollutant: 'w00000',
+  hourCoverage: 0.75,
+  dayValidHours: 20,
+  standard: 'HJ 212-2017 附录D.2: 小时值需≥45个有效分钟值, 日值需≥20个有效小时值',
+  verified: true,
+};
+
+/**
+ * The valid hourly and daily means of the park (processor/means/window.ts): one per series a registry
+ * `means` entry names and per series an averaged (clock-hour, day) exceedance rule judges (`listeners`,
+ * key `site/pollutant`). Each judged window goes to its listeners and to `onMeans` (the InfluxDB sink).
+ */
+export function buildMeans(
+  registry: Registry,
+  compiled: CompiledRules,
+  ctx: RuleContext,
+  listeners: ReadonlyMap<string, MeansListener[]>,
+  onMeans?: (means: SeriesMean[]) => void,
+  counters: MeansCounters = { windows: 0, invalid: 0, revisions: 0, tooLate: 0 },
+): Means {
+  const { graceMs, horizonMs } = registry.lateness;
+  const slice = new Map(registry.sites.flatMap((s) => s.devices.map((d) => [d.id, d.intervalMs] as const)));
+  const plans = new Map<string, { site: Site; pollutant: string; spec: MeansSpec }>();
+  for (const site of registry.sites) {
+    const channels = new Set(channelsOf(registry, site));
+    for (const spec of registry.means) if (spec.siteKind === site.kind) for (const p of spec.pollutants) if (channels.has(p)) plans.set(`${site.id}/${p}`, { site, pollutant: p, spec });
+  }
+  for (const [key, bound] of compiled.exceedance) {
+    if (plans.has(key) || !listeners.has(key)) continue;
+    const { site, rule } = bound[0]!;
+    plans.set(key, { site, pollutant: rule.pollutant, spec: registry.means.find((m) => m.siteKind === site.kind) ?? ARITHMETIC });
+  }
+
+  const flows = new Map<string, { pollutant: string; series: FlowSeries }>();
+  const series: Means['series'] = [];
+  for (const [key, { site, pollutant, spec }] of plans) {
+    let flow: FlowSeries | undefined;
+    if (spec.weighting === 'flow') {
+      const interval = Math.max(...site.devices.map((d) => d.intervalMs));
+      if (!flows.has(site.id)) flows.set(site.id, { pollutant: spec.flowPollutant, series: new FlowSeries(2 * interval) });
+      flow = flows.get(site.id)!.series;
+    }
+    const heard = listeners.get(key) ?? [];
+    const machine = windowMeansMachine({ weighting: spec.weighting, hourCoverage: spec.hourCoverage, dayValidHours: spec.dayValidHours, graceMs, horizonMs, tzOffsetMs: 8 * 3_600_000 });
+    const cell = ctx.cell(machine, `means|${site.id}|${pollutant}`, (e) => e !== undefined, (ms) => {
+      for (const m of ms) {
+        counters.windows++;
+        if (!m.valid) counters.invalid++;
+        if (m.revision > 0) counters.revisions++;
+      }
+      for (const l of heard) l(ms);
+      onMeans?.(ms.map((m) => ({ ...m, site: site.id, pollutant })));
+    });
+    series.push([
+      site.id,
+      pollutant,
+      (r, now) => {
+        if (r.ts < now - horizonMs) counters.tooLate++;
+        cell.step({ ts: r.ts, value: r.value, flag: r.flag, flow: flow?.at(r.ts), sliceMs: slice.get(r.device) ?? 5000 }, now);
+      },
+    ]);
+  }
+  return {
+    prepare(batch) {
+      if (flows.size === 0) return;
+      for (const r of batch) {
+        const f = flows.get(r.site);
+        if (f && r.pollutant === f.pollutant && r.flag === 'N') f.series.add(r.ts, r.value);
+      }
+    },
+    series,
+    counters,
+  };
+}
