@@ -100,6 +100,8 @@ export interface WindowMean {
   revision: number;
   /** late values (arrived after end + grace) are part of this judgement */
   backfill: boolean;
+  /** processing time of this judgement */
+  judgedAt: number;
   validHours?: number;
 }
 
@@ -113,13 +115,13 @@ export function windowMeansMachine(o: WindowOptions): Machine<MeansState, MeanIn
   const hourStart = (t: number) => Math.floor(t / HOUR) * HOUR;
   const earlier = (a: number | undefined, b: number) => (a === undefined || b < a ? b : a);
 
-  const judgeHour = (start: number, h: HourAcc): WindowMean => {
+  const judgeHour = (start: number, h: HourAcc, now: number): WindowMean => {
     const coverage = Math.min(1, h.covered / HOUR);
     const flowWeighted = o.weighting === 'flow' && h.d > 0;
     const value = flowWeighted ? (h.g / h.d) * 1e3 : h.n > 0 ? h.sum / h.n : null;
-    return { period: 'hour', start, end: start + HOUR, value, valid: h.n > 0 && coverage >= o.hourCoverage, n: h.n, excluded: { ...h.excluded }, coverage, flowWeighted, volume: h.d, revision: h.rev, backfill: h.late > 0 };
+    return { period: 'hour', start, end: start + HOUR, value, valid: h.n > 0 && coverage >= o.hourCoverage, n: h.n, excluded: { ...h.excluded }, coverage, flowWeighted, volume: h.d, revision: h.rev, backfill: h.late > 0, judgedAt: now };
   };
-  const judgeDay = (start: number, d: DayAcc, s: MeansState): WindowMean => {
+  const judgeDay = (start: number, d: DayAcc, s: MeansState, now: number): WindowMean => {
     let validHours = 0, n = 0, sum = 0, g = 0, vol = 0, late = 0;
     const excluded: Excluded = {};
     for (let t = start; t < start + DAY; t += HOUR) {
@@ -127,7 +129,7 @@ export function windowMeansMachine(o: WindowOptions): Machine<MeansState, MeanIn
       if (!h) continue;
       addExcluded(excluded, h.excluded);
       late += h.late;
-      if (!judgeHour(t, h).valid) continue;
+      if (!judgeHour(t, h, now).valid) continue;
       validHours++;
       n += h.n;
       sum += h.sum;
@@ -136,7 +138,7 @@ export function windowMeansMachine(o: WindowOptions): Machine<MeansState, MeanIn
     }
     const flowWeighted = o.weighting === 'flow' && vol > 0;
     const value = flowWeighted ? (g / vol) * 1e3 : n > 0 ? sum / n : null;
-    return { period: 'day', start, end: start + DAY, value, valid: validHours >= o.dayValidHours, n, excluded, coverage: validHours / 24, flowWeighted, volume: vol, revision: d.rev, backfill: late > 0, validHours };
+    return { period: 'day', start, end: start + DAY, value, valid: validHours >= o.dayValidHours, n, excluded, coverage: validHours / 24, flowWeighted, volume: vol, revision: d.rev, backfill: late > 0, judgedAt: now, validHours };
   };
   const nextDue = (s: MeansState): number | undefined => {
     let next: number | undefined;
@@ -188,14 +190,14 @@ export function windowMeansMachine(o: WindowOptions): Machine<MeansState, MeanIn
             h.settle = undefined;
             touchedDays.add(dayStart(t));
           } else continue;
-          out.push(judgeHour(t, h));
+          out.push(judgeHour(t, h, now));
         }
         for (const t of Object.keys(s.days).map(Number).sort((a, b) => a - b)) {
           const d = s.days[t]!;
           if (d.rev < 0 && now >= t + DAY + o.graceMs) d.rev = 0;
           else if (d.rev >= 0 && touchedDays.has(t)) d.rev++;
           else continue;
-          out.push(judgeDay(t, d, s));
+          out.push(judgeDay(t, d, s, now));
         }
         // forget windows no value can reach any more (older than the horizon, judged and settled)
         const gone = now - o.horizonMs - DAY;
