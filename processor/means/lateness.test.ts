@@ -118,4 +118,14 @@ describe('reading time and lateness (back-fill, HJ 212 补传)', () => {
     expect(events.find((e) => e.rule === 'wp-cod' && e.site === 'WP-02')).toMatchObject({ type: 'open', since: T + 10 * MIN });
     expect(means.find((m) => m.site === 'WP-02' && m.pollutant === 'w01018' && m.period === 'hour')).toMatchObject({ start: T, n: 3 });
   });
+  it('a back-fill ending in a short excess does not open by the clock: its timer runs as far behind as its series, and a live compliant value drops it', () => {
+    const arrive = T + 3 * HOUR;
+    // 3 min of COD 700 re-sent 3 h late, then the live value 5 s later is back within the limit
+    const backfill = { at: arrive, readings: [0, 1, 2, 3].map((i) => pipeReading('WP-02', 'w01018', 700, T + i * MIN)) };
+    const live = { at: arrive + 5000, readings: [pipeReading('WP-02', 'w01018', 300, arrive + 5000)] };
+    expect(runEngine(park(), [backfill, live], arrive + HOUR).events.filter((e) => e.rule === 'wp-cod')).toEqual([]);
+    // no live value: the duration completes 10 min later for the series (its reading time), and the event says so
+    const alone = runEngine(park(), [backfill], arrive + HOUR).events.filter((e) => e.rule === 'wp-cod');
+    expect(alone[0]).toMatchObject({ type: 'open', since: T, ts: T + 10 * MIN });
+  });
 });

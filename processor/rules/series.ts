@@ -4,25 +4,10 @@ import { flatlineMachine } from '../operators/flatline.js';
 import { rollingMeanMachine, toRollingMeanState, type LegacyRollingMeanState, type RollingMeanState } from '../operators/rollingMean.js';
 import { anyEvent, never, type OnReading, type RuleContext } from './cell.js';
 import type { BoundExceedance } from './compile.js';
+import { inOrder, onReadingTime } from './readingTime.js';
 import type { Rule } from './schema.js';
 
 type Judge = (value: number, ts: number) => void;
-
-/**
- * Reading time (HJ 212 DataTime) drives durations and rolling windows. A reading older than the last one
- * its series judged (a back-fill, or an out-of-order packet) feeds only the clock windows (processor/means),
- * never a duration machine: a duration is a run of consecutive values, which a late one cannot extend
- * or break. `last` is kept under `key|ts`.
- */
-function inOrder(key: string, ctx: RuleContext): (ts: number) => boolean {
-  const k = `${key}|ts`;
-  let last = ctx.keeper.initial<number>(k) ?? -Infinity;
-  return (ts) => {
-    if (ts < last) return false;
-    if (ts > last) ctx.keeper.record(k, (last = ts));
-    return true;
-  };
-}
 
 /** The values an exceedance rule judges on each reading: the value itself or its rolling mean (reading time). */
 function averaged(b: BoundExceedance, key: string, ctx: RuleContext, next: Judge): Judge {
@@ -52,7 +37,7 @@ export function exceedanceInstance(b: BoundExceedance, ctx: RuleContext): OnRead
   const key = `exceedance|${rule.id}|${site.id}|${rule.pollutant}`;
   const limit = { ...(rule.min !== undefined ? { min: rule.min } : {}), ...(rule.max !== undefined ? { max: rule.max } : {}), standard: rule.standard };
   const self = {};
-  const machine = exceedanceMachine({ max: rule.max, min: rule.min, clearMax: rule.clearMax, clearMin: rule.clearMin, durationMs: rule.durationMs });
+  const timed = onReadingTime(exceedanceMachine({ max: rule.max, min: rule.min, clearMax: rule.clearMax, clearMin: rule.clearMin, durationMs: rule.durationMs }));
   let window: WindowMean | undefined;
   const onEvent = (e: ExceedanceEvent) =>
     ctx.emit(
@@ -78,7 +63,7 @@ export function exceedanceInstance(b: BoundExceedance, ctx: RuleContext): OnRead
       },
       self,
     );
-  const cell = ctx.cell(machine, key, (e) => e !== undefined && e.type !== 'update', onEvent);
+  const cell = ctx.cell(timed.machine, key, (e) => e !== undefined && e.type !== 'update', onEvent);
   const avg = rule.averaging;
   if (avg.kind === 'clock-hour' || avg.kind === 'day') {
     const period = avg.kind === 'clock-hour' ? 'hour' : 'day';
@@ -99,8 +84,10 @@ export function exceedanceInstance(b: BoundExceedance, ctx: RuleContext): OnRead
   }
   const fresh = inOrder(key, ctx);
   const judge = averaged(b, key, ctx, (v, ts) => cell.step(v, ts));
-  return (r) => {
-    if (r.flag === 'N' && fresh(r.ts)) judge(r.value, r.ts);
+  return (r, now) => {
+    if (r.flag !== 'N' || !fresh(r.ts)) return;
+    timed.behind(now, r.ts);
+    judge(r.value, r.ts);
   };
 }
 
@@ -108,7 +95,8 @@ export function exceedanceInstance(b: BoundExceedance, ctx: RuleContext): OnRead
 export function flatlineInstance(site: string, rule: Extract<Rule, { type: 'flatline' }>, ctx: RuleContext): OnReading {
   const key = `flatline|${rule.id}|${site}|${rule.pollutant}`;
   const self = {};
-  const cell = ctx.cell(flatlineMachine({ durationMs: rule.durationMs, epsilon: rule.epsilon }), key, anyEvent, (e) =>
+  const timed = onReadingTime(flatlineMachine({ durationMs: rule.durationMs, epsilon: rule.epsilon }));
+  const cell = ctx.cell(timed.machine, key, anyEvent, (e) =>
     ctx.emit(
       {
         type: e.type,
@@ -126,7 +114,9 @@ export function flatlineInstance(site: string, rule: Extract<Rule, { type: 'flat
     ),
   );
   const fresh = inOrder(key, ctx);
-  return (r) => {
-    if (r.flag === 'N' && fresh(r.ts)) cell.step(r.value, r.ts);
+  return (r, now) => {
+    if (r.flag !== 'N' || !fresh(r.ts)) return;
+    timed.behind(now, r.ts);
+    cell.step(r.value, r.ts);
   };
 }
