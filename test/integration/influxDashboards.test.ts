@@ -8,6 +8,7 @@ import { createLogger } from '../../gateway/log.js';
 import type { Reading } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import { createInfluxSink } from '../../processor/sinks/influx/index.js';
+import { meanPoint } from '../../processor/sinks/influx/means.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 
 interface Target {
@@ -100,9 +101,14 @@ describe('dashboard queries against a real influxd holding what the sink writes'
     const sink = createInfluxSink({ url: influx.url, database: influx.database, registry, log: createLogger('dash-test', 'silent'), spool: { dir } });
     sink.start();
     sink.append(readings);
+    // the valid hourly and daily means the rule engine writes (measurement means)
+    const mean = { site: 'WP-01', pollutant: 'w01018', value: 120, valid: true, n: 6, excluded: {}, coverage: 1, flowWeighted: true, volume: 36, revision: 0, backfill: false, judgedAt: now };
+    // stamped within the dashboards' last hour (a real one is stamped at its window's start)
+    const start = now - 30 * 60_000;
+    sink.appendPoints([meanPoint({ ...mean, period: 'hour', start, end: start + 3_600_000 }), meanPoint({ ...mean, period: 'day', start: start - 1000, end: start + 86_399_000, validHours: 22 })]);
     await sink.stop();
     rmSync(dir, { recursive: true, force: true });
-    expect(sink.counters.pointsWritten).toBe(readings.length);
+    expect(sink.counters.pointsWritten).toBe(readings.length + 2);
   });
   afterAll(async () => {
     await influx?.close();
