@@ -4,7 +4,7 @@ import type { Registry, Site } from '../../gateway/registry/schema.js';
 import type { OnReading, RuleContext } from '../rules/cell.js';
 import { channelsOf, type CompiledRules } from '../rules/compile.js';
 import { FlowSeries } from './flow.js';
-import { windowMeansMachine, type WindowMean } from './window.js';
+import { localDayStart, windowMeansMachine, type ArchivedDay, type WindowMean } from './window.js';
 
 export type { WindowMean } from './window.js';
 
@@ -35,6 +35,10 @@ export interface Means {
   series: Array<[site: string, pollutant: string, handler: OnReading]>;
   counters: MeansCounters;
 }
+
+const DAY = 24 * 3_600_000;
+/** local time of the park (Asia/Shanghai, UTC+8): days start at local midnight */
+const TZ = 8 * 3_600_000;
 
 /** used where no `means` entry of the registry covers an averaged rule's kind of site */
 const ARITHMETIC: MeansSpec = {
@@ -84,13 +88,29 @@ export function buildMeans(
       flow = flows.get(site.id)!.series;
     }
     const heard = listeners.get(key) ?? [];
-    const machine = windowMeansMachine({ weighting: spec.weighting, hourCoverage: spec.hourCoverage, dayValidHours: spec.dayValidHours, graceMs, horizonMs, tzOffsetMs: 8 * 3_600_000 });
-    const cell = ctx.cell(machine, `means|${site.id}|${pollutant}`, (e) => e !== undefined, (ms) => {
+    const machine = windowMeansMachine({ weighting: spec.weighting, hourCoverage: spec.hourCoverage, dayValidHours: spec.dayValidHours, graceMs, horizonMs, tzOffsetMs: TZ });
+    const k = `means|${site.id}|${pollutant}`;
+    // judged days (with their hours) are kept apart, one keeper slot per day of the horizon, reused in turn:
+    // the state written at each step holds only the days still open
+    const slots = Math.ceil(horizonMs / DAY) + 2;
+    const slotKey = (day: number) => `${k}|day|${Math.floor((day + TZ) / DAY) % slots}`;
+    const archive = new Map<number, ArchivedDay>();
+    for (let i = 0; i < slots; i++) {
+      const a = ctx.keeper.initial<ArchivedDay>(`${k}|day|${i}`);
+      if (a) archive.set(a.day, a);
+    }
+    const cell = ctx.cell(machine, k, (e) => e !== undefined, ({ means: ms, archive: out }, now) => {
+      for (const a of out) {
+        archive.set(a.day, a);
+        ctx.keeper.record(slotKey(a.day), a, true);
+      }
+      for (const day of archive.keys()) if (day + DAY < now - horizonMs) archive.delete(day);
       for (const m of ms) {
         counters.windows++;
         if (!m.valid) counters.invalid++;
         if (m.revision > 0) counters.revisions++;
       }
+      if (ms.length === 0) return;
       for (const l of heard) l(ms);
       onMeans?.(ms.map((m) => ({ ...m, site: site.id, pollutant })));
     });
@@ -99,6 +119,15 @@ export function buildMeans(
       pollutant,
       (r, now) => {
         if (r.ts < now - horizonMs) counters.tooLate++;
+        else {
+          // a late value for a judged day: the day comes back into the state first
+          const day = localDayStart(r.ts, TZ);
+          const a = archive.get(day);
+          if (a) {
+            archive.delete(day);
+            cell.step({ restore: a }, now);
+          }
+        }
         cell.step({ ts: r.ts, value: r.value, flag: r.flag, flow: flow?.at(r.ts), sliceMs: slice.get(r.device) ?? 5000 }, now);
       },
     ]);

@@ -17,7 +17,7 @@ function judge(o: WindowOptions, inputs: MeanInput[], now: number, at: number, s
   const due = m.timer!.due(s);
   expect(due).toBeLessThanOrEqual(at);
   const fired = m.timer!.fire(s, at);
-  return { means: fired.event ?? [], state: fired.state };
+  return { means: fired.event?.means ?? [], state: fired.state };
 }
 
 describe('windowMeansMachine', () => {
@@ -27,7 +27,7 @@ describe('windowMeansMachine', () => {
       const src = cold('a 59999ms b 59999ms c', { a: x(0, 1), b: x(10 * MIN, 2), c: x(20 * MIN, 3) });
       const out = src.pipe(
         runMachine(windowMeansMachine(opts), undefined, asyncScheduler),
-        map((s) => s.event?.map((e) => [e.period, e.value, e.n, e.valid, e.coverage])),
+        map((s) => s.event?.means.map((e) => [e.period, e.value, e.n, e.valid, e.coverage])),
       );
       expectObservable(out, '^ 70m !').toBe('a 59999ms b 59999ms c 3779999ms d', { a: undefined, b: undefined, c: undefined, d: [['hour', 2, 3, false, 0.5]] });
     });
@@ -77,16 +77,43 @@ describe('windowMeansMachine', () => {
     expect(early.event).toBeUndefined();
     expect(m.timer!.due(early.state)).toBe(3 * HOUR + 6 * MIN);
     const again = m.timer!.fire(early.state, 3 * HOUR + 6 * MIN);
-    expect(again.event?.map((e) => [e.revision, e.n, e.value, e.backfill])).toEqual([[1, 4, 2.5, true]]);
+    expect(again.event?.means.map((e) => [e.revision, e.n, e.value, e.backfill])).toEqual([[1, 4, 2.5, true]]);
     // older than the horizon: not judged, counted
     const late = m.step(again.state, x(10, 9), 7 * HOUR);
     expect(late.state.tooLate).toBe(1);
     // what waits now is the local day (1970-01-01, UTC+8: ends at 16:00 UTC)
     expect(m.timer!.due(late.state)).toBe(16 * HOUR + 5 * MIN);
     const later = m.timer!.fire(late.state, 40 * HOUR);
-    expect(later.event?.map((e) => [e.period, e.n, e.revision])).toEqual([['day', 0, 0]]);
-    // the hour is past the horizon + a day: forgotten
-    expect(Object.keys(later.state.hours)).toEqual([]);
+    expect(later.event?.means.map((e) => [e.period, e.n, e.revision])).toEqual([['day', 0, 0]]);
+    // judged, and past the horizon: the day and its hour are forgotten, not even archived
+    expect(later.event?.archive).toEqual([]);
+    expect(later.state).toMatchObject({ hours: {}, days: {} });
     expect(m.timer!.due(later.state)).toBeUndefined();
+  });
+
+  it('a judged day leaves the state as an archive entry; restored, a late value re-judges its hour and the day', () => {
+    const dayStart = 16 * HOUR;
+    const inputs: MeanInput[] = [];
+    for (let h = 0; h < 21; h++) for (let i = 0; i < 6; i++) inputs.push(x(dayStart + h * HOUR + i * 10 * MIN, 2));
+    inputs.push(x(dayStart + 22 * HOUR, 9)); // hour 22: 10 min of 60, invalid
+    const m = windowMeansMachine(opts);
+    let s = m.init(0);
+    for (const i of inputs) s = m.step(s, i, dayStart + 23 * HOUR).state;
+    const judged = m.timer!.fire(s, dayStart + 24 * HOUR + 5 * MIN);
+    const archived = judged.event!.archive;
+    expect(archived.map((a) => [a.day, a.rev, Object.keys(a.hours).length])).toEqual([[dayStart, 0, 22]]);
+    expect(judged.state).toMatchObject({ hours: {}, days: {} });
+    expect(m.timer!.due(judged.state)).toBeUndefined();
+    // the logger re-sends hour 22's other five slices the next morning: the day comes back first
+    const now = dayStart + 33 * HOUR;
+    s = m.step(judged.state, { restore: archived[0]! }, now).state;
+    for (let i = 1; i < 6; i++) s = m.step(s, x(dayStart + 22 * HOUR + i * 10 * MIN, 9), now).state;
+    const again = m.timer!.fire(s, now + 5 * MIN);
+    expect(again.event!.means.map((e) => [e.period, e.start, e.revision, e.valid, e.n])).toEqual([
+      ['hour', dayStart + 22 * HOUR, 1, true, 6],
+      ['day', dayStart, 1, true, 132],
+    ]);
+    expect(again.event!.means[1]!.value).toBeCloseTo((126 * 2 + 6 * 9) / 132, 9);
+    expect(again.event!.archive.map((a) => [a.day, a.rev])).toEqual([[dayStart, 1]]);
   });
 });

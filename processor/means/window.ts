@@ -24,7 +24,11 @@ const DAY = 24 * HOUR;
  *   `graceMs` after its last late value, and so is its day. Values more than `horizonMs` behind
  *   processing time are not judged (counted in `tooLate`; the store keeps them).
  *
- * The state is updated IN PLACE (see operators/stateful.ts) and is JSON: persist it, pass it back.
+ * The state is updated IN PLACE (see operators/stateful.ts) and is JSON: persist it, pass it back. It
+ * holds the days not yet judged (and days being re-judged): once a day is judged and settled, it leaves
+ * the state with its hours as an `archive` entry of the event, for the caller to keep (so the state
+ * written at every step stays small); a late value for an archived day must be preceded by a
+ * `{ restore }` input handing that day back.
  */
 export interface WindowOptions {
   weighting: 'flow' | 'arithmetic';
@@ -44,6 +48,21 @@ export interface MeanInput {
   flow?: number;
   /** the reporting interval of the value's device: the time slice it stands for */
   sliceMs: number;
+}
+
+/** a judged day and its hours, out of the state */
+export interface ArchivedDay {
+  day: number;
+  rev: number;
+  hours: Record<string, HourAcc>;
+}
+
+export type WindowInput = MeanInput | { restore: ArchivedDay };
+
+/** the windows judged at one moment, and the days that left the state */
+export interface Judged {
+  means: WindowMean[];
+  archive: ArchivedDay[];
 }
 
 export type Excluded = Partial<Record<QualityFlag, number>>;
@@ -109,9 +128,12 @@ const addExcluded = (into: Excluded, from: Excluded) => {
   for (const [k, v] of Object.entries(from) as [QualityFlag, number][]) into[k] = (into[k] ?? 0) + v;
 };
 
-export function windowMeansMachine(o: WindowOptions): Machine<MeansState, MeanInput, WindowMean[]> {
+/** start of the local day (UTC + tzOffsetMs) holding t */
+export const localDayStart = (t: number, tzOffsetMs = 8 * HOUR) => Math.floor((t + tzOffsetMs) / DAY) * DAY - tzOffsetMs;
+
+export function windowMeansMachine(o: WindowOptions): Machine<MeansState, WindowInput, Judged> {
   const tz = o.tzOffsetMs ?? 8 * HOUR;
-  const dayStart = (t: number) => Math.floor((t + tz) / DAY) * DAY - tz;
+  const dayStart = (t: number) => localDayStart(t, tz);
   const hourStart = (t: number) => Math.floor(t / HOUR) * HOUR;
   const earlier = (a: number | undefined, b: number) => (a === undefined || b < a ? b : a);
 
@@ -149,7 +171,16 @@ export function windowMeansMachine(o: WindowOptions): Machine<MeansState, MeanIn
 
   return {
     init: () => ({ hours: {}, days: {}, tooLate: 0 }),
-    step(s, x, now): Step<MeansState, WindowMean[]> {
+    step(s, input, now): Step<MeansState, Judged> {
+      if ('restore' in input) {
+        const a = input.restore;
+        if (!s.days[a.day]) {
+          s.days[a.day] = { rev: a.rev };
+          for (const [k, h] of Object.entries(a.hours)) s.hours[k] ??= h;
+        }
+        return { state: s };
+      }
+      const x = input;
       if (x.ts < now - o.horizonMs) {
         s.tooLate++;
         return { state: s };
@@ -184,8 +215,10 @@ export function windowMeansMachine(o: WindowOptions): Machine<MeansState, MeanIn
         const starts = Object.keys(s.hours).map(Number).sort((a, b) => a - b);
         for (const t of starts) {
           const h = s.hours[t]!;
-          if (h.rev < 0 && now >= t + HOUR + o.graceMs) h.rev = 0;
-          else if (h.rev >= 0 && h.settle !== undefined && now >= h.settle) {
+          if (h.rev < 0 && now >= t + HOUR + o.graceMs) {
+            h.rev = 0;
+            touchedDays.add(dayStart(t)); // a first value for an hour of a day already judged
+          } else if (h.rev >= 0 && h.settle !== undefined && now >= h.settle) {
             h.rev++;
             h.settle = undefined;
             touchedDays.add(dayStart(t));
@@ -199,12 +232,26 @@ export function windowMeansMachine(o: WindowOptions): Machine<MeansState, MeanIn
           else continue;
           out.push(judgeDay(t, d, s, now));
         }
-        // forget windows no value can reach any more (older than the horizon, judged and settled)
-        const gone = now - o.horizonMs - DAY;
-        for (const t of starts) if (t + HOUR < gone && s.hours[t]!.rev >= 0 && s.hours[t]!.settle === undefined) delete s.hours[t];
-        for (const t of Object.keys(s.days).map(Number)) if (t + DAY < gone && s.days[t]!.rev >= 0) delete s.days[t];
+        // a judged day whose hours are all judged and settled leaves the state (the caller keeps it)
+        const archive: ArchivedDay[] = [];
+        for (const t of Object.keys(s.days).map(Number)) {
+          const d = s.days[t]!;
+          if (d.rev < 0) continue;
+          const hours: Record<string, HourAcc> = {};
+          let settled = true;
+          for (let h = t; h < t + DAY && settled; h += HOUR) {
+            const acc = s.hours[h];
+            if (!acc) continue;
+            if (acc.rev < 0 || acc.settle !== undefined) settled = false;
+            hours[h] = acc;
+          }
+          if (!settled) continue;
+          for (const h of Object.keys(hours)) delete s.hours[h];
+          delete s.days[t];
+          if (t + DAY >= now - o.horizonMs) archive.push({ day: t, rev: d.rev, hours });
+        }
         s.next = nextDue(s);
-        return out.length > 0 ? { state: s, event: out } : { state: s };
+        return out.length > 0 || archive.length > 0 ? { state: s, event: { means: out, archive } } : { state: s };
       },
     },
   };
