@@ -23,7 +23,9 @@ export class FlowSeries {
       this.ts.splice(i, 0, ts);
       this.q.splice(i, 0, flow);
     }
-    if (this.ts.length > this.capacity) {
+    // a live value pushes the oldest out; a back-fill older than everything kept stays (up to 4 × capacity)
+    // so that the concentrations of its batch find it
+    if (this.ts.length > (i === 0 ? 4 * this.capacity : this.capacity)) {
       this.ts.shift();
       this.q.shift();
     }

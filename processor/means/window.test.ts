@@ -2,6 +2,7 @@ import { asyncScheduler, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { runMachine } from '../operators/stateful.js';
+import { FlowSeries } from './flow.js';
 import { windowMeansMachine, type MeanInput, type MeansState, type WindowMean, type WindowOptions } from './window.js';
 
 const MIN = 60_000;
@@ -115,5 +116,17 @@ describe('windowMeansMachine', () => {
     ]);
     expect(again.event!.means[1]!.value).toBeCloseTo((126 * 2 + 6 * 9) / 132, 9);
     expect(again.event!.archive.map((a) => [a.day, a.rev])).toEqual([[dayStart, 1]]);
+  });
+
+  it('FlowSeries: a value’s flow is the one at or before its time within the gap; a back-fill older than all kept is found', () => {
+    const f = new FlowSeries(10_000, 4);
+    for (let t = 100_000; t <= 130_000; t += 5000) f.add(t, t / 1000);
+    expect(f.at(115_000)).toBe(115);
+    expect(f.at(117_000)).toBe(115);
+    expect(f.at(99_000)).toBeUndefined(); // pushed out by live values
+    f.add(10_000, 7); // a back-filled flow hours older than the rest
+    expect(f.at(10_000)).toBe(7);
+    expect(f.at(21_000)).toBeUndefined(); // beyond the gap
+    expect(f.at(130_000)).toBe(130);
   });
 });
