@@ -171,7 +171,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         'http',
         async () => {
           interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log }) });
-          metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending });
+          metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending, means: () => (engine as RuleEngine | undefined)?.means });
           const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool: sink.spool });
           http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
           registerTicketRoutes(http, tickets);
