@@ -128,4 +128,15 @@ describe('reading time and lateness (back-fill, HJ 212 补传)', () => {
     const alone = runEngine(park(), [backfill], arrive + HOUR).events.filter((e) => e.rule === 'wp-cod');
     expect(alone[0]).toMatchObject({ type: 'open', since: T, ts: T + 10 * MIN });
   });
+
+  it('a reading older than the horizon opens nothing, even as the first of its series', () => {
+    const r = park();
+    r.lateness = { graceMs: GRACE, horizonMs: 2 * HOUR };
+    // 15 min of COD 700 stamped 3 h before it arrives: stored, not judged
+    const batch = Array.from({ length: 16 }, (_, i) => pipeReading('WP-02', 'w01018', 700, T + i * MIN));
+    const { events, means, engine } = runEngine(r, [{ at: T + 3 * HOUR, readings: batch }], T + 5 * HOUR);
+    expect(events.filter((e) => e.site === 'WP-02')).toEqual([]);
+    expect(means.filter((m) => m.site === 'WP-02')).toEqual([]);
+    expect(engine.means.tooLate).toBe(16);
+  });
 });

@@ -81,6 +81,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     const ctx: RuleContext = {
       keeper,
       now: now0,
+      horizonMs: registry.lateness.horizonMs,
       means: (site, pollutant, l) => void meanListeners.set(`${site}/${pollutant}`, [...(meanListeners.get(`${site}/${pollutant}`) ?? []), l]),
       emit(ev, from) {
         if (ev.category === 'odor') ev = { ...ev, context: { ...ev.context, wind: wind?.() ?? null } };

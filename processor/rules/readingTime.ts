@@ -5,13 +5,15 @@ import type { RuleContext } from './cell.js';
  * Reading time (HJ 212 DataTime) drives durations and rolling windows. A reading older than the last one
  * its series judged (a back-fill, or an out-of-order packet) feeds only the clock windows
  * (processor/means), never a duration machine: a duration is a run of consecutive values, which a late
- * one cannot extend or break. `last` is kept under `key|ts`.
+ * one cannot extend or break. `last` is kept under `key|ts`. A reading older than the lateness horizon
+ * behind processing time `now` is not judged at all.
  */
-export function inOrder(key: string, ctx: RuleContext): (ts: number) => boolean {
+export function inOrder(key: string, ctx: RuleContext): (ts: number, now: number) => boolean {
   const k = `${key}|ts`;
+  const horizon = ctx.horizonMs ?? Infinity;
   let last = ctx.keeper.initial<number>(k) ?? -Infinity;
-  return (ts) => {
-    if (ts < last) return false;
+  return (ts, now) => {
+    if (ts < last || ts < now - horizon) return false;
     if (ts > last) ctx.keeper.record(k, (last = ts));
     return true;
   };

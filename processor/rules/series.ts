@@ -85,7 +85,7 @@ export function exceedanceInstance(b: BoundExceedance, ctx: RuleContext): OnRead
   const fresh = inOrder(key, ctx);
   const judge = averaged(b, key, ctx, (v, ts) => cell.step(v, ts));
   return (r, now) => {
-    if (r.flag !== 'N' || !fresh(r.ts)) return;
+    if (r.flag !== 'N' || !fresh(r.ts, now)) return;
     timed.behind(now, r.ts);
     judge(r.value, r.ts);
   };
@@ -115,7 +115,7 @@ export function flatlineInstance(site: string, rule: Extract<Rule, { type: 'flat
   );
   const fresh = inOrder(key, ctx);
   return (r, now) => {
-    if (r.flag !== 'N' || !fresh(r.ts)) return;
+    if (r.flag !== 'N' || !fresh(r.ts, now)) return;
     timed.behind(now, r.ts);
     cell.step(r.value, r.ts);
   };
