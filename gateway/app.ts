@@ -17,6 +17,7 @@ import { createGatewayMetrics, gatewayReadiness, type GatewayMetrics } from './m
 import { alertSecrets, createAlerts, type AlertSecrets, type Alerts } from '../processor/alerts/index.js';
 import { spoolSettingsFromEnv, type SpoolSettings } from '../processor/sinks/spool/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
+import { writeMeans } from '../processor/sinks/influx/means.js';
 import { createRuleEngine, type RuleEngine } from '../processor/rules/engine.js';
 import { createEvidenceBuffer } from '../processor/rules/evidence.js';
 import { createStateKeeper } from '../processor/rules/stateKeeper.js';
@@ -178,7 +179,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           flow = createFlowVerification({ tickets, registry, log });
           flow.start();
           interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log, flow }) });
-          metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending });
+          metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending, means: () => (engine as RuleEngine | undefined)?.means });
           const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool: sink.spool });
           http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
           registerTicketRoutes(http, tickets);
@@ -201,7 +202,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
             share(),
           );
           const onRuleError = (err: Error, r: { site: string; pollutant: string }) => log.error({ err: err.message, site: r.site, pollutant: r.pollutant }, 'rule engine failed on a reading');
-          engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError });
+          // valid hourly and daily means (measurement `means`) through the same spool
+          engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError, onMeans: writeMeans(sink, log) });
           // subscribing the responses subscribes the rule engine, which subscribes the processor, which starts the inputs
           subs.pipeline = respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock)], log, enrich: (b) => attribution.annotate(b) }).subscribe();
         },

@@ -34,7 +34,7 @@ describe('createGatewayMetrics', () => {
   it('counts readings in by source and site kind, and reads the processor and sink counters at scrape time', async () => {
     const { metrics, health, counters, scrape } = setup();
     for (const r of [reading('RO-01', 'modbus'), reading('RO-02', 'modbus'), reading('WP-01', 'modbus'), reading('AQ-01', 'mqtt'), reading('XX-01', 'mqtt')]) metrics.countReadingIn(r);
-    metrics.observe({ processor: { counters }, sink: { counters: sinkCounters }, health, spool: { bytes: () => 4096, full: () => false }, alertsPending: () => 2 });
+    metrics.observe({ processor: { counters }, sink: { counters: sinkCounters }, health, spool: { bytes: () => 4096, full: () => false }, alertsPending: () => 2, means: () => ({ windows: 10, invalid: 3, revisions: 2, tooLate: 4 }) });
     const m = await scrape();
     expect(sample(m, 'park_readings_in_total', { source: 'modbus', site_kind: 'rain_outlet' })).toBe(2);
     expect(sample(m, 'park_readings_in_total', { source: 'modbus', site_kind: 'wastewater_pipe' })).toBe(1);
@@ -48,6 +48,10 @@ describe('createGatewayMetrics', () => {
     expect(sample(m, 'park_influx_queue_points')).toBe(7);
     expect(sample(m, 'park_spool_bytes')).toBe(4096);
     expect(sample(m, 'park_alerts_pending')).toBe(2);
+    expect(sample(m, 'park_means_windows_total', { outcome: 'valid' })).toBe(7);
+    expect(sample(m, 'park_means_windows_total', { outcome: 'invalid' })).toBe(3);
+    expect(sample(m, 'park_means_windows_total', { outcome: 'revised' })).toBe(2);
+    expect(sample(m, 'park_readings_too_late_total')).toBe(4);
     counters.accepted = 10;
     expect(sample(await scrape(), 'park_readings_accepted_total')).toBe(10);
   });

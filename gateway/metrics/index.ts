@@ -5,6 +5,7 @@ import type { ConnectionEvents } from '../inputs/types.js';
 import type { Reading } from '../model/reading.js';
 import type { Registry as ParkRegistry } from '../registry/schema.js';
 import type { ProcessorCounters } from '../../processor/index.js';
+import type { MeansCounters } from '../../processor/means/index.js';
 import type { InfluxSinkCounters, PointWriter } from '../../processor/sinks/influx/index.js';
 import type { TicketFilter, TicketPage } from '../../processor/tickets/types.js';
 import { TicketCategorySchema, TICKET_STATUSES } from '../../processor/tickets/types.js';
@@ -35,6 +36,8 @@ export interface MetricsSources {
   spool?: SpoolStatus;
   /** alerts waiting or in flight (0 when not given) */
   alertsPending?: () => number;
+  /** the rule engine's valid-means counters (processor/means), once it runs */
+  means?: () => MeansCounters | undefined;
 }
 
 export interface GatewayMetrics {
@@ -218,6 +221,25 @@ export function createGatewayMetrics(opts: { registry: ParkRegistry; processMetr
     registers,
     collect() {
       this.set(src?.alertsPending?.() ?? 0);
+    },
+  });
+  new Counter({
+    name: 'park_means_windows_total',
+    help: 'Hourly and daily means judged (by reading time), by outcome: valid, invalid (judges no rule), revised (re-judged after back-fill)',
+    labelNames: ['outcome'],
+    registers,
+    collect() {
+      const c = src?.means?.();
+      if (c) setAll(this, [[{ outcome: 'valid' }, c.windows - c.invalid], [{ outcome: 'invalid' }, c.invalid], [{ outcome: 'revised' }, c.revisions]]);
+    },
+  });
+  new Counter({
+    name: 'park_readings_too_late_total',
+    help: 'Readings older than the lateness horizon: stored, not judged',
+    registers,
+    collect() {
+      const c = src?.means?.();
+      if (c) setAll(this, [[{}, c.tooLate]]);
     },
   });
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register });

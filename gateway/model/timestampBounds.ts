@@ -8,8 +8,12 @@ import { z } from 'zod';
 export const TimestampBoundsSchema = z.object({
   /** a timestamp more than this far ahead of the clock is refused (default 5 min) */
   maxFutureMs: z.number().int().nonnegative().default(5 * 60_000),
-  /** a timestamp more than this far behind the clock is refused (default 7 days) */
-  maxPastMs: z.number().int().nonnegative().default(7 * 24 * 3_600_000),
+  /**
+   * a timestamp more than this far behind the clock is refused (default 366 days: a data logger keeps
+   * at least a year of history to re-send, HJ 212 补传). Back-fill up to the registry's
+   * `lateness.horizonMs` (7 d) is judged in its own windows; older back-fill is stored, not judged.
+   */
+  maxPastMs: z.number().int().nonnegative().default(366 * 24 * 3_600_000),
 });
 export type TimestampBounds = z.infer<typeof TimestampBoundsSchema>;
 

@@ -5,6 +5,7 @@ import { ModbusDeviceSchema, ModbusInputConfigSchema } from '../inputs/modbus/co
 import { MqttDeviceSchema, MqttInputConfigSchema } from '../inputs/mqtt/config.js';
 import { PollutantCodeSchema } from '../model/reading.js';
 import { TimestampBoundsSchema } from '../model/timestampBounds.js';
+import { LatenessSchema, MeansSpecSchema } from './means.js';
 import { LimitOverrideSchema, RuleSchema } from './rules.js';
 import { AlertsConfigSchema } from './alerts.js';
 import { AttributionConfigSchema, EmissionSchema } from './attribution.js';
@@ -128,5 +129,9 @@ export const RegistryDocumentSchema = z
     timestampBounds: TimestampBoundsSchema.prefault({}),
     /** odor source attribution (异味溯源): processor/attribution */
     attribution: AttributionConfigSchema.prefault({}),
+    /** reading-time windows: grace before a window is judged, how late a back-filled reading still counts */
+    lateness: LatenessSchema.prefault({}),
+    /** valid hourly and daily means per kind of site (measurement `means`; averaged rules judge them) */
+    means: z.array(MeansSpecSchema).default([]),
   });
 export type RegistryDocument = z.infer<typeof RegistryDocumentSchema>;

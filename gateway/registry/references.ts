@@ -26,6 +26,11 @@ export function checkReferences(r: RegistryDocument, ctx: Ctx): void {
 }
 
 function checkAll(r: RegistryDocument, ctx: Ctx): void {
+  // a back-fill the lateness policy would judge must not be refused at the door
+  const { horizonMs } = r.lateness;
+  const { maxPastMs } = r.timestampBounds;
+  if (Number.isSafeInteger(horizonMs) && Number.isSafeInteger(maxPastMs) && horizonMs > maxPastMs)
+    ctx.addIssue({ code: 'custom', path: ['lateness', 'horizonMs'], message: `lateness.horizonMs ${horizonMs} ms is longer than timestampBounds.maxPastMs ${maxPastMs} ms: back-fill it would judge is refused` });
   const officers = duplicates(r.officers, (o) => o.id, ctx, ['officers'], 'officer id');
   const enterprises = duplicates(r.enterprises, (e) => e.id, ctx, ['enterprises'], 'enterprise id');
   duplicates(r.sites, (s) => s.id, ctx, ['sites'], 'site id');

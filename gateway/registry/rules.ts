@@ -37,9 +37,12 @@ export const AveragingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('instant') }),
   /** mean of the last N minutes, re-evaluated on every value */
   z.object({ kind: z.literal('rolling'), minutes: z.number().positive() }),
-  /** mean of each clock hour, judged when the hour ends (GB 16297-1996 §3.2; GB 37822-2019 A.2.2) */
+  /**
+   * valid mean of each clock hour by reading time, judged after the hour ends + lateness.graceMs
+   * (GB 16297-1996 §3.2; GB 37822-2019 A.2.2); validity from the registry `means` (processor/means)
+   */
   z.object({ kind: z.literal('clock-hour') }),
-  /** mean of each local calendar day, judged when the day ends (GB 8978-1996; GB/T 31962-2015) */
+  /** valid (flow-weighted at pipes) mean of each local calendar day, judged likewise (GB 8978-1996; GB/T 31962-2015) */
   z.object({ kind: z.literal('day') }),
 ]);
 export type Averaging = z.infer<typeof AveragingSchema>;
@@ -64,7 +67,7 @@ export const ExceedanceRuleSchema = z
     /** the standard and clause behind the limit, shown on tickets */
     standard: z.string().min(1),
     averaging: AveragingSchema.default({ kind: 'instant' }),
-    /** a window's mean counts only with at least this many valid values */
+    /** `rolling` only: the mean counts with at least this many values (clock windows: validity from `means`) */
     minSamples: z.number().int().positive().default(1),
     /** the exceedance must last this long before it is an event ("above for 10 min") */
     durationMs: z.number().int().nonnegative().default(0),

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 
 /**
- * The shared design of the stateful rule operators in this folder (rollingMean, clockWindowMean,
+ * The shared design of the stateful rule operators in this folder (rollingMean,
  * exceedance, persistent, noData, flatline, windVector, countInWindow):
  *
  * - Each is a pure state machine (`Machine`) run by `runMachine`. It emits one `Step` per input and
@@ -10,8 +10,10 @@ import { Observable, type OperatorFunction, type SchedulerLike, type Subscriptio
  *   persists `step.state` and, after a restart, passes the last one back as the operator's `initial`
  *   argument. Running durations continue from their stored `since`; a timer whose moment passed while
  *   the process was down fires at once on subscription.
- * - Time comes only from the injected `SchedulerLike` (`scheduler.now()`, `scheduler.schedule`),
- *   never from the inputs' own timestamps.
+ * - Time comes only from the `now` each step is given: the operators below pass the injected
+ *   `SchedulerLike`'s (`scheduler.now()`, `scheduler.schedule`); the rule engine passes the reading's
+ *   own time (HJ 212 DataTime) to duration and rolling machines, and scheduler time to no-data and
+ *   to every timer (processor/rules/series.ts, processor/means).
  * - A machine has at most one timer: `timer.due(state)`. The runner re-arms it after every transition,
  *   cancels it on unsubscribe, error and complete, and never emits after teardown.
  * - Each file exports its machine (`fooMachine(options)`) beside the operator: the rule engine runs the

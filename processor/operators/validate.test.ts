@@ -28,7 +28,7 @@ describe('batchValidator', () => {
   it('refuses readings stamped too far ahead of or behind the scheduler clock (registry timestampBounds)', () => {
     const rejected: Rejection[] = [];
     const { maxFutureMs, maxPastMs } = registry.timestampBounds;
-    expect(registry.timestampBounds).toEqual({ maxFutureMs: 5 * 60_000, maxPastMs: 7 * 24 * 3_600_000 });
+    expect(registry.timestampBounds).toEqual({ maxFutureMs: 5 * 60_000, maxPastMs: 366 * 24 * 3_600_000 });
     const now = NOW;
     const values = {
       a: { ...base, ts: now },
@@ -40,7 +40,14 @@ describe('batchValidator', () => {
     expect(batchValidator(registry)(Object.values(values), now, (r) => rejected.push(r))).toEqual([values.a, values.c, values.e]);
     expect(rejected.map((r) => r.reason)).toEqual(['timestamp-out-of-bounds', 'timestamp-out-of-bounds']);
     expect(rejected[0]!.detail).toMatch(/^WP-01\/WP-01-M\/w01018: ts .* is more than 5 min ahead of the gateway clock/);
-    expect(rejected[1]!.detail).toMatch(/is more than 7 d behind the gateway clock/);
+    expect(rejected[1]!.detail).toMatch(/is more than 366 d behind the gateway clock/);
+  });
+
+  it('passes back-fill (HJ 212 补传) 3 h and 8 d old: stored at its own time; the lateness horizon decides what is judged', () => {
+    const rejected: Rejection[] = [];
+    const v = [{ ...base, ts: NOW - 3 * 3_600_000 }, { ...base, ts: NOW - 8 * 24 * 3_600_000 }];
+    expect(batchValidator(registry)(v, NOW, (r) => rejected.push(r))).toEqual(v);
+    expect(rejected).toEqual([]);
   });
 
   it('takes the bounds from the registry', () => {

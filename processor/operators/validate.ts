@@ -26,7 +26,8 @@ function why(r: Reading, registry: Registry, sites: ReadonlySet<string>, late: (
 /**
  * Lets through only readings that can be true: known site and pollutant, a finite value inside the
  * pollutant's physical range (registry `pollutants.<code>.min/max`), stamped within the registry's
- * `timestampBounds` of `now` (default: at most 5 min ahead, 7 days behind). This is the one place the
+ * `timestampBounds` of `now` (default: at most 5 min ahead, 366 days behind: back-fill, HJ 212 补传, is
+ * stored at its own time; the registry's `lateness.horizonMs` decides what is judged). This is the one place the
  * timestamp bounds are checked, for every input. Limits are judged later, by rules; this only refuses
  * the impossible. A plain loop over the batch; the common case (every reading possible) costs a few
  * comparisons per reading and no allocation beyond the output array.

@@ -1,4 +1,5 @@
 import type { Reading } from '../../gateway/model/reading.js';
+import type { WindowMean } from '../means/window.js';
 import type { Machine, Step } from '../operators/stateful.js';
 import type { RuleEvent } from './schema.js';
 import type { StateKeeper } from './stateKeeper.js';
@@ -58,6 +59,10 @@ export interface RuleContext {
   readonly now: number;
   /** hands an event to the engine; `from` is the instance (its updates within one batch are coalesced) */
   emit(ev: RuleEvent, from: object): void;
+  /** readings older than this behind processing time are stored, not judged (registry lateness.horizonMs) */
+  readonly horizonMs?: number;
+  /** an averaged rule hears the judged windows of its series (processor/means) */
+  means?(site: string, pollutant: string, listener: (means: readonly WindowMean[]) => void): void;
   /** a Cell on the engine's wheel, starting from the stored state under `key` unless `initial` is given */
   cell<S, I, E>(machine: Machine<S, I, E>, key: string, urgent: (event: E | undefined) => boolean, onEvent: (event: E, now: number) => void, initial?: S): Cell<S, I, E>;
 }

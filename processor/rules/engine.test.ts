@@ -27,10 +27,12 @@ function park(): Registry {
 
 function run(registry: Registry, script: (h: { readings: (marbles: string, values: Record<string, Reading>) => Observable<Reading> }) => Observable<Reading>) {
   const events: (RuleEvent & { at: number })[] = [];
-  new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, flush }) => {
+  const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+  scheduler.run(({ cold, flush }) => {
     const keeper = createStateKeeper(memoryRuleState());
     const readings$ = script({ readings: (m, v) => cold(m, v) });
-    const engine = createRuleEngine({ registry, readings$: readings$.pipe(map((r) => [r])), rejections$: NEVER as Observable<Rejection>, keeper });
+    // each reading stamped when it arrives: durations run on reading time
+    const engine = createRuleEngine({ registry, readings$: readings$.pipe(map((r) => [{ ...r, ts: scheduler.now() }])), rejections$: NEVER as Observable<Rejection>, keeper });
     const sub = engine.events$.subscribe((e) => events.push({ ...e, at: e.ts }));
     flush();
     sub.unsubscribe();
@@ -97,9 +99,10 @@ describe('rule engine', () => {
     const high = { h: reading('WP-02', 'w01018', 700) };
     const collect = (marbles: string) => {
       const out: RuleEvent[] = [];
-      new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, flush }) => {
+      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+      scheduler.run(({ cold, flush }) => {
         const keeper = createStateKeeper(store);
-        const engine = createRuleEngine({ registry, readings$: cold(marbles, high).pipe(map((r) => [r])), rejections$: new Subject<Rejection>(), keeper });
+        const engine = createRuleEngine({ registry, readings$: cold(marbles, high).pipe(map((r) => [{ ...r, ts: scheduler.now() }])), rejections$: new Subject<Rejection>(), keeper });
         const sub = engine.events$.subscribe((e) => out.push(e));
         flush();
         sub.unsubscribe();

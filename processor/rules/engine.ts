@@ -1,6 +1,7 @@
 import { asyncScheduler, mergeMap, Observable, share, type SchedulerLike } from 'rxjs';
 import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
+import { buildMeans, type MeansCounters, type MeansListener, type SeriesMean } from '../means/index.js';
 import type { Rejection } from '../operators/validate.js';
 import { Cell, type OnReading, type RuleContext } from './cell.js';
 import { compileRules, type CompiledRules } from './compile.js';
@@ -26,6 +27,8 @@ export interface RuleEngine {
   readonly events$: Observable<RuleEvent>;
   /** 15-minute vector-mean wind at the weather station while the engine runs, undefined before the first report */
   wind(): Wind | undefined;
+  /** windows judged, invalid, revised, values too late to judge (processor/means) */
+  readonly means: MeansCounters;
 }
 
 export interface RuleEngineDeps {
@@ -37,6 +40,8 @@ export interface RuleEngineDeps {
   scheduler?: SchedulerLike;
   /** a rule instance failed on a reading (a bug, not bad input): reported, and the batch goes on */
   onError?: (err: Error, reading: Reading) => void;
+  /** each judged hourly and daily mean (valid or not, revisions too): the InfluxDB sink's `means` */
+  onMeans?: (means: SeriesMean[]) => void;
 }
 
 /** The compiled dispatch table of one run: site → (pollutant → series instances, site instances); device → no-data. */
@@ -60,6 +65,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   const compiled = compileRules(registry);
   const levelOf = levelTable(registry, compiled);
   let wind: (() => Wind | undefined) | undefined;
+  const meansCounters: MeansCounters = { windows: 0, invalid: 0, revisions: 0, tooLate: 0 };
 
   const batches$ = new Observable<readonly RuleEvent[]>((subscriber) => {
     let out: RuleEvent[] = [];
@@ -78,9 +84,12 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     };
     const wheel = new TimerWheel(scheduler, round);
     const now0 = scheduler.now();
+    const meanListeners = new Map<string, MeansListener[]>();
     const ctx: RuleContext = {
       keeper,
       now: now0,
+      horizonMs: registry.lateness.horizonMs,
+      means: (site, pollutant, l) => void meanListeners.set(`${site}/${pollutant}`, [...(meanListeners.get(`${site}/${pollutant}`) ?? []), l]),
       emit(ev, from) {
         ev.level ??= levelOf(ev.rule, ev.site);
         if (ev.category === 'odor') ev = { ...ev, context: { ...ev.context, wind: wind?.() ?? null } };
@@ -116,6 +125,9 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     const seriesOf = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
     for (const [key, bound] of compiled.exceedance) for (const b of bound) onSeries(...seriesOf(key), exceedanceInstance(b, ctx));
     for (const [key, rules] of compiled.flatline) for (const rule of rules) onSeries(...seriesOf(key), flatlineInstance(seriesOf(key)[0], rule, ctx));
+    // valid hourly and daily means by reading time, after the averaged rules that hear them
+    const means = buildMeans(registry, compiled, ctx, meanListeners, deps.onMeans, meansCounters);
+    for (const [site, pollutant, h] of means.series) onSeries(site, pollutant, h);
     for (const [site, rule] of compiled.instrument) entry(site).all.push(instrumentInstance(site, rule, ctx, compiled.calibration.get(site)));
     if (compiled.weather) {
       const w = windInstance(ctx);
@@ -143,7 +155,10 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     const onBatch = (batch: readonly Reading[]) =>
       round(() => {
         const now = scheduler.now();
-        for (const r of batch) {
+        // a back-fill goes into its windows in timestamp order; flows first, for flow-weighted means
+        const sorted = inOrder(batch) ? batch : [...batch].sort((a, b) => a.ts - b.ts);
+        means.prepare(sorted);
+        for (const r of sorted) {
           try {
             dispatch(r, now);
           } catch (err) {
@@ -172,5 +187,10 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     };
   }).pipe(share());
 
-  return { compiled, batches$, events$: batches$.pipe(mergeMap((b) => b)), wind: () => wind?.() };
+  return { compiled, batches$, events$: batches$.pipe(mergeMap((b) => b)), wind: () => wind?.(), means: meansCounters };
 }
+
+const inOrder = (batch: readonly Reading[]) => {
+  for (let i = 1; i < batch.length; i++) if (batch[i]!.ts < batch[i - 1]!.ts) return false;
+  return true;
+};

@@ -15,7 +15,7 @@ export interface RuleEvent {
   site: string;
   /** pollutant code, or '*' for device-level events (no data) */
   pollutant: string;
-  /** epoch ms of the event (scheduler time) */
+  /** epoch ms of the event: reading time for exceedance and flatline (a window's end for averaged rules), scheduler time for the others */
   ts: number;
   /** the judged value (a mean for averaged rules) */
   value?: number;

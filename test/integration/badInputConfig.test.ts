@@ -50,11 +50,18 @@ describe('bad configuration is refused at start-up, with path and reason', () =>
     expect(found).toEqual([{ path: 'inputs.modbus.maps.ro-station-a.channels[0]', message: 'channel w01001 runs past register 65535' }]);
   });
 
-  it('timestamp bounds must be non-negative whole milliseconds; the defaults are 5 min and 7 days', () => {
-    expect(base.timestampBounds).toEqual({ maxFutureMs: 300_000, maxPastMs: 604_800_000 });
+  it('timestamp bounds must be non-negative whole milliseconds; the defaults are 5 min and 366 days', () => {
+    expect(base.timestampBounds).toEqual({ maxFutureMs: 300_000, maxPastMs: 31_622_400_000 });
     expect(problems((d) => (d.timestampBounds = { maxFutureMs: -1, maxPastMs: 1.5 }))).toEqual([
       { path: 'timestampBounds.maxFutureMs', message: 'Too small: expected number to be >=0' },
       { path: 'timestampBounds.maxPastMs', message: 'Invalid input: expected int, received number' },
+    ]);
+  });
+
+  it('the lateness horizon (default 7 days) may not reach past the timestamp bounds', () => {
+    expect(base.lateness).toEqual({ graceMs: 300_000, horizonMs: 604_800_000 });
+    expect(problems((d) => (d.timestampBounds = { maxFutureMs: 300_000, maxPastMs: 86_400_000 }))).toEqual([
+      { path: 'lateness.horizonMs', message: 'lateness.horizonMs 604800000 ms is longer than timestampBounds.maxPastMs 86400000 ms: back-fill it would judge is refused' },
     ]);
   });
 });

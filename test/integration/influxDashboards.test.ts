@@ -10,6 +10,7 @@ import { loadRegistry } from '../../gateway/registry/loader.js';
 import { changeOf, codTicket } from '../../processor/alerts/testing/fixtures.js';
 import { createInfluxSink } from '../../processor/sinks/influx/index.js';
 import { ticketPoint } from '../../processor/sinks/influx/ticketEvents.js';
+import { meanPoint } from '../../processor/sinks/influx/means.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 
 interface Target {
@@ -107,9 +108,14 @@ describe('dashboard queries against a real influxd holding what the sink writes'
       ticketPoint({ ...changeOf('opened', codTicket({ id: `WO-20261126-000${i}`, site, rule: `r-${level}`, level, category: site.startsWith('AQ') ? 'odor' : 'exceedance' })), at: now - i * 60_000 });
     const tickets = [opened('WP-01', 'exceedance', 1), opened('AQ-01', 'warning', 2), opened('RO-01', 'control', 3)];
     sink.appendPoints(tickets);
+    // the valid hourly and daily means the rule engine writes (measurement means)
+    const mean = { site: 'WP-01', pollutant: 'w01018', value: 120, valid: true, n: 6, excluded: {}, coverage: 1, flowWeighted: true, volume: 36, revision: 0, backfill: false, judgedAt: now };
+    // stamped within the dashboards' last hour (a real one is stamped at its window's start)
+    const start = now - 30 * 60_000;
+    sink.appendPoints([meanPoint({ ...mean, period: 'hour', start, end: start + 3_600_000 }), meanPoint({ ...mean, period: 'day', start: start - 1000, end: start + 86_399_000, validHours: 22 })]);
     await sink.stop();
     rmSync(dir, { recursive: true, force: true });
-    expect(sink.counters.pointsWritten).toBe(readings.length + tickets.length);
+    expect(sink.counters.pointsWritten).toBe(readings.length + tickets.length + 2);
   });
   afterAll(async () => {
     await influx?.close();
