@@ -7,6 +7,7 @@ import { PollutantCodeSchema } from '../model/reading.js';
 import { TimestampBoundsSchema } from '../model/timestampBounds.js';
 import { LimitOverrideSchema, RuleSchema } from './rules.js';
 import { AlertsConfigSchema } from './alerts.js';
+import { CameraSchema } from './camera.js';
 
 /** Site kinds; each is one InfluxDB measurement. Id prefixes: RO rain outlet, WP wastewater pipe, AQ air/VOC fence-line, WS weather. */
 export const SiteKindSchema = z.enum(['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather']);
@@ -91,6 +92,8 @@ export const SiteSchema = z.object({
       attempts: z.number().int().min(1).max(10).default(3),
     })
     .optional(),
+  /** 可视监控: the site's camera, snapshotted when a rule fires there (gateway/registry/camera.ts) */
+  camera: CameraSchema.optional(),
 });
 export type Site = z.infer<typeof SiteSchema>;
 

@@ -7,6 +7,8 @@ import { PollutantCodeSchema } from '../model/reading.js';
 const SiteKind = z.enum(['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather']);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+/** false: a number or rule the standards do not settle, chosen by the park (listed for review); absent means true */
+const verified = z.boolean().optional();
 
 /** How values are averaged before they are judged, as each standard defines it. */
 export const AveragingSchema = z.discriminatedUnion('kind', [
@@ -44,6 +46,12 @@ export const ExceedanceRuleSchema = z
     verificationMs: z.number().int().nonnegative().default(24 * HOUR),
     /** 一企一管: close the enterprise's valve when the exceedance lasts past the pipe's shut-off delay */
     valve: z.boolean().default(false),
+    /**
+     * 雨水排口: judged only while water flows (the dry-weather rule's flowAbove / levelAbove), and not
+     * during the first-flush allowance (初期雨水) of a rain event (processor/rules/rainMode.ts)
+     */
+    rainMode: z.boolean().optional(),
+    verified,
   })
   .refine((r) => r.max !== undefined || r.min !== undefined, 'a limit needs max, min or both');
 export type ExceedanceRule = z.infer<typeof ExceedanceRuleSchema>;
@@ -55,6 +63,7 @@ export const NoDataRuleSchema = z.object({
   siteKind: SiteKind.optional(),
   missedIntervals: z.number().int().min(1).default(3),
   verificationMs: z.number().int().nonnegative().default(HOUR),
+  verified,
 });
 
 /** The same value for too long: a stuck or tampered sensor. */
@@ -67,6 +76,7 @@ export const FlatlineRuleSchema = z.object({
   /** values closer than this count as the same */
   epsilon: z.number().nonnegative().default(0),
   verificationMs: z.number().int().nonnegative().default(HOUR),
+  verified,
 });
 
 /** Readings flagged as instrument trouble (HJ 212-2017 Table 8: M, C, D, F, T, B) for longer than durationMs. */
@@ -77,6 +87,7 @@ export const InstrumentRuleSchema = z.object({
   flags: z.array(z.enum(['F', 'M', 'S', 'D', 'C', 'T', 'B'])).default(['M', 'C', 'D', 'F', 'T', 'B']),
   durationMs: z.number().int().nonnegative().default(30 * MINUTE),
   verificationMs: z.number().int().nonnegative().default(HOUR),
+  verified,
 });
 
 /** Values outside the pollutant's physical range, repeatedly: a broken instrument or a bad register map. */
@@ -87,6 +98,7 @@ export const PhysicalRangeRuleSchema = z.object({
   count: z.number().int().positive().default(3),
   windowMs: z.number().int().positive().default(10 * MINUTE),
   verificationMs: z.number().int().nonnegative().default(HOUR),
+  verified,
 });
 
 /** 晴天出水: flow or level at a rain outlet when the weather station has recorded no rain for dryPeriodMs. */
@@ -102,6 +114,16 @@ export const DryWeatherFlowRuleSchema = z.object({
   levelAbove: z.number().nonnegative().default(0.1),
   durationMs: z.number().int().nonnegative().default(10 * MINUTE),
   verificationMs: z.number().int().nonnegative().default(24 * HOUR),
+  /** wet weather: a rain event starts with rainfall above this (mm/h) ... */
+  rainAbove: z.number().nonnegative().default(0),
+  /** ... and ends after this long without rain (a later rain is a new event with its own first flush) */
+  rainEventGapMs: z.number().int().positive().default(HOUR),
+  /**
+   * 初期雨水: the first this-long of an outlet's flow after a rain event starts is not judged (it is
+   * collected, not discharged); rain-outlet quality rules with `rainMode` judge after it
+   */
+  firstFlushMs: z.number().int().nonnegative().default(20 * MINUTE),
+  verified,
 });
 
 export const RuleSchema = z.discriminatedUnion('type', [

@@ -3,8 +3,9 @@ import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { Rejection } from '../operators/validate.js';
 import { Cell, type OnReading, type RuleContext } from './cell.js';
-import { compileRules, type CompiledRules } from './compile.js';
+import { compileRules, type BoundExceedance, type CompiledRules } from './compile.js';
 import { dryWeatherInstance, lastRainInstance } from './dryWeather.js';
+import { rainOutlets } from './rainMode.js';
 import type { RuleEvent } from './schema.js';
 import { exceedanceInstance, flatlineInstance } from './series.js';
 import { instrumentInstance, noDataInstance, outOfRangeInstance, windInstance, type Wind } from './site.js';
@@ -106,7 +107,10 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       s.set(pollutant, [...(s.get(pollutant) ?? []), h]);
     };
     const seriesOf = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
-    for (const [key, bound] of compiled.exceedance) for (const b of bound) onSeries(...seriesOf(key), exceedanceInstance(b, ctx));
+    // rain outlets: quality judged only under flow and after the first flush of a rain event (rainMode.ts)
+    const modes = compiled.weather && compiled.dryWeather ? rainOutlets(compiled.dryWeather, ctx) : undefined;
+    const bind = (b: BoundExceedance) => (modes && b.rule.rainMode ? modes.whileJudged(b.site.id, exceedanceInstance(b, modes.ctxFor(b.site.id))) : exceedanceInstance(b, ctx));
+    for (const [key, bound] of compiled.exceedance) for (const b of bound) onSeries(...seriesOf(key), bind(b));
     for (const [key, rules] of compiled.flatline) for (const rule of rules) onSeries(...seriesOf(key), flatlineInstance(seriesOf(key)[0], rule, ctx));
     for (const [site, rule] of compiled.instrument) entry(site).all.push(instrumentInstance(site, rule, ctx));
     if (compiled.weather) {
@@ -117,7 +121,8 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       if (dry) {
         const rain = lastRainInstance(dry, ctx);
         entry(compiled.weather.id).all.push(rain.onReading);
-        for (const s of compiled.rainOutlets) entry(s.id).all.push(dryWeatherInstance(s.id, dry, rain.at, ctx));
+        entry(compiled.weather.id).all.push(modes!.onWeather);
+        for (const s of compiled.rainOutlets) entry(s.id).all.push(modes!.onOutlet(s.id), dryWeatherInstance(s.id, dry, rain.at, modes!.ctxFor(s.id)));
       }
     }
     const devices = new Map(compiled.noData.map((d) => [d.device, noDataInstance(d, ctx)]));

@@ -76,6 +76,23 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       ) STRICT;
     `,
   },
+  {
+    // SQLite cannot alter a CHECK constraint: the table is rebuilt with the new kinds, rows and seq kept
+    name: 'ticket-evidence-snapshot',
+    sql: `
+      CREATE TABLE ticket_evidence_new (
+        seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+        ticket TEXT NOT NULL REFERENCES tickets (id),
+        at     INTEGER NOT NULL,
+        kind   TEXT NOT NULL CHECK (kind IN ('readings','limit','wind','valve','note','snapshot','snapshot-failed')),
+        data   TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO ticket_evidence_new (seq, ticket, at, kind, data) SELECT seq, ticket, at, kind, data FROM ticket_evidence;
+      DROP TABLE ticket_evidence;
+      ALTER TABLE ticket_evidence_new RENAME TO ticket_evidence;
+      CREATE INDEX ticket_evidence_ticket ON ticket_evidence (ticket, seq);
+    `,
+  },
 ];
 
 /** Brings the schema up to date; returns the versions before and after. Refuses a newer schema. */

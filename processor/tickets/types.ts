@@ -16,7 +16,16 @@ export type TicketCategory = RuleEvent['category'];
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _categoriesMatch: Same<z.infer<typeof TicketCategorySchema>, TicketCategory> = true;
 
-export const EvidenceKindSchema = z.enum(['readings', 'limit', 'wind', 'valve', 'note']);
+export const EvidenceKindSchema = z.enum([
+  'readings',
+  'limit',
+  'wind',
+  'valve',
+  'note',
+  // 可视监控: a camera image taken when an outlet rule fired, or why there is none (processor/snapshots)
+  'snapshot',
+  'snapshot-failed',
+]);
 export type EvidenceKind = z.infer<typeof EvidenceKindSchema>;
 
 /** One status change, or a note on the ticket (then from === to). */
