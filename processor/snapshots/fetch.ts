@@ -8,7 +8,8 @@ export type SnapshotFailure = 'timeout' | 'http-status' | 'not-jpeg' | 'network'
 
 export type FetchOutcome =
   | { ok: true; bytes: Buffer; contentType: string; takenAt: number }
-  | { ok: false; reason: SnapshotFailure; detail: string; status?: number; at: number };
+  /** askedAt: when the request went out; at: when it failed */
+  | { ok: false; reason: SnapshotFailure; detail: string; status?: number; askedAt: number; at: number };
 
 /** The camera's URL as shown on a ticket: no credentials, no query string (it may carry a token). */
 export function cameraLabel(camera: Camera): string {
@@ -25,8 +26,8 @@ export function cameraLabel(camera: Camera): string {
  * opens without it). The body is read up to `maxBytes`.
  */
 export async function fetchSnapshot(camera: Camera, deps: { fetcher: Fetcher; now: () => number; maxBytes: number }): Promise<FetchOutcome> {
-  const at = deps.now();
-  const fail = (reason: SnapshotFailure, detail: string, status?: number): FetchOutcome => ({ ok: false, reason, detail, ...(status !== undefined ? { status } : {}), at });
+  const askedAt = deps.now();
+  const fail = (reason: SnapshotFailure, detail: string, status?: number): FetchOutcome => ({ ok: false, reason, detail, ...(status !== undefined ? { status } : {}), askedAt, at: deps.now() });
   const signal = AbortSignal.timeout(camera.timeoutMs);
   const headers: Record<string, string> = { accept: 'image/jpeg' };
   // RFC 7617 Basic

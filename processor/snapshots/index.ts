@@ -36,6 +36,8 @@ export interface SnapshotFailedEvidence {
   reason: 'timeout' | 'http-status' | 'not-jpeg' | 'network' | 'too-large' | 'busy' | 'store';
   detail: string;
   status?: number;
+  /** when the camera was asked, and when it failed */
+  askedAt: number;
   at: number;
   rule: string;
 }
@@ -118,9 +120,9 @@ export function createSnapshotTaker(deps: SnapshotDeps): SnapshotTaker {
           });
         } else {
           failed++;
-          const f = out.ok ? { reason: 'store' as const, detail: storeError ?? 'not stored', at: out.takenAt } : out;
+          const f = out.ok ? { reason: 'store' as const, detail: storeError ?? 'not stored', askedAt: out.takenAt, at: out.takenAt } : out;
           deps.log.warn({ site, camera: label, reason: f.reason, detail: f.detail, ticket: w.ticket }, 'camera snapshot failed');
-          deps.record(w.ticket, 'snapshot-failed', { site, camera: label, reason: f.reason, detail: f.detail, ...('status' in f && f.status !== undefined ? { status: f.status } : {}), at: f.at, rule: w.rule });
+          deps.record(w.ticket, 'snapshot-failed', { site, camera: label, reason: f.reason, detail: f.detail, ...('status' in f && f.status !== undefined ? { status: f.status } : {}), askedAt: f.askedAt, at: f.at, rule: w.rule });
         }
       } catch (err) {
         deps.log.warn({ site, ticket: w.ticket, err: (err as Error).message }, 'snapshot evidence not recorded');
@@ -152,7 +154,7 @@ export function createSnapshotTaker(deps: SnapshotDeps): SnapshotTaker {
       }
       if (running >= limit && queue.length >= maxQueued) {
         failed++;
-        deps.record(ticket.id, 'snapshot-failed', { site: ev.site, camera: cameraLabel(cameras.get(ev.site)!), reason: 'busy', detail: `${running} cameras being asked, ${queue.length} waiting`, at: deps.now(), rule: ev.rule });
+        deps.record(ticket.id, 'snapshot-failed', { site: ev.site, camera: cameraLabel(cameras.get(ev.site)!), reason: 'busy', detail: `${running} cameras being asked, ${queue.length} waiting`, askedAt: deps.now(), at: deps.now(), rule: ev.rule });
         return;
       }
       inFlight.set(ev.site, { waiters: [{ ticket: ticket.id, rule: ev.rule }] });

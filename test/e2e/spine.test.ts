@@ -68,7 +68,7 @@ describe('end to end: simulators → gateway → processor → InfluxDB', () => 
       return missing.length === 0;
     }, 'every site and channel in InfluxDB', 60_000).catch(() => undefined);
     expect(missing).toEqual([]);
-    expect(want.length).toBe(9 * 6 + 38 * 8 + 9 * 4 + 5);
+    expect(want.length).toBe(9 * 7 + 38 * 8 + 9 * 4 + 5); // rain outlets: 6 quality/flow channels and the gate state
   });
 
   it('stores the values the simulators served, scaled and byte-ordered', async () => {
