@@ -24,15 +24,17 @@ function park(): Registry {
 const rain = (mmh: number): Reading => ({ ...reading('WS-01', 'a99002', mmh), device: 'WS-01-W' });
 
 /** batches at scheduler times (ms), through the engine on a TestScheduler; every event with its time */
-function run(registry: Registry, batches: [number, Reading[]][]): RuleEvent[] {
+function run(registry: Registry, batches: [number, Reading[]][], store = memoryRuleState()): RuleEvent[] {
   const events: RuleEvent[] = [];
   new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ flush }) => {
     const readings$ = new Subject<readonly Reading[]>();
-    const engine = createRuleEngine({ registry, readings$, rejections$: NEVER as Observable<Rejection>, keeper: createStateKeeper(memoryRuleState()) });
+    const keeper = createStateKeeper(store);
+    const engine = createRuleEngine({ registry, readings$, rejections$: NEVER as Observable<Rejection>, keeper });
     const sub = engine.events$.subscribe((e) => events.push(e));
     for (const [at, rs] of batches) asyncScheduler.schedule(() => readings$.next(rs.map((r) => ({ ...r, ts: at }))), at);
     flush();
     sub.unsubscribe();
+    keeper.flush();
   });
   return events;
 }
@@ -83,5 +85,17 @@ describe('rain outlets: judged under flow, first flush in wet weather', () => {
     const open = events.find((e) => e.rule === 'ro-cod' && e.type === 'open');
     expect(open).toMatchObject({ site: 'RO-05', since: 95 * MIN, ts: 100 * MIN });
     expect(rainOf(open!)).toMatchObject({ mode: 'wet', rainEventStart: 75 * MIN, firstFlushFrom: 75 * MIN });
+  });
+
+  it('the rain event and each outlet\'s first flush survive a restart', () => {
+    const registry = park();
+    const store = memoryRuleState();
+    const flowing = (m: number) => [rain(5), reading('RO-06', 'w00000', 3), reading('RO-06', 'w01018', m < 10 ? 20 : 85)];
+    // first run: 10 minutes of rain and flow, then the process stops
+    expect(run(registry, everyMinute(9, flowing), store).filter((e) => e.site === 'RO-06')).toEqual([]);
+    // the restarted process still knows the flush began at 0: COD 85 from 10 min is judged from 20 min, opens at 25
+    const after = run(registry, everyMinute(30, flowing).filter(([at]) => at >= 10 * MIN), store).filter((e) => e.rule === 'ro-cod');
+    expect(after[0]).toMatchObject({ type: 'open', site: 'RO-06', since: 20 * MIN, ts: 25 * MIN });
+    expect(rainOf(after[0]!)).toMatchObject({ mode: 'wet', rainEventStart: 0, firstFlushFrom: 0 });
   });
 });
