@@ -28,6 +28,7 @@ import { registerTicketRoutes } from '../processor/tickets/api.js';
 import { createInterlock, registerValveRoutes, type Interlock } from '../processor/interlock/index.js';
 import { recordValveAction, valveResponder } from '../processor/valveResponder.js';
 import { createSnapshotStore, createSnapshotTaker, type Fetcher, type SnapshotRetention, type SnapshotTaker } from '../processor/snapshots/index.js';
+import { snapshotRetentionFromEnv } from '../processor/snapshots/config.js';
 import { createModbusCommands } from './inputs/modbus/commands.js';
 import { LinkPool } from './inputs/modbus/pool.js';
 import { component, createSupervisor } from './lifecycle/index.js';
@@ -267,6 +268,7 @@ export async function runGateway(env: Env, registry: Registry): Promise<void> {
             bindHost: env.BIND_HOST,
             spool: spoolSettingsFromEnv(env),
             alertSecrets: alertSecrets(env),
+            snapshots: { retention: snapshotRetentionFromEnv(env) },
             dataDir: env.DATA_DIR,
             log,
           });
