@@ -109,7 +109,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     const seriesOf = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
     // rain outlets: quality judged only under flow and after the first flush of a rain event (rainMode.ts)
     const modes = compiled.weather && compiled.dryWeather ? rainOutlets(compiled.dryWeather, ctx) : undefined;
-    const bind = (b: BoundExceedance) => (modes && b.rule.rainMode ? modes.whileJudged(b.site.id, exceedanceInstance(b, modes.ctxFor(b.site.id))) : exceedanceInstance(b, ctx));
+    const bind = (b: BoundExceedance) => (modes && b.rule.rainMode ? modes.whileJudged(b.site.id, exceedanceInstance(b, modes.qualityCtx(b.site.id))) : exceedanceInstance(b, ctx));
     for (const [key, bound] of compiled.exceedance) for (const b of bound) onSeries(...seriesOf(key), bind(b));
     for (const [key, rules] of compiled.flatline) for (const rule of rules) onSeries(...seriesOf(key), flatlineInstance(seriesOf(key)[0], rule, ctx));
     for (const [site, rule] of compiled.instrument) entry(site).all.push(instrumentInstance(site, rule, ctx));

@@ -72,6 +72,11 @@ describe('rain outlets: judged under flow, first flush in wet weather', () => {
     expect(rainOf(dry!)).toMatchObject({ mode: 'dry', gate: 'closed' });
   });
 
+  it('an exceedance that began under flow is dropped when the flow stops before its duration (5 min) ends', () => {
+    const events = run(park(), everyMinute(15, (m) => [reading('RO-08', 'w00000', m < 3 ? 2 : 0), reading('RO-08', 'w01018', 80)]));
+    expect(events.filter((e) => e.rule === 'ro-cod')).toEqual([]);
+  });
+
   it('with no flow, a high COD in a dry channel is no discharge', () => {
     const events = run(park(), everyMinute(30, () => [reading('RO-04', 'w00000', 0), reading('RO-04', 'w99001', 0.02), reading('RO-04', 'w01018', 80)]));
     expect(events.filter((e) => e.site === 'RO-04')).toEqual([]);

@@ -1,4 +1,5 @@
 import type { RuleEvent } from './schema.js';
+import type { Machine } from '../operators/stateful.js';
 import type { OnReading, RuleContext } from './cell.js';
 import type { Rule } from './schema.js';
 
@@ -60,6 +61,12 @@ export interface RainOutlets {
   judged(site: string, now: number): boolean;
   /** `ctx` whose events carry the outlet's state in context.rain (mode, flow, gate) */
   ctxFor(site: string): RuleContext;
+  /**
+   * ctxFor(site) for a quality rule: in addition, a pending exceedance (operators/exceedance.ts) whose
+   * duration ends while the outlet is not judged (the flow stopped, or the first flush began) is dropped
+   * rather than opened — it did not last under flow
+   */
+  qualityCtx(site: string): RuleContext;
   /** an outlet quality rule that judges a value only while `judged` */
   whileJudged(site: string, h: OnReading): OnReading;
 }
@@ -140,10 +147,30 @@ export function rainOutlets(rule: DryRule, ctx: RuleContext): RainOutlets {
         emit: (ev: RuleEvent, from: object) => ctx.emit({ ...ev, context: { ...ev.context, rain: state(site, ev.ts) } }, from),
       };
     },
+    qualityCtx(site) {
+      const base = this.ctxFor(site);
+      return {
+        ...base,
+        cell: (machine, key, urgent, onEvent, initial) => base.cell(pendingOnlyUnderFlow(machine, (now) => judged(site, now)), key, urgent, onEvent, initial),
+      };
+    },
     whileJudged(site, h) {
       return (r, now) => {
         if (judged(site, now)) h(r, now);
       };
+    },
+  };
+}
+
+/** A machine whose pending episode (state.phase 'pending', as exceedanceMachine's) is dropped when its timer fires while `judged` is false. */
+function pendingOnlyUnderFlow<S, I, E>(m: Machine<S, I, E>, judged: (now: number) => boolean): Machine<S, I, E> {
+  const timer = m.timer;
+  if (!timer) return m;
+  return {
+    ...m,
+    timer: {
+      due: timer.due,
+      fire: (state, now) => ((state as { phase?: unknown }).phase === 'pending' && !judged(now) ? { state: { phase: 'inside' } as S } : timer.fire(state, now)),
     },
   };
 }
