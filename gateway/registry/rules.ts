@@ -53,7 +53,8 @@ export const ExceedanceRuleSchema = z
     rainMode: z.boolean().optional(),
     verified,
   })
-  .refine((r) => r.max !== undefined || r.min !== undefined, 'a limit needs max, min or both');
+  .refine((r) => r.max !== undefined || r.min !== undefined, 'a limit needs max, min or both')
+  .refine((r) => !r.rainMode || r.siteKind === 'rain_outlet', { message: 'rainMode applies to rain-outlet rules only', path: ['rainMode'] });
 export type ExceedanceRule = z.infer<typeof ExceedanceRuleSchema>;
 
 /** A device sends nothing for `missedIntervals` × its interval. */
