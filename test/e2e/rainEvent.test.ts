@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { OutletState } from '../../processor/rules/rainMode.js';
-import type { Ticket } from '../../processor/tickets/types.js';
 import { fastPark, startPark, type RunningPark } from '../helpers/park.js';
 import { waitFor } from '../helpers/wait.js';
 
