@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createDeadLetterStore, type DeadLetterStore } from './deadLetter/index.js';
 import { createDeviceHealth, type DeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
+import { registerSnapshotRoutes } from './http/snapshots.js';
 import { createInputs } from './inputs/registry.js';
 import type { BrokerHandoff, InputContext } from './inputs/types.js';
 import { createLogger } from './log.js';
@@ -28,6 +29,8 @@ import { registerTicketRoutes } from '../processor/tickets/api.js';
 import { createInterlock, registerValveRoutes, type Interlock } from '../processor/interlock/index.js';
 import { recordValveAction, valveResponder } from '../processor/valveResponder.js';
 import { createFlowVerification, type FlowVerification } from '../processor/flowVerification.js';
+import { createSnapshotStore, createSnapshotTaker, type Fetcher, type SnapshotRetention, type SnapshotTaker } from '../processor/snapshots/index.js';
+import { snapshotRetentionFromEnv } from '../processor/snapshots/config.js';
 import { createModbusCommands } from './inputs/modbus/commands.js';
 import { LinkPool } from './inputs/modbus/pool.js';
 import { component, createSupervisor } from './lifecycle/index.js';
@@ -51,6 +54,8 @@ export interface GatewayOptions {
   spool?: SpoolSettings;
   /** WeCom key and SMS AccessKey (environment); a channel without them is skipped */
   alertSecrets?: AlertSecrets;
+  /** outlet camera snapshots in <dataDir>/snapshots: retention bounds, the HTTP client (tests), cameras asked at once */
+  snapshots?: { retention?: Partial<SnapshotRetention>; fetcher?: Fetcher; concurrency?: number };
   log?: Logger;
 }
 
@@ -74,6 +79,8 @@ export interface Gateway {
   readonly engine: RuleEngine;
   readonly interlock: Interlock;
   readonly alerts: Alerts;
+  /** camera snapshots attached to outlet tickets */
+  readonly snapshots: SnapshotTaker;
   /** Prometheus metrics of this gateway (GET /metrics) */
   readonly metrics: GatewayMetrics;
   status(): GatewayStatus;
@@ -127,6 +134,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let alerts!: Alerts;
   let interlock!: Interlock;
   let flow!: FlowVerification;
+  let snapshots!: SnapshotTaker;
   let engine!: RuleEngine;
   let attribution!: OdorAttribution;
   let http!: FastifyInstance;
@@ -184,6 +192,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
           registerTicketRoutes(http, tickets);
           registerValveRoutes(http, interlock);
+          // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
+          const snapshotStore = createSnapshotStore({ dir: join(o.dataDir, 'snapshots'), retention: o.snapshots?.retention, now: Date.now });
+          snapshots = createSnapshotTaker({ registry, store: snapshotStore, record: (id, kind, data) => void tickets.recordAction(id, kind, data), fetcher: o.snapshots?.fetcher, concurrency: o.snapshots?.concurrency, now: Date.now, log: log.child({ component: 'snapshots' }) });
+          registerSnapshotRoutes(http, {
+            image: (ticket, snap) => (tickets.get(ticket)?.evidence.some((e) => e.kind === 'snapshot' && (e.data as { id?: string }).id === snap) ? snapshotStore.read(snap) : undefined),
+          });
           httpPort = await listen(http, o.httpPort, o.bindHost);
         },
         () => http.close(),
@@ -205,7 +219,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           // valid hourly and daily means (measurement `means`) through the same spool
           engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError, onMeans: writeMeans(sink, log) });
           // subscribing the responses subscribes the rule engine, which subscribes the processor, which starts the inputs
-          subs.pipeline = respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock)], log, enrich: (b) => attribution.annotate(b) }).subscribe();
+          subs.pipeline = respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock), snapshots], log, enrich: (b) => attribution.annotate(b) }).subscribe();
         },
         () => subs.pipeline.unsubscribe(),
       ),
@@ -225,6 +239,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     engine,
     interlock,
     alerts,
+    snapshots,
     metrics,
     status,
     async stop() {
@@ -265,6 +280,7 @@ export async function runGateway(env: Env, registry: Registry): Promise<void> {
             bindHost: env.BIND_HOST,
             spool: spoolSettingsFromEnv(env),
             alertSecrets: alertSecrets(env),
+            snapshots: { retention: snapshotRetentionFromEnv(env) },
             dataDir: env.DATA_DIR,
             log,
           });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from './registry/loader.js';
 import { AlertsEnvSchema } from '../processor/alerts/config.js';
 import { SpoolEnvSchema } from '../processor/sinks/spool/config.js';
+import { SnapshotEnvSchema } from '../processor/snapshots/config.js';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -31,6 +32,8 @@ export const EnvSchema = z.object({
   ...AlertsEnvSchema.shape,
   /** SPOOL_MAX_MB, SPOOL_SEGMENT_MB, SPOOL_FSYNC_MS, SPOOL_WHEN_FULL */
   ...SpoolEnvSchema.shape,
+  /** SNAPSHOT_MAX_COUNT, SNAPSHOT_MAX_AGE_DAYS, SNAPSHOT_MAX_MB */
+  ...SnapshotEnvSchema.shape,
 }).superRefine(
   (e, ctx) => {
     if (e.INFLUX_VERSION !== '2') return;

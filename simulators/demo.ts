@@ -68,6 +68,7 @@ try {
   cleanups.push(() => sims.close());
   const devices = registry.sites.reduce((n, s) => n + s.devices.length, 0);
   say(`simulators: ${devices} devices at ${registry.sites.length} sites, scenario "${args.scenario}", speed ×${speed}`);
+  say(`outlet cameras (可视监控): ${sims.cameras.url('RO-01').replace('RO-01', '<site>')}, a JPEG snapshot attached to each outlet ticket`);
 
   // rule durations, verification periods and shut-off delays play `speed` times faster, like the simulators
   const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, mqttFeed: broker?.feed, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log });

@@ -1,4 +1,5 @@
 import type { Registry } from '../gateway/registry/schema.js';
+import { startCameraSimulator, type CameraSimulator } from './camera/index.js';
 import { createSimClock, type SimClock } from './clock.js';
 import { startModbusSimulators } from './modbus/index.js';
 import { startMqttSimulators } from './mqtt/index.js';
@@ -11,6 +12,8 @@ export interface ParkSimulators {
   registry: Registry;
   signals: ParkSignals;
   clock: SimClock;
+  /** the outlets' cameras (HTTP JPEG snapshots); the registry's camera URLs point to it */
+  cameras: CameraSimulator;
   /** MQTT messages published so far */
   published(): number;
   /** publish every MQTT device now (tests) */
@@ -46,17 +49,40 @@ export async function startSimulators(registry: Registry, o: SimulatorOptions): 
     await modbus.close();
     throw err;
   }
-  const stopScenario = scenario ? runScenario(scenario, { signals, registry: modbus.registry, clock, onStep: o.onStep }) : () => {};
+  let cameras: CameraSimulator;
+  try {
+    cameras = await startOutletCameras(modbus.registry, signals, clock.now, o.fixedPorts);
+  } catch (err) {
+    await mqtt.close();
+    await modbus.close();
+    throw err;
+  }
+  const withCameras: Registry = { ...modbus.registry, sites: modbus.registry.sites.map((s) => (s.camera ? { ...s, camera: { ...s.camera, snapshotUrl: cameras.url(s.id) } } : s)) };
+  const stopScenario = scenario ? runScenario(scenario, { signals, registry: withCameras, clock, onStep: o.onStep }) : () => {};
   return {
-    registry: modbus.registry,
+    registry: withCameras,
     signals,
     clock,
+    cameras,
     published: () => mqtt.published,
     publishNow: (id) => mqtt.publishNow(id),
     async close() {
       stopScenario();
       await mqtt.close();
       await modbus.close();
+      await cameras.close();
     },
   };
+}
+
+/** One camera server for every site with a camera: the picture shows flow above 0.5 L/s or level above 0.1 m. */
+function startOutletCameras(registry: Registry, signals: ParkSignals, now: () => number, fixedPorts?: boolean): Promise<CameraSimulator> {
+  const sites = registry.sites.filter((s) => s.camera);
+  const first = sites[0]?.camera?.snapshotUrl;
+  return startCameraSimulator({
+    sites: sites.map((s) => s.id),
+    flowing: (site) => signals.value(site, 'w00000') > 0.5 || signals.value(site, 'w99001') > 0.1,
+    now,
+    port: fixedPorts && first ? Number(new URL(first).port) : 0,
+  });
 }

@@ -15,6 +15,8 @@ export function scaleTime(registry: Registry, speed: number): Registry {
     if ('durationMs' in out) out.durationMs = k(out.durationMs);
     if ('dryPeriodMs' in out) out.dryPeriodMs = k(out.dryPeriodMs);
     if ('windowMs' in out) out.windowMs = k(out.windowMs);
+    if ('firstFlushMs' in out) out.firstFlushMs = k(out.firstFlushMs);
+    if ('rainEventGapMs' in out) out.rainEventGapMs = k(out.rainEventGapMs);
     return out;
   });
   // analysers measure `speed` times as often (the simulators' cycles run on simulated time): so do their no-data watches

@@ -10,6 +10,7 @@ import { LimitOverrideSchema, RuleSchema } from './rules.js';
 import { AlertsConfigSchema } from './alerts.js';
 import { AttributionConfigSchema, EmissionSchema } from './attribution.js';
 import { CalibrationSchema } from './calibration.js';
+import { CameraSchema } from './camera.js';
 
 /** Site kinds; each is one InfluxDB measurement. Id prefixes: RO rain outlet, WP wastewater pipe, AQ air/VOC fence-line, WS weather. */
 export const SiteKindSchema = z.enum(['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather']);
@@ -104,6 +105,8 @@ export const SiteSchema = z.object({
       flowAbove: z.number().nonnegative().optional(),
     })
     .optional(),
+  /** 可视监控: the site's camera, snapshotted when a rule fires there (gateway/registry/camera.ts) */
+  camera: CameraSchema.optional(),
 });
 export type Site = z.infer<typeof SiteSchema>;
 

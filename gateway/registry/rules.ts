@@ -78,10 +78,16 @@ export const ExceedanceRuleSchema = z
     verificationMs: z.number().int().nonnegative().default(24 * HOUR),
     /** 一企一管: close the enterprise's valve when the exceedance lasts past the pipe's shut-off delay */
     valve: z.boolean().default(false),
+    /**
+     * 雨水排口: judged only while water flows (the dry-weather rule's flowAbove / levelAbove), and not
+     * during the first-flush allowance (初期雨水) of a rain event (processor/rules/rainMode.ts)
+     */
+    rainMode: z.boolean().optional(),
   })
   .refine((r) => r.max !== undefined || r.min !== undefined || r.derive !== undefined, 'a limit needs max, min, both, or derive')
   // a warning never shuts a valve (domain.md §7: 预警 is an indication, not a judged exceedance)
-  .refine((r) => !(r.valve && r.level === 'warning'), { message: 'a warning-level rule cannot shut a valve (valve: true needs level control or exceedance)', path: ['valve'] });
+  .refine((r) => !(r.valve && r.level === 'warning'), { message: 'a warning-level rule cannot shut a valve (valve: true needs level control or exceedance)', path: ['valve'] })
+  .refine((r) => !r.rainMode || r.siteKind === 'rain_outlet', { message: 'rainMode applies to rain-outlet rules only', path: ['rainMode'] });
 export type ExceedanceRule = z.infer<typeof ExceedanceRuleSchema>;
 
 /** A device sends nothing for `missedIntervals` × its interval. */
@@ -138,6 +144,15 @@ export const DryWeatherFlowRuleSchema = z.object({
   levelAbove: z.number().nonnegative().default(0.1),
   durationMs: z.number().int().nonnegative().default(10 * MINUTE),
   verificationMs: z.number().int().nonnegative().default(24 * HOUR),
+  /** wet weather: a rain event starts with rainfall above this (mm/h) ... */
+  rainAbove: z.number().nonnegative().default(0),
+  /** ... and ends after this long without rain (a later rain is a new event with its own first flush) */
+  rainEventGapMs: z.number().int().positive().default(HOUR),
+  /**
+   * 初期雨水: the first this-long of an outlet's flow after a rain event starts is not judged (it is
+   * collected, not discharged); rain-outlet quality rules with `rainMode` judge after it
+   */
+  firstFlushMs: z.number().int().nonnegative().default(20 * MINUTE),
 });
 
 export const RuleSchema = z.discriminatedUnion('type', [

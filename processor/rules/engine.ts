@@ -4,9 +4,10 @@ import type { Registry } from '../../gateway/registry/schema.js';
 import { buildMeans, type MeansCounters, type MeansListener, type SeriesMean } from '../means/index.js';
 import type { Rejection } from '../operators/validate.js';
 import { Cell, type OnReading, type RuleContext } from './cell.js';
-import { compileRules, type CompiledRules } from './compile.js';
+import { compileRules, type BoundExceedance, type CompiledRules } from './compile.js';
 import { dryWeatherInstance, lastRainInstance } from './dryWeather.js';
 import { levelTable } from './levels.js';
+import { rainOutlets } from './rainMode.js';
 import type { RuleEvent } from './schema.js';
 import { exceedanceInstance, flatlineInstance } from './series.js';
 import { beat, downtimeAt } from './downtime.js';
@@ -123,7 +124,10 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       s.set(pollutant, [...(s.get(pollutant) ?? []), h]);
     };
     const seriesOf = (key: string) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const;
-    for (const [key, bound] of compiled.exceedance) for (const b of bound) onSeries(...seriesOf(key), exceedanceInstance(b, ctx));
+    // rain outlets: quality judged only under flow and after the first flush of a rain event (rainMode.ts)
+    const modes = compiled.weather && compiled.dryWeather ? rainOutlets(compiled.dryWeather, ctx) : undefined;
+    const bind = (b: BoundExceedance) => (modes && b.rule.rainMode ? modes.whileJudged(b.site.id, exceedanceInstance(b, modes.qualityCtx(b.site.id))) : exceedanceInstance(b, ctx));
+    for (const [key, bound] of compiled.exceedance) for (const b of bound) onSeries(...seriesOf(key), bind(b));
     for (const [key, rules] of compiled.flatline) for (const rule of rules) onSeries(...seriesOf(key), flatlineInstance(seriesOf(key)[0], rule, ctx));
     // valid hourly and daily means by reading time, after the averaged rules that hear them
     const means = buildMeans(registry, compiled, ctx, meanListeners, deps.onMeans, meansCounters);
@@ -137,7 +141,8 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       if (dry) {
         const rain = lastRainInstance(dry, ctx);
         entry(compiled.weather.id).all.push(rain.onReading);
-        for (const s of compiled.rainOutlets) entry(s.id).all.push(dryWeatherInstance(s.id, dry, rain.at, ctx));
+        entry(compiled.weather.id).all.push(modes!.onWeather);
+        for (const s of compiled.rainOutlets) entry(s.id).all.push(modes!.onOutlet(s.id), dryWeatherInstance(s.id, dry, rain.at, modes!.ctxFor(s.id)));
       }
     }
     const devices = noDataWatches(compiled.noData, ctx, downtimeAt(keeper, now0));

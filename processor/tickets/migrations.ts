@@ -88,7 +88,8 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
     `,
   },
   {
-    // odor source attribution: the ticket's priority, the 'attribution' evidence kind (the evidence
+    // odor source attribution: the ticket's priority, the evidence kinds 'attribution', 'snapshot' and
+    // 'snapshot-failed' (camera images of rain outlets, processor/snapshots) (the evidence
     // table is rebuilt: SQLite cannot alter a CHECK constraint), and the record of attributions
     name: 'ticket-priority',
     sql: `
@@ -98,7 +99,7 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
         seq    INTEGER PRIMARY KEY AUTOINCREMENT,
         ticket TEXT NOT NULL REFERENCES tickets (id),
         at     INTEGER NOT NULL,
-        kind   TEXT NOT NULL CHECK (kind IN ('readings','limit','wind','valve','note','attribution')),
+        kind   TEXT NOT NULL CHECK (kind IN ('readings','limit','wind','valve','note','attribution','snapshot','snapshot-failed')),
         data   TEXT NOT NULL
       ) STRICT;
       INSERT INTO ticket_evidence_new (seq, ticket, at, kind, data) SELECT seq, ticket, at, kind, data FROM ticket_evidence;

@@ -20,7 +20,18 @@ const _categoriesMatch: Same<z.infer<typeof TicketCategorySchema>, TicketCategor
 export const TicketLevelSchema = RuleLevelSchema;
 export type TicketLevel = RuleLevel;
 
-export const EvidenceKindSchema = z.enum(['readings', 'limit', 'wind', 'valve', 'note', 'attribution']);
+export const EvidenceKindSchema = z.enum([
+  'readings',
+  'limit',
+  'wind',
+  'valve',
+  'note',
+  // 可视监控: a camera image taken when an outlet rule fired, or why there is none (processor/snapshots)
+  'snapshot',
+  'snapshot-failed',
+  // 异味溯源: the ranked likely sources of an odor episode (processor/attribution)
+  'attribution',
+]);
 export type EvidenceKind = z.infer<typeof EvidenceKindSchema>;
 
 /**

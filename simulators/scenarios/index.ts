@@ -1,4 +1,5 @@
 import { calibrationHigh, odorAttribution, odorH2sSpike, pipeCodExceedance, pipeOverRange, rainOutletDryFlow } from './park.js';
+import { rainEvent } from './rain.js';
 import type { Scenario } from './types.js';
 
 export const normal: Scenario = {
@@ -9,7 +10,7 @@ export const normal: Scenario = {
 
 /** Every named scenario, for `npm run demo -- --scenario <name>`. */
 export const scenarios: Record<string, Scenario> = Object.fromEntries(
-  [normal, pipeCodExceedance, rainOutletDryFlow, odorH2sSpike, calibrationHigh, pipeOverRange, odorAttribution].map((s) => [s.name, s]),
+  [normal, pipeCodExceedance, rainOutletDryFlow, odorH2sSpike, calibrationHigh, pipeOverRange, odorAttribution, rainEvent].map((s) => [s.name, s]),
 );
 
 export type { Scenario, Step } from './types.js';

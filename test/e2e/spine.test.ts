@@ -68,8 +68,8 @@ describe('end to end: simulators → gateway → processor → InfluxDB', () => 
       return missing.length === 0;
     }, 'every site and channel in InfluxDB', 60_000).catch(() => undefined);
     expect(missing).toEqual([]);
-    // + the characteristic-pollutant analysers: 华瑞电镀 heavy metals (3), 鑫源印染 dyeing (4)
-    expect(want.length).toBe(9 * 6 + 38 * 8 + 9 * 4 + 5 + 3 + 4);
+    // rain outlets: 6 quality/flow channels and the gate state; + the characteristic-pollutant analysers: 华瑞电镀 heavy metals (3), 鑫源印染 dyeing (4)
+    expect(want.length).toBe(9 * 7 + 38 * 8 + 9 * 4 + 5 + 3 + 4);
   });
 
   it('stores the values the simulators served, scaled and byte-ordered', async () => {

@@ -7,7 +7,9 @@ import type { ModbusChannel } from './link.js';
 import type { ReadRequest } from './plan.js';
 
 const registry = loadRegistry();
-const map = registry.inputs.modbus.maps['ro-station-a']!;
+// the station's holding-register channels (its gate state on coil 0 would be a second read request)
+const station = registry.inputs.modbus.maps['ro-station-a']!;
+const map = { ...station, channels: station.channels.filter((c) => c.table === 'holding') };
 const line: Line = { id: 'tcp-RO-01', transport: 'tcp', host: '127.0.0.1', port: 1 };
 const device: ModbusDevice = { kind: 'modbus', id: 'RO-01-M', line: 'tcp-RO-01', unitId: 1, map: 'ro-station-a', intervalMs: 1000, timeoutMs: 500, retries: 2 };
 
