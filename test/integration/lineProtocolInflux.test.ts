@@ -90,13 +90,13 @@ describe('ticket annotations through the spool', () => {
     sink.start();
     const changes = new Subject<TicketChange>();
     const sub = writeTicketEvents(changes, { sink, log });
-    const ticket = { id: 'T-1', site: 'WP-01', enterprise: 'E-01', category: 'exceedance', status: 'open', rule: 'cod-limit', pollutant: 'w01018', count: 1 };
+    const ticket = { id: 'T-1', site: 'WP-01', enterprise: 'E-01', category: 'exceedance', level: 'exceedance', status: 'open', rule: 'cod-limit', pollutant: 'w01018', count: 1 };
     changes.next({ type: 'opened', ticket, at: T0 } as unknown as TicketChange);
     changes.next({ type: 'updated', ticket, at: T0 + 1 } as unknown as TicketChange); // value updates are not annotations
     await waitFor(() => sink.counters.pointsWritten === 1, 'annotation written');
     sub.unsubscribe();
     await sink.stop();
     const rows = await influx.query<Record<string, unknown>>('SELECT * FROM tickets', db);
-    expect(rows).toEqual([expect.objectContaining({ time: T0, id: 'T-1', change: 'opened', site: 'WP-01', status: 'open', count: 1, text: expect.stringMatching(/^T-1 opened: WP-01 w01018 cod-limit → open/) })]);
+    expect(rows).toEqual([expect.objectContaining({ time: T0, id: 'T-1', change: 'opened', site: 'WP-01', status: 'open', level: 'exceedance', count: 1, text: expect.stringMatching(/^T-1 超标 opened: WP-01 w01018 cod-limit → open/) })]);
   });
 });

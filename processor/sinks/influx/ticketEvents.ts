@@ -25,7 +25,7 @@ export function ticketPoint(c: TicketChange): Point {
     },
     fields: {
       id: c.ticket.id,
-      text: `${c.ticket.id} ${RULE_LEVEL_ZH[c.ticket.level] ?? ''} ${c.type}: ${c.ticket.site} ${c.ticket.pollutant} ${c.ticket.rule} → ${c.ticket.status}${c.history?.note ? ` (${c.history.note})` : ''}`,
+      text: `${c.ticket.id} ${RULE_LEVEL_ZH[c.ticket.level] ? `${RULE_LEVEL_ZH[c.ticket.level]} ` : ''}${c.type}: ${c.ticket.site} ${c.ticket.pollutant} ${c.ticket.rule} → ${c.ticket.status}${c.history?.note ? ` (${c.history.note})` : ''}`,
       count: c.ticket.count,
     },
     timestamp: c.at,
