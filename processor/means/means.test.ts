@@ -1,19 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Registry } from '../../gateway/registry/schema.js';
-import { HOUR, pipeReading, runEngine, withInterval, type Arrival } from './testing.js';
+import { HOUR, meansFixture, pipeReading, runEngine, withInterval, type Arrival, type MeansFixtureInput as Input } from './testing.js';
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../test/fixtures/means-flow-weighted/${name}`, import.meta.url), 'utf8')) as unknown;
-
-interface Input {
-  site: string;
-  pollutant: string;
-  sliceMs: number;
-  dayStart: number;
-  hours: { hour: number; slices: [number, number, Reading['flag']][] }[];
-}
 
 /** the default park without no-data (it would fire for every silent device) and with the pipes' analysers on a 10-min cycle */
 function park(site = 'WP-01', intervalMs = 600_000): Registry {
@@ -41,8 +30,8 @@ const steady = (site: string, start: number, hours: number, c: number): Arrival[
 
 describe('valid flow-weighted means (HJ 212-2017 App. D.1, HJ 356-2019 §7)', () => {
   it('equal the hand computation of the fixture: flow-weighted hours, excluded flags counted, an invalid hour left out of the day', () => {
-    const input = fixture('input.json') as Input;
-    const expected = fixture('expected.json') as { hours: Record<string, unknown>[]; day: Record<string, unknown> };
+    const input = meansFixture<Input>('input.json');
+    const expected = meansFixture<{ hours: Record<string, unknown>[]; day: Record<string, unknown> }>('expected.json');
     const { means, engine } = runEngine(park(), live(input), input.dayStart + 24 * HOUR + 10 * 60_000);
     const cod = means.filter((m) => m.site === 'WP-01' && m.pollutant === 'w01018');
     const hours = cod.filter((m) => m.period === 'hour');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { NEVER, Subject, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
@@ -59,3 +60,15 @@ export function withInterval(registry: Registry, site: string, intervalMs: numbe
   for (const m of Object.values(r.inputs.modbus.maps)) for (const c of m.channels) delete c.cycleMs;
   return r;
 }
+
+/** test/fixtures/means-flow-weighted/input.json: a pipe's day, per hour each slice's concentration, flow (L/s) and flag */
+export interface MeansFixtureInput {
+  site: string;
+  pollutant: string;
+  sliceMs: number;
+  dayStart: number;
+  hours: { hour: number; slices: [number, number, Reading['flag']][] }[];
+}
+
+/** a file of the hand-computed means fixture (input.json, expected.json) */
+export const meansFixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../test/fixtures/means-flow-weighted/${name}`, import.meta.url), 'utf8')) as T;

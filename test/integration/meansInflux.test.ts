@@ -1,11 +1,10 @@
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../gateway/log.js';
-import type { Reading } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
-import { HOUR, pipeReading, runEngine, withInterval } from '../../processor/means/testing.js';
+import { HOUR, meansFixture, pipeReading, runEngine, withInterval, type MeansFixtureInput } from '../../processor/means/testing.js';
 import { createInfluxSink } from '../../processor/sinks/influx/index.js';
 import { writeMeans } from '../../processor/sinks/influx/means.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
@@ -22,17 +21,9 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-interface Input {
-  site: string;
-  pollutant: string;
-  sliceMs: number;
-  dayStart: number;
-  hours: { hour: number; slices: [number, number, Reading['flag']][] }[];
-}
-
 describe('valid means in InfluxDB (measurement `means`)', () => {
   it('the engine’s hourly and daily means reach a real influxd in their own measurement, a revision replacing the stored mean', async () => {
-    const input = JSON.parse(readFileSync(new URL('../fixtures/means-flow-weighted/input.json', import.meta.url), 'utf8')) as Input;
+    const input = meansFixture<MeansFixtureInput>('input.json');
     const registry = withInterval(loadRegistry(), 'WP-01', input.sliceMs);
     registry.rules = registry.rules.filter((r) => r.type !== 'no-data' && r.type !== 'flatline');
     const arrivals = input.hours.flatMap((h) =>
