@@ -74,4 +74,14 @@ describe('Hj212Reassembler (Appendix C split packets)', () => {
     expect(r.waiting).toBe(0);
     expect(r.expire(0)).toEqual([odd]);
   });
+
+  it('holds at most maxSets incomplete sets: the oldest is dropped and returned by expire()', () => {
+    const r = new Hj212Reassembler({ maxSets: 2 });
+    r.push(part(1, 2, { mn: 'A' }), 0);
+    r.push(part(1, 2, { mn: 'B' }), 1);
+    r.push(part(1, 2, { mn: 'C' }), 2);
+    expect(r.waiting).toBe(2);
+    expect(r.expire(3)).toEqual([part(1, 2, { mn: 'A' })]);
+    expect(r.push(part(2, 2, { mn: 'C' }), 4)?.mn).toBe('C');
+  });
 });
