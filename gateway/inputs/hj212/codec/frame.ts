@@ -100,7 +100,8 @@ export function decodeFrame(frame: Uint8Array | string, opts: FrameOptions = {})
     return { ok: false, error: scan.error };
   }
   if (scan.status === 'more') {
-    if (n < 6) return { ok: false, error: hj212Error('bad-length', `frame of ${n} bytes has no complete length field`) };
+    if (n < 2) return { ok: false, error: hj212Error('bad-header', `frame of ${n} bytes has no "##" header (§6.3.1 Table 2)`) };
+    if (n < 6) return { ok: false, error: hj212Error('bad-length', `frame of ${n} bytes has no complete length field (§6.3.1 Table 2)`) };
     const len = n - FRAME_OVERHEAD;
     return {
       ok: false,
