@@ -84,4 +84,11 @@ describe('Hj212Reassembler (Appendix C split packets)', () => {
     expect(r.expire(3)).toEqual([part(1, 2, { mn: 'A' })]);
     expect(r.push(part(2, 2, { mn: 'C' }), 4)?.mn).toBe('C');
   });
+
+  it('the first copy of a part is kept: a resend of PNO 1 with another QN does not change the joined QN', () => {
+    const r = new Hj212Reassembler();
+    r.push(part(1, 2), 0);
+    r.push(part(1, 2, { qn: '20160801085999999' }), 1);
+    expect(r.push(part(2, 2), 2)?.qn).toBe('20160801085857531');
+  });
 });
