@@ -135,3 +135,10 @@ export class UpstreamSimulator {
     else s.write(ack);
   }
 }
+
+/** the demo's progress line for an upstream: packets received per command, resends, the gateway's outbox */
+export function upstreamLine(id: string, u: UpstreamSimulator, pending: number): string {
+  const by = ['2011', '2051', '2061', '2031'].map((cn) => `${cn}×${u.count(cn)}`).join(' ');
+  const dups = u.received.reduce((n, p) => n + p.duplicates, 0);
+  return `upstream ${id}: ${u.count()} packets received (${by}), ${dups} resent, ${u.refused.length} refused · outbox ${pending} pending`;
+}
