@@ -63,3 +63,21 @@ export const UpstreamSchema = z.object({
   verified: z.boolean().default(true),
 });
 export type Upstream = z.infer<typeof UpstreamSchema>;
+
+/** registry cross-references of `upstreams`: ids unique, each upstream's sites exist and are named once, MNs unique per upstream */
+export function checkUpstreams(upstreams: readonly Upstream[], siteIds: ReadonlySet<string>, addIssue: (path: (string | number)[], message: string) => void): void {
+  const ids = new Set<string>();
+  upstreams.forEach((u, i) => {
+    if (ids.has(u.id)) addIssue(['upstreams', i, 'id'], `duplicate upstream id "${u.id}"`);
+    ids.add(u.id);
+    const sites = new Set<string>();
+    const mns = new Set<string>();
+    u.sites.forEach((s, j) => {
+      if (!siteIds.has(s.site)) addIssue(['upstreams', i, 'sites', j, 'site'], `unknown site "${s.site}"`);
+      if (sites.has(s.site)) addIssue(['upstreams', i, 'sites', j, 'site'], `site "${s.site}" named twice for upstream ${u.id}`);
+      if (mns.has(s.mn)) addIssue(['upstreams', i, 'sites', j, 'mn'], `MN "${s.mn}" given to two sites of upstream ${u.id}`);
+      sites.add(s.site);
+      mns.add(s.mn);
+    });
+  });
+}
