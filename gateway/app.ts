@@ -19,6 +19,7 @@ import { alertSecrets, createAlerts, type AlertSecrets, type Alerts } from '../p
 import { spoolSettingsFromEnv, type SpoolSettings } from '../processor/sinks/spool/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { writeMeans } from '../processor/sinks/influx/means.js';
+import type { SeriesMean } from '../processor/means/index.js';
 import { createRuleEngine, type RuleEngine } from '../processor/rules/engine.js';
 import { createEvidenceBuffer } from '../processor/rules/evidence.js';
 import { createStateKeeper } from '../processor/rules/stateKeeper.js';
@@ -36,6 +37,7 @@ import { LinkPool } from './inputs/modbus/pool.js';
 import { component, createSupervisor } from './lifecycle/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { StateKeeper } from '../processor/rules/stateKeeper.js';
+import { createHj212Forwarding, type Hj212Forwarding } from '../processor/sinks/hj212/forwarding.js';
 import { createOdorAttribution, sqliteAttributionStore, type OdorAttribution } from '../processor/attribution/index.js';
 
 export interface GatewayOptions {
@@ -83,6 +85,8 @@ export interface Gateway {
   readonly snapshots: SnapshotTaker;
   /** Prometheus metrics of this gateway (GET /metrics) */
   readonly metrics: GatewayMetrics;
+  /** HJ 212-2017 forwarding to the registry's upstream platforms (undefined without `upstreams`) */
+  readonly hj212Forward?: Hj212Forwarding;
   status(): GatewayStatus;
   /** stops the inputs, flushes the writer, closes the HTTP server */
   stop(): Promise<void>;
@@ -139,6 +143,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let attribution!: OdorAttribution;
   let http!: FastifyInstance;
   let httpPort = 0;
+  // HJ 212-2017 forwarding to upstream platforms: its outbox in <dataDir>/hj212-outbox.db; history requests answered from InfluxDB 1.x
+  const forward = registry.upstreams.length > 0 ? createHj212Forwarding({ registry, dataDir: o.dataDir, influx: o.influx.v2 ? undefined : o.influx, log: log.child({ component: 'hj212-forward' }) }) : undefined;
   const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription() };
   const supervisor = createSupervisor(
     [
@@ -180,6 +186,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         },
       ),
       // ticket annotations go through the same spool as the readings
+      component('hj212-forward', () => forward?.start(), () => forward?.stop()),
       component('annotations', () => void (subs.annotations = writeTicketEvents(tickets.changes$, { sink, log })), () => subs.annotations.unsubscribe()),
       component(
         'http',
@@ -212,12 +219,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
               interlock.observeBatch(rs);
               attribution.observe(rs);
               flow.observeBatch(rs);
+              forward?.observe(rs);
             }),
             share(),
           );
           const onRuleError = (err: Error, r: { site: string; pollutant: string }) => log.error({ err: err.message, site: r.site, pollutant: r.pollutant }, 'rule engine failed on a reading');
           // valid hourly and daily means (measurement `means`) through the same spool
-          engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError, onMeans: writeMeans(sink, log) });
+          engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError, onMeans: withForward(writeMeans(sink, log), forward) });
           // subscribing the responses subscribes the rule engine, which subscribes the processor, which starts the inputs
           subs.pipeline = respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock), snapshots], log, enrich: (b) => attribution.annotate(b) }).subscribe();
         },
@@ -241,6 +249,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     alerts,
     snapshots,
     metrics,
+    hj212Forward: forward,
     status,
     async stop() {
       await supervisor.stop();
@@ -248,6 +257,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
   };
 }
+
+/** the means go to InfluxDB, then to the upstream platforms */
+const withForward = (write: (m: readonly SeriesMean[]) => void, forward?: Hj212Forwarding) => (m: readonly SeriesMean[]) => {
+  write(m);
+  forward?.onMeans(m);
+};
 
 /** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
 export async function runGateway(env: Env, registry: Registry): Promise<void> {

@@ -6,6 +6,8 @@ import { startMqttSimulators } from './mqtt/index.js';
 import { runScenario } from './scenarios/runner.js';
 import { scenarios } from './scenarios/index.js';
 import { ParkSignals } from './signals.js';
+import { startUpstreams } from './hj212/upstreams.js';
+import type { UpstreamSimulator } from './hj212/upstream.js';
 
 export interface ParkSimulators {
   /** the registry as the gateway must see it: Modbus lines carry the simulators' actual ports and pty paths */
@@ -14,6 +16,8 @@ export interface ParkSimulators {
   clock: SimClock;
   /** the outlets' cameras (HTTP JPEG snapshots); the registry's camera URLs point to it */
   cameras: CameraSimulator;
+  /** stand-ins for the registry's upstream platforms (HJ 212-2017), by upstream id; the registry's upstream ports point to them */
+  upstreams: Record<string, UpstreamSimulator>;
   /** MQTT messages published so far */
   published(): number;
   /** publish every MQTT device now (tests) */
@@ -58,12 +62,23 @@ export async function startSimulators(registry: Registry, o: SimulatorOptions): 
     throw err;
   }
   const withCameras: Registry = { ...modbus.registry, sites: modbus.registry.sites.map((s) => (s.camera ? { ...s, camera: { ...s.camera, snapshotUrl: cameras.url(s.id) } } : s)) };
-  const stopScenario = scenario ? runScenario(scenario, { signals, registry: withCameras, clock, onStep: o.onStep }) : () => {};
+  let upstreams: Awaited<ReturnType<typeof startUpstreams>>;
+  try {
+    upstreams = await startUpstreams(withCameras, o.fixedPorts);
+  } catch (err) {
+    await cameras.close();
+    await mqtt.close();
+    await modbus.close();
+    throw err;
+  }
+  const withUpstreams: Registry = upstreams.registry;
+  const stopScenario = scenario ? runScenario(scenario, { signals, registry: withUpstreams, clock, onStep: o.onStep }) : () => {};
   return {
-    registry: withCameras,
+    registry: withUpstreams,
     signals,
     clock,
     cameras,
+    upstreams: upstreams.sims,
     published: () => mqtt.published,
     publishNow: (id) => mqtt.publishNow(id),
     async close() {
@@ -71,6 +86,7 @@ export async function startSimulators(registry: Registry, o: SimulatorOptions): 
       await mqtt.close();
       await modbus.close();
       await cameras.close();
+      await upstreams.close();
     },
   };
 }

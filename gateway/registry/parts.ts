@@ -11,6 +11,7 @@ import { AlertsConfigSchema } from './alerts.js';
 import { AttributionConfigSchema, EmissionSchema } from './attribution.js';
 import { CalibrationSchema } from './calibration.js';
 import { CameraSchema } from './camera.js';
+import { UpstreamSchema } from './upstream.js';
 
 /** Site kinds; each is one InfluxDB measurement. Id prefixes: RO rain outlet, WP wastewater pipe, AQ air/VOC fence-line, WS weather. */
 export const SiteKindSchema = z.enum(['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather']);
@@ -136,5 +137,7 @@ export const RegistryDocumentSchema = z
     lateness: LatenessSchema.prefault({}),
     /** valid hourly and daily means per kind of site (measurement `means`; averaged rules judge them) */
     means: z.array(MeansSpecSchema).default([]),
+    /** upstream platforms the park forwards to over HJ 212-2017 (gateway/registry/upstream.ts) */
+    upstreams: z.array(UpstreamSchema).default([]),
   });
 export type RegistryDocument = z.infer<typeof RegistryDocumentSchema>;

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { SITE_ID_PREFIX, type RegistryDocument } from './parts.js';
 import { checkRegisterMap } from './registerMaps.js';
 import { checkRules } from './ruleChecks.js';
+import { checkUpstreams } from './upstream.js';
 
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
@@ -33,7 +34,8 @@ function checkAll(r: RegistryDocument, ctx: Ctx): void {
     ctx.addIssue({ code: 'custom', path: ['lateness', 'horizonMs'], message: `lateness.horizonMs ${horizonMs} ms is longer than timestampBounds.maxPastMs ${maxPastMs} ms: back-fill it would judge is refused` });
   const officers = duplicates(r.officers, (o) => o.id, ctx, ['officers'], 'officer id');
   const enterprises = duplicates(r.enterprises, (e) => e.id, ctx, ['enterprises'], 'enterprise id');
-  duplicates(r.sites, (s) => s.id, ctx, ['sites'], 'site id');
+  const siteIds = duplicates(r.sites, (s) => s.id, ctx, ['sites'], 'site id');
+  checkUpstreams(r.upstreams, siteIds, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   duplicates(r.sites.flatMap((s) => s.devices), (d) => d.id, ctx, ['devices'], 'device id');
   const lines = new Map(r.inputs.modbus.lines.map((l) => [l.id, l]));
   duplicates(r.inputs.modbus.lines, (l) => l.id, ctx, ['inputs', 'modbus', 'lines'], 'line id');
