@@ -43,9 +43,9 @@ const config = {
       name: 'processor-to-gateway-contracts-only',
       severity: 'error',
       comment:
-        'The processor depends on the gateway only through its contracts: the Reading model, the park registry and the dead-letter store. Everything else it needs is injected by the composition root.',
+        'The processor depends on the gateway only through its contracts: the Reading model, the park registry, the dead-letter store and the wire protocols (gateway/protocols: the HJ 212 codec the forwarder speaks). Everything else it needs is injected by the composition root.',
       from: { path: '^processor/', pathNot: TEST },
-      to: { path: '^gateway/', pathNot: '^gateway/(model|registry|deadLetter)/' },
+      to: { path: '^gateway/', pathNot: '^gateway/(model|registry|deadLetter|protocols)/' },
     },
     {
       name: 'gateway-to-processor-only-from-composition-root',

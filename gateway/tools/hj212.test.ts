@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packetToJson } from '../inputs/hj212/codec/json.js';
-import { refused, vectors } from '../inputs/hj212/codec/testing.js';
+import { packetToJson } from '../protocols/hj212/json.js';
+import { refused, vectors } from '../protocols/hj212/testing.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tool = join(root, 'gateway/tools/hj212.ts');

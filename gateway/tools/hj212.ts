@@ -9,7 +9,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { decodeLine, encodeLine } from '../inputs/hj212/codec/json.js';
+import { decodeLine, encodeLine } from '../protocols/hj212/json.js';
 
 const USAGE = 'usage: hj212 decode|encode [file]   (reads stdin without a file)';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../../gateway/inputs/hj212/codec/index.js';
+import { decodeFrame } from '../../../gateway/protocols/hj212/index.js';
 import { UpstreamSchema } from '../../../gateway/registry/upstream.js';
 import { dataSegment } from './index.js';
 import { FrameSplitter, frameSegment, hj212Crc, makeQn, parseHj212Time, parseSegment } from './wire.js';

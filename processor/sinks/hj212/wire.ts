@@ -1,28 +1,24 @@
 /**
- * The HJ 212-2017 wire format as the forwarder needs it: frame a data segment, split a byte stream into
- * frames, parse a data segment. The processor may not import gateway/inputs (where the input's full
- * codec lives), so the sink speaks the protocol on its own, like the simulators do.
+ * The HJ 212-2017 wire format as the forwarder uses it, over the one codec (gateway/protocols/hj212):
+ * frame a data segment, split a byte stream into checked frames, parse and format a data segment in the
+ * forwarder's shape (header fields by their wire names, CP fields and factors).
  */
+import {
+  formatSegment as formatPacket,
+  frameSegment as framePacket,
+  Hj212Framer,
+  makeQn as qnOf,
+  parseSegment as parsePacket,
+  type Hj212Packet,
+} from '../../../gateway/protocols/hj212/index.js';
 
-/** HJ 212-2017 Appendix A CRC16 over the data segment's UTF-8 bytes: crc = (crc >> 8) ^ byte, then 8 × (shift, ^0xA001 on LSB) */
-export function hj212Crc(bytes: Uint8Array): number {
-  let crc = 0xffff;
-  for (const b of bytes) {
-    crc = (crc >>> 8) ^ b;
-    for (let i = 0; i < 8; i++) {
-      const lsb = crc & 1;
-      crc >>>= 1;
-      if (lsb) crc ^= 0xa001;
-    }
-  }
-  return crc;
-}
+export { hj212Crc, hj212Time, parseHj212Time } from '../../../gateway/protocols/hj212/index.js';
 
 /** §6.3.1 Table 2: ## + 4-digit length (UTF-8 bytes) + segment + CRC (4 hex) + CRLF */
-export function frameSegment(segment: string): string {
-  const bytes = Buffer.from(segment, 'utf8');
-  return `##${String(bytes.length).padStart(4, '0')}${segment}${hj212Crc(bytes).toString(16).toUpperCase().padStart(4, '0')}\r\n`;
-}
+export const frameSegment = (segment: string): string => framePacket(segment).toString('utf8');
+
+/** QN (§6.3.2 Table 3): yyyyMMddHHmmsszzz, local time to the millisecond */
+export const makeQn = (ms: number, tzOffsetMs?: number): string => qnOf(ms, undefined, tzOffsetMs);
 
 export interface Segment {
   /** QN, ST, CN, PW, MN, Flag, PNUM, PNO as sent */
@@ -33,90 +29,55 @@ export interface Segment {
   factors: Record<string, Record<string, string>>;
 }
 
+type Head = Record<string, string | number | undefined>;
+const text = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
+const num = (v: string | number | undefined) => (v === undefined ? undefined : Number(v));
+
 /** §6.3.2 Table 3 order; CP syntax §6.3.3 (`;` between items, `,` within an item, `=` joins) */
-export function formatSegment(s: { head: Record<string, string | number | undefined>; fields?: Record<string, string>; factors?: Record<string, Record<string, string>> }): string {
-  const order = ['QN', 'ST', 'CN', 'PW', 'MN', 'Flag', 'PNUM', 'PNO'];
-  const head = order.filter((k) => s.head[k] !== undefined).map((k) => `${k}=${s.head[k]}`).join(';');
-  const items = [
-    ...Object.entries(s.fields ?? {}).map(([k, v]) => `${k}=${v}`),
-    ...Object.entries(s.factors ?? {}).map(([code, fs]) => Object.entries(fs).map(([k, v]) => `${code}-${k}=${v}`).join(',')),
-  ];
-  return `${head};CP=&&${items.join(';')}&&`;
+export function formatSegment(s: { head: Head; fields?: Record<string, string>; factors?: Record<string, Record<string, string>> }): string {
+  const { DataTime: dataTime, ...fields } = s.fields ?? {};
+  const h = s.head;
+  const p: Hj212Packet = {
+    qn: text(h.QN),
+    st: text(h.ST),
+    cn: String(h.CN),
+    pw: text(h.PW),
+    mn: String(h.MN),
+    flag: num(h.Flag),
+    pnum: num(h.PNUM),
+    pno: num(h.PNO),
+    cp: { ...(dataTime !== undefined ? { dataTime } : {}), fields, factors: s.factors ?? {} },
+  };
+  return formatPacket(p);
 }
 
+const HEAD: [string, keyof Hj212Packet][] = [
+  ['QN', 'qn'],
+  ['ST', 'st'],
+  ['CN', 'cn'],
+  ['PW', 'pw'],
+  ['MN', 'mn'],
+  ['Flag', 'flag'],
+  ['PNUM', 'pnum'],
+  ['PNO', 'pno'],
+];
+
+/** a data segment in the forwarder's shape, or undefined when the codec refuses it */
 export function parseSegment(segment: string): Segment | undefined {
-  const cp = segment.indexOf('CP=&&');
-  if (cp < 0 || !segment.endsWith('&&') || segment.length < cp + 7) return undefined;
+  const r = parsePacket(segment);
+  if (!r.ok) return undefined;
+  const p = r.packet;
   const head: Record<string, string> = {};
-  for (const part of segment.slice(0, cp).split(';')) {
-    if (!part) continue;
-    const eq = part.indexOf('=');
-    if (eq <= 0) return undefined;
-    head[part.slice(0, eq)] = part.slice(eq + 1);
-  }
-  const fields: Record<string, string> = {};
-  const factors: Record<string, Record<string, string>> = {};
-  for (const item of segment.slice(cp + 5, -2).split(/[;,]/)) {
-    if (!item) continue;
-    const eq = item.indexOf('=');
-    if (eq <= 0) return undefined;
-    const name = item.slice(0, eq);
-    const dash = name.indexOf('-');
-    if (dash > 0) (factors[name.slice(0, dash)] ??= {})[name.slice(dash + 1)] = item.slice(eq + 1);
-    else fields[name] = item.slice(eq + 1);
-  }
-  return { head, fields, factors };
+  for (const [name, key] of HEAD) if (p[key] !== undefined) head[name] = String(p[key]);
+  const fields = { ...(p.cp.dataTime !== undefined ? { DataTime: p.cp.dataTime } : {}), ...p.cp.fields };
+  return { head, fields, factors: p.cp.factors };
 }
 
-/** Splits a TCP byte stream into checked frames (length and CRC), skipping garbage up to the next `##`. */
+/** Splits a TCP byte stream into checked frames (length, CRC, tail), skipping garbage up to the next `##`. */
 export class FrameSplitter {
-  private buf = Buffer.alloc(0);
-  push(chunk: Uint8Array): Array<{ segment: string } | { garbage: string }> {
-    this.buf = Buffer.concat([this.buf, chunk]);
-    const out: Array<{ segment: string } | { garbage: string }> = [];
-    for (;;) {
-      const start = this.buf.indexOf('##');
-      if (start < 0) {
-        if (this.buf.length > 1) this.buf = this.buf.subarray(this.buf.length - 1);
-        return out;
-      }
-      if (start > 0) this.buf = this.buf.subarray(start);
-      if (this.buf.length < 6) return out;
-      const lenText = this.buf.subarray(2, 6).toString('latin1');
-      const len = /^\d{4}$/.test(lenText) ? Number(lenText) : -1;
-      if (len < 0) {
-        out.push({ garbage: 'bad length' });
-        this.buf = this.buf.subarray(2);
-        continue;
-      }
-      if (this.buf.length < 6 + len + 6) return out;
-      const seg = this.buf.subarray(6, 6 + len);
-      const crc = this.buf.subarray(6 + len, 10 + len).toString('latin1');
-      const tail = this.buf.subarray(10 + len, 12 + len).toString('latin1');
-      if (tail !== '\r\n' || parseInt(crc, 16) !== hj212Crc(seg) || !/^[0-9a-fA-F]{4}$/.test(crc)) {
-        out.push({ garbage: tail !== '\r\n' ? 'no tail' : 'bad crc' });
-        this.buf = this.buf.subarray(2);
-        continue;
-      }
-      out.push({ segment: seg.toString('utf8') });
-      this.buf = this.buf.subarray(12 + len);
-    }
-  }
-}
+  private readonly framer = new Hj212Framer();
 
-const TZ = 8 * 3_600_000;
-/** epoch ms → yyyyMMddHHmmss in local time of the park (UTC+8) */
-export function hj212Time(ms: number, tzOffsetMs = TZ): string {
-  return new Date(ms + tzOffsetMs).toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
-}
-/** yyyyMMddHHmmss[zzz] (UTC+8) → epoch ms */
-export function parseHj212Time(s: string, tzOffsetMs = TZ): number | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?$/.exec(s);
-  if (!m) return undefined;
-  const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, +(m[7] ?? 0)) - tzOffsetMs;
-  return Number.isFinite(t) ? t : undefined;
-}
-/** QN (§6.3.2 Table 3): yyyyMMddHHmmsszzz, local time to the millisecond */
-export function makeQn(ms: number, tzOffsetMs = TZ): string {
-  return hj212Time(ms, tzOffsetMs) + String(((ms % 1000) + 1000) % 1000).padStart(3, '0');
+  push(chunk: Uint8Array): Array<{ segment: string } | { garbage: string }> {
+    return this.framer.push(chunk).map((x) => ('frame' in x ? { segment: x.frame.subarray(6, x.frame.length - 6).toString('utf8') } : { garbage: x.reason }));
+  }
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Hj212PacketSchema, type Hj212ErrorReason } from './index.js';
 
-const dir = fileURLToPath(new URL('../../../../test/fixtures/hj212/', import.meta.url));
+const dir = fileURLToPath(new URL('../../../test/fixtures/hj212/', import.meta.url));
 
 const Accepted = z.array(z.object({ name: z.string(), source: z.string().optional(), frame: z.string(), canonical: z.boolean(), packet: Hj212PacketSchema }));
 const Refused = z.array(
