@@ -12,6 +12,7 @@ import { startInflux } from '../test/helpers/influx.js';
 import { startSimulators } from './index.js';
 import { scenarios } from './scenarios/index.js';
 import { scaleTime } from './timeScale.js';
+import { describeOnline, onlineByKind } from './onlineByKind.js';
 
 // `npm run demo [-- --scenario <name>] [--speed <x>]`: embedded broker, every simulated monitor,
 // gateway and processor writing to InfluxDB, a progress line every few seconds, clean stop on Ctrl-C.
@@ -68,6 +69,7 @@ try {
   cleanups.push(() => sims.close());
   const devices = registry.sites.reduce((n, s) => n + s.devices.length, 0);
   say(`simulators: ${devices} devices at ${registry.sites.length} sites, scenario "${args.scenario}", speed ×${speed}`);
+  say(`HJ 212 data loggers: ${sims.hj212.loggers.size}, dialling 127.0.0.1:${sims.registry.inputs.hj212.port}`);
   say(`outlet cameras (可视监控): ${sims.cameras.url('RO-01').replace('RO-01', '<site>')}, a JPEG snapshot attached to each outlet ticket`);
 
   // rule durations, verification periods and shut-off delays play `speed` times faster, like the simulators
@@ -101,6 +103,7 @@ try {
       `readings ${rate.toFixed(1)}/s · written ${s.pointsWritten} · devices ${s.devices.online} online / ${s.devices.offline} offline · ` +
         `rejected ${s.rejected} · dead letters ${s.deadLetters} · write errors ${s.writeErrors}`,
     );
+    say(`devices: ${describeOnline(onlineByKind(sims.registry, gw.health))}`);
   }, progressMs);
   cleanups.push(async () => clearInterval(timer));
 } catch (err) {

@@ -1,0 +1,120 @@
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { createDeadLetterStore, type DeadLetterStore } from '../../gateway/deadLetter/index.js';
+import { createDeviceHealth } from '../../gateway/health/index.js';
+import { createHj212Input } from '../../gateway/inputs/hj212/index.js';
+import { decodeFrame, Hj212Framer, type Hj212Packet } from '../../gateway/inputs/hj212/codec/index.js';
+import type { ReadingBatch } from '../../gateway/model/reading.js';
+import { loadRegistry } from '../../gateway/registry/loader.js';
+import type { Hj212Device } from '../../gateway/registry/schema.js';
+import { Hj212LoggerSim } from '../../simulators/hj212/logger.js';
+import { waitFor } from '../helpers/wait.js';
+
+const registry = loadRegistry();
+const site = registry.sites.find((s) => s.id === 'WP-31')!;
+const device = site.devices.find((d): d is Hj212Device & { calibration?: unknown } => d.kind === 'hj212')!;
+const stops: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+});
+
+/** the input alone on a free port; batches are held so the test decides when they are durable */
+async function startInput(): Promise<{ port: number; batches: ReadingBatch[]; deadLetters: DeadLetterStore }> {
+  const batches: ReadingBatch[] = [];
+  const deadLetters = createDeadLetterStore();
+  let port = 0;
+  const input = createHj212Input({ port: 0, onListening: (a) => (port = a.port) });
+  const sub = input({ registry, log: pino({ level: 'silent' }), deadLetters, health: createDeviceHealth(), mqttUrl: '' }).subscribe((b) => batches.push(b));
+  stops.push(() => sub.unsubscribe());
+  await waitFor(() => port, 'the listener');
+  return { port, batches, deadLetters };
+}
+
+/** a raw TCP client that collects the platform's replies */
+async function client(port: number): Promise<{ socket: Socket; replies: Hj212Packet[]; closed: () => boolean }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  const replies: Hj212Packet[] = [];
+  const framer = new Hj212Framer();
+  let closed = false;
+  socket.on('data', (c: Buffer) => framer.push(c).forEach((o) => 'frame' in o && (() => { const d = decodeFrame(o.frame); if (d.ok) replies.push(d.packet); })()));
+  socket.on('close', () => (closed = true));
+  socket.on('error', () => {});
+  await new Promise((r) => socket.once('connect', r));
+  stops.push(() => socket.destroy());
+  return { socket, replies, closed: () => closed };
+}
+
+/** packets as the park's WP-31 logger makes them (values from a fixed function) */
+function packets(pw = device.pw, mn = device.mn): Hj212LoggerSim {
+  return new Hj212LoggerSim({ host: '127.0.0.1', port: 1, mn, pw, channels: device.channels, value: (c, at) => (at / 1000) % 100 + c.length, now: Date.now, intervalMs: device.intervalMs });
+}
+const qnOf = (frame: Buffer) => (decodeFrame(frame) as { ok: true; packet: Hj212Packet }).packet.qn;
+const t0 = Date.UTC(2026, 10, 27, 2, 0, 0);
+
+describe('HJ 212 input over real TCP', () => {
+  it('sends 9014 with the packet QN only once its batch is acknowledged (durable), not on receipt', async () => {
+    const { port, batches } = await startInput();
+    const c = await client(port);
+    const sim = packets();
+    const a = sim.realtimePacket(t0, 5); // Flag=5: HJ 212-2017, ack asked
+    const b = sim.realtimePacket(t0 + 30_000, 5);
+    c.socket.write(a);
+    await waitFor(() => batches[0], 'batch of the first packet');
+    c.socket.write(b);
+    await waitFor(() => batches[1], 'batch of the second packet');
+    expect(batches[0]!.readings.map((r) => [r.site, r.device, r.source, r.ts])).toContainEqual(['WP-31', 'WP-31-L', 'hj212', t0]);
+    expect(batches[0]!.readings).toHaveLength(device.channels.length);
+    batches[1]!.ack!();
+    await waitFor(() => c.replies.find((r) => r.cn === '9014'), '9014 of the second packet');
+    // replies are ordered on the connection: a 9014 sent on receipt of the first packet would be here by now
+    expect(c.replies.map((r) => [r.cn, r.qn])).toEqual([['9014', qnOf(b)]]);
+    batches[0]!.ack!();
+    await waitFor(() => c.replies.length === 2, '9014 of the first packet');
+    expect(c.replies[1]).toMatchObject({ cn: '9014', qn: qnOf(a), st: '91', mn: device.mn });
+  });
+
+  it('handles a packet split over several writes, and several packets in one write', async () => {
+    const { port, batches } = await startInput();
+    const c = await client(port);
+    const sim = packets();
+    const one = sim.realtimePacket(t0, 4);
+    for (const cut of [one.subarray(0, 7), one.subarray(7, 60), one.subarray(60)]) {
+      c.socket.write(cut);
+      await new Promise((r) => setImmediate(r));
+    }
+    await waitFor(() => batches[0], 'the split packet');
+    c.socket.write(Buffer.concat([sim.realtimePacket(t0 + 30_000, 4), sim.realtimePacket(t0 + 60_000, 4)]));
+    await waitFor(() => batches.length === 3, 'both coalesced packets');
+    expect(batches.map((b) => b.readings[0]!.ts)).toEqual([t0, t0 + 30_000, t0 + 60_000]);
+  });
+
+  it('a bad-CRC packet between two good ones costs only itself (counted, dead-lettered)', async () => {
+    const { port, batches, deadLetters } = await startInput();
+    const c = await client(port);
+    const sim = packets();
+    c.socket.write(Buffer.concat([sim.realtimePacket(t0, 4), sim.badCrcPacket(t0 + 10_000), sim.realtimePacket(t0 + 30_000, 4)]));
+    await waitFor(() => batches.length === 2 && deadLetters.total() === 1, 'two good packets and one dead letter');
+    expect(batches.map((b) => b.readings.length)).toEqual([device.channels.length, device.channels.length]);
+    expect(deadLetters.counts()).toEqual({ 'bad-crc': 1 });
+    expect(deadLetters.recent()[0]).toMatchObject({ source: 'hj212', reason: 'bad-crc' });
+  });
+
+  it('stores nothing from an unknown MN or a wrong PW: refused with 9011 QnRtn 4 / 3, counted, dead-lettered, closed after 3 refusals', async () => {
+    const { port, batches, deadLetters } = await startInput();
+    const c = await client(port);
+    c.socket.write(packets(device.pw, 'FFFF00000000000000000001').realtimePacket(t0, 5));
+    c.socket.write(packets('654321').realtimePacket(t0, 5));
+    await waitFor(() => c.replies.length === 2, 'two refusals');
+    expect(c.replies.map((r) => [r.cn, r.cp.fields.QnRtn])).toEqual([['9011', '4'], ['9011', '3']]);
+    expect(deadLetters.counts()).toEqual({ 'unknown-mn': 1, 'bad-pw': 1 });
+    c.socket.write(packets('000000').realtimePacket(t0, 5));
+    await waitFor(() => c.closed(), 'the connection closed after the third refusal');
+    // a good packet on a new connection is still read: refusals cost only their connection
+    const good = await client(port);
+    good.socket.write(packets().realtimePacket(t0, 4));
+    await waitFor(() => batches[0], 'the good packet');
+    expect(batches).toHaveLength(1);
+    expect(deadLetters.counts()).toEqual({ 'unknown-mn': 1, 'bad-pw': 2 });
+  });
+});
