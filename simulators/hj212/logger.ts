@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { QualityFlag } from '../../gateway/model/reading.js';
-import { decodeFrame, encodePacket, hj212Time, Hj212Framer, makeQn, parseHj212Time, type Hj212Packet } from '../../gateway/inputs/hj212/codec/index.js';
+import { decodeFrame, encodeFrame as encodePacket, FrameReader, parseTimeText as parseHj212Time, qnText, timeText as hj212Time, type SimPacket as Hj212Packet } from './wire.js';
 import { aggregate, fmt, LoggerHistory, type Sample } from './history.js';
 
 export interface LoggerSimOptions {
@@ -144,14 +144,14 @@ export class Hj212LoggerSim {
     if (port === undefined) return this.redial();
     const socket = connect({ host: this.o.host, port });
     this.socket = socket;
-    const framer = new Hj212Framer();
+    const framer = new FrameReader();
     socket.setNoDelay(true);
     socket.on('connect', () => {
       this.connected = true;
       if (this.o.recordOnConnect) void this.record();
     });
     socket.on('data', (chunk: Buffer) => {
-      for (const out of framer.push(chunk)) if ('frame' in out) this.onFrame(out.frame);
+      for (const frame of framer.push(chunk)) this.onFrame(frame);
     });
     socket.on('error', () => {});
     socket.on('close', () => {
@@ -185,7 +185,7 @@ export class Hj212LoggerSim {
   }
 
   private qn(): string {
-    return makeQn(this.o.now(), this.seq++ % 1000);
+    return qnText(this.o.now(), this.seq++);
   }
 
   /** one upload, split into PNUM/PNO parts when long; resolves true when every part is acknowledged (or no ack is asked) */
@@ -230,9 +230,8 @@ export class Hj212LoggerSim {
   }
 
   private onFrame(frame: Buffer): void {
-    const d = decodeFrame(frame);
-    if (!d.ok) return;
-    const p = d.packet;
+    const p = decodeFrame(frame);
+    if (!p) return;
     this.received.push(p);
     if (p.cn === '9014' && p.qn) {
       this.acked.add(p.qn);

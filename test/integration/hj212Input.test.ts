@@ -13,7 +13,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const registry = loadRegistry();
 const site = registry.sites.find((s) => s.id === 'WP-31')!;
-const device = site.devices.find((d): d is Hj212Device & { calibration?: unknown } => d.kind === 'hj212')!;
+const device = site.devices.find((d) => d.kind === 'hj212') as Hj212Device;
 const stops: (() => unknown)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();

@@ -55,7 +55,7 @@ export const Hj212InputConfigSchema = z.object({
   /** frames above this many bytes are garbage (HJ 212-2017 §6.3.1: data segment 0..9999 bytes) */
   maxFrameBytes: z.number().int().min(64).max(10_015).default(10_015),
   /** parts of a split packet (PNUM/PNO) not completed within this long are dropped and dead-lettered */
-  reassemblyTimeoutMs: z.number().int().positive().default(60_000),
+  reassemblyTimeoutMs: z.number().int().positive().default(120_000),
   /** a connection that sends nothing for this long is closed (the logger reconnects) */
   idleTimeoutMs: z.number().int().positive().default(600_000),
 });

@@ -34,7 +34,7 @@ let qnSeq = 0;
  */
 export class Hj212Session {
   private readonly framer: Hj212Framer;
-  private readonly reassembler = new Hj212Reassembler();
+  private readonly reassembler: Hj212Reassembler;
   private refusals = 0;
   private mn: string | undefined;
   private readonly where: string;
@@ -44,6 +44,7 @@ export class Hj212Session {
     private readonly d: SessionDeps,
   ) {
     this.framer = new Hj212Framer({ maxFrameBytes: d.ctx.registry.inputs.hj212.maxFrameBytes });
+    this.reassembler = new Hj212Reassembler({ timeoutMs: d.ctx.registry.inputs.hj212.reassemblyTimeoutMs });
     this.where = `hj212 ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
   }
 
@@ -51,13 +52,13 @@ export class Hj212Session {
   data(chunk: Buffer): void {
     for (const out of this.framer.push(chunk)) {
       try {
-        if ('garbage' in out) this.reject('bad-frame', out.reason, out.garbage.toString('utf8'));
+        if ('garbage' in out) this.reject(out.reason, out.detail, out.garbage.toString('utf8'));
         else this.frame(out.frame);
       } catch (err) {
         this.reject('internal-error', (err as Error).message, 'frame' in out ? out.frame.toString('utf8') : '');
       }
     }
-    for (const p of this.reassembler.expire(this.d.now() - this.d.ctx.registry.inputs.hj212.reassemblyTimeoutMs)) this.reject('split-timeout', `PNO ${p.pno} of ${p.pnum} never completed`, p.qn ?? '');
+    for (const p of this.reassembler.expire(this.d.now())) this.reject('split-timeout', `PNO ${p.pno} of ${p.pnum} never completed`, p.qn ?? '');
   }
 
   closed(): void {
