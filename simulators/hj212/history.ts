@@ -10,10 +10,12 @@ export interface Sample {
 export class LoggerHistory {
   private readonly samples: Sample[] = [];
 
-  add(s: Sample): void {
+  /** false when a sample of that instant (or a later one) is stored already */
+  add(s: Sample): boolean {
     const last = this.samples.at(-1);
-    if (last && s.at <= last.at) return;
+    if (last && s.at <= last.at) return false;
     this.samples.push(s);
+    return true;
   }
 
   /** samples with begin <= at <= end */

@@ -82,12 +82,12 @@ export class Hj212LoggerSim {
   }
 
   /** take a real-time sample at `at` (default now) into the history; online, send it (2011) and any finished minute/hour/day */
-  async record(at = this.o.now()): Promise<boolean> {
+  async record(now = this.o.now()): Promise<boolean> {
+    const at = Math.floor(now / 1000) * 1000; // DataTime has whole seconds (N14)
     const sample: Sample = { at, values: {} };
     for (const code of this.o.channels) sample.values[code] = { value: this.o.value(code, at), flag: this.o.flag?.(code) ?? 'N' };
     const prev = this.history.size > 0 ? this.history.between(at - 86_400_000, at).at(-1)?.at : undefined;
-    this.history.add(sample);
-    if (!this.connected) return false;
+    if (!this.history.add(sample) || !this.connected) return false;
     const sends = [this.send('2011', at, this.rtdFactors(sample))];
     for (const w of WINDOWS) {
       const ms = w.ms(this.o);
