@@ -3,12 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createDeadLetterStore, type DeadLetterStore } from '../../gateway/deadLetter/index.js';
 import { createDeviceHealth } from '../../gateway/health/index.js';
-import { createHj212Input } from '../../gateway/inputs/hj212/index.js';
+import { createHj212Input, type LoggerPoint } from '../../gateway/inputs/hj212/index.js';
 import { decodeFrame, Hj212Framer, type Hj212Packet } from '../../gateway/inputs/hj212/codec/index.js';
 import type { ReadingBatch } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Hj212Device } from '../../gateway/registry/schema.js';
 import { Hj212LoggerSim } from '../../simulators/hj212/logger.js';
+import { crc16 } from '../../simulators/hj212/wire.js';
 import { waitFor } from '../helpers/wait.js';
 
 const registry = loadRegistry();
@@ -20,15 +21,16 @@ afterEach(async () => {
 });
 
 /** the input alone on a free port; batches are held so the test decides when they are durable */
-async function startInput(): Promise<{ port: number; batches: ReadingBatch[]; deadLetters: DeadLetterStore }> {
+async function startInput(): Promise<{ port: number; batches: ReadingBatch[]; deadLetters: DeadLetterStore; points: LoggerPoint[] }> {
   const batches: ReadingBatch[] = [];
+  const points: LoggerPoint[] = [];
   const deadLetters = createDeadLetterStore();
   let port = 0;
-  const input = createHj212Input({ port: 0, onListening: (a) => (port = a.port) });
+  const input = createHj212Input({ port: 0, onListening: (a) => (port = a.port), points: (ps) => void points.push(...ps) });
   const sub = input({ registry, log: pino({ level: 'silent' }), deadLetters, health: createDeviceHealth(), mqttUrl: '' }).subscribe((b) => batches.push(b));
   stops.push(() => sub.unsubscribe());
   await waitFor(() => port, 'the listener');
-  return { port, batches, deadLetters };
+  return { port, batches, deadLetters, points };
 }
 
 /** a raw TCP client that collects the platform's replies */
@@ -49,6 +51,11 @@ async function client(port: number): Promise<{ socket: Socket; replies: Hj212Pac
 function packets(pw = device.pw, mn = device.mn): Hj212LoggerSim {
   return new Hj212LoggerSim({ host: '127.0.0.1', port: 1, mn, pw, channels: device.channels, value: (c, at) => (at / 1000) % 100 + c.length, now: Date.now, intervalMs: device.intervalMs });
 }
+/** ##, length, segment, HJ 212 CRC16, CR LF (the logger simulator's wire code, not the gateway's codec) */
+const encodeFrame = (segment: string) => {
+  const bytes = Buffer.from(segment, 'utf8');
+  return Buffer.from(`##${String(bytes.length).padStart(4, '0')}${segment}${crc16(bytes).toString(16).toUpperCase().padStart(4, '0')}\r\n`, 'utf8');
+};
 const qnOf = (frame: Buffer) => (decodeFrame(frame) as { ok: true; packet: Hj212Packet }).packet.qn;
 const t0 = Date.UTC(2026, 10, 27, 2, 0, 0);
 
@@ -116,5 +123,37 @@ describe('HJ 212 input over real TCP', () => {
     await waitFor(() => batches[0], 'the good packet');
     expect(batches).toHaveLength(1);
     expect(deadLetters.counts()).toEqual({ 'unknown-mn': 1, 'bad-pw': 2 });
+  });
+
+  it('reassembles a split packet (PNUM/PNO) into one batch; each part gets its own 9014 once the whole is durable', async () => {
+    const { port, batches } = await startInput();
+    const clock = t0;
+    const sim = new Hj212LoggerSim({ host: '127.0.0.1', port, mn: device.mn, pw: device.pw, channels: device.channels, value: () => 3.5, now: () => clock, intervalMs: 30_000, splitFactors: 3, ackTimeoutMs: 5_000 });
+    stops.push(() => sim.close());
+    sim.start();
+    await waitFor(() => sim.online, 'the logger connected');
+    const acked = sim.record(clock);
+    const batch = await waitFor(() => batches[0], 'the reassembled packet');
+    expect(batch.readings.map((r) => r.pollutant).sort()).toEqual([...device.channels].sort());
+    expect(sim.sent).toBe(3); // 7 factors in parts of 3, 3 and 1
+    expect(sim.acked.size).toBe(0);
+    batch.ack!();
+    expect(await acked).toBe(true);
+    expect(sim.acked.size).toBe(3);
+    expect(batches).toHaveLength(1);
+  });
+
+  it("stores the logger's own hour values (2061) as logger_means points, not as real-time readings, and acknowledges them once spooled", async () => {
+    const { port, batches, points } = await startInput();
+    const c = await client(port);
+    // the hour before t0: the logger's 2061 from its history of that hour
+    const segment = `QN=20261127095959001;ST=32;CN=2061;PW=${device.pw};MN=${device.mn};Flag=5;CP=&&DataTime=20261127090000;w01018-Min=40.1,w01018-Avg=41.5,w01018-Max=43.0,w01018-Flag=N;w00000-Cou=63.0,w00000-Avg=17.5,w00000-Flag=N&&`;
+    c.socket.write(encodeFrame(segment));
+    await waitFor(() => c.replies.find((r) => r.cn === '9014'), '9014 of the hour packet');
+    expect(batches).toHaveLength(0);
+    expect(points).toEqual([
+      { measurement: 'logger_means', tags: { site: 'WP-31', pollutant: 'w01018', period: 'hour', mn: device.mn }, fields: { min: 40.1, avg: 41.5, max: 43, flag: 'N' }, timestamp: t0 - 3_600_000 },
+      { measurement: 'logger_means', tags: { site: 'WP-31', pollutant: 'w00000', period: 'hour', mn: device.mn }, fields: { avg: 17.5, cou: 63, flag: 'N' }, timestamp: t0 - 3_600_000 },
+    ]);
   });
 });

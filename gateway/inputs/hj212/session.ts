@@ -35,6 +35,8 @@ let qnSeq = 0;
 export class Hj212Session {
   private readonly framer: Hj212Framer;
   private readonly reassembler: Hj212Reassembler;
+  /** parts of split packets awaiting the whole, by MN/CN/DataTime/PNUM */
+  private readonly partAcks = new Map<string, Hj212Packet[]>();
   private refusals = 0;
   private mn: string | undefined;
   private readonly where: string;
@@ -58,7 +60,10 @@ export class Hj212Session {
         this.reject('internal-error', (err as Error).message, 'frame' in out ? out.frame.toString('utf8') : '');
       }
     }
-    for (const p of this.reassembler.expire(this.d.now())) this.reject('split-timeout', `PNO ${p.pno} of ${p.pnum} never completed`, p.qn ?? '');
+    for (const p of this.reassembler.expire(this.d.now())) {
+      this.partAcks.delete(`${p.mn}/${p.cn}/${p.cp.dataTime ?? ''}/${p.pnum}`);
+      this.reject('split-timeout', `PNO ${p.pno} of ${p.pnum} never completed`, p.qn ?? '');
+    }
   }
 
   closed(): void {
@@ -103,18 +108,25 @@ export class Hj212Session {
       this.d.claim(p.mn, this);
     }
     this.d.ctx.health.ok(logger.device.id);
-    // split packets (Appendix C, Tables C.47-C.50): every part acknowledged with its own QN, the whole handled once complete
+    // split packets (Appendix C, Tables C.47-C.50): the whole is handled once complete; every part that asked
+    // for it gets its 9014 with its own QN, once the whole is durable (like any upload, design habit 10)
     if (p.pnum !== undefined && p.pnum > 1) {
-      if (needsAck(p.flag)) this.send(dataAck(p));
+      const key = `${p.mn}/${p.cn}/${p.cp.dataTime ?? ''}/${p.pnum}`;
+      const parts = this.partAcks.get(key) ?? [];
+      if (needsAck(p.flag) && p.qn !== undefined) parts.push(p);
+      this.partAcks.set(key, parts);
       const whole = this.reassembler.push(p, this.d.now());
-      if (whole) this.command({ ...whole, flag: (whole.flag ?? 0) & ~1 }, logger, raw);
-      return;
+      if (!whole) return;
+      this.partAcks.delete(key);
+      return this.command(whole, logger, raw, parts);
     }
-    this.command(p, logger, raw);
+    this.command(p, logger, raw, needsAck(p.flag) ? [p] : []);
   }
 
-  private command(p: Hj212Packet, logger: LoggerEntry, raw: string): void {
-    const ack = needsAck(p.flag);
+  /** `acks`: the packets (or parts) whose 9014 goes out once the data is durable */
+  private command(p: Hj212Packet, logger: LoggerEntry, raw: string, acks: readonly Hj212Packet[]): void {
+    const ack = acks.length > 0;
+    const sendAcks = () => acks.forEach((a) => this.send(dataAck(a)));
     const rejects = (rs: Reject[]) => rs.forEach((r) => this.reject(r.reason, r.detail, raw, p));
     switch (p.cn) {
       case '2011': {
@@ -123,7 +135,7 @@ export class Hj212Session {
         const at = readings.reduce((m, r) => Math.max(m, r.ts), 0);
         // 9014 only once the readings are on disk (design habit 10); on error none: the logger sends again (§6.5)
         this.d.sink.readings(readings, (err) => {
-          if (!err && ack) this.send(dataAck(p));
+          if (!err) sendAcks();
         });
         if (at > 0 && this.d.planner.observe(logger.device, at)) this.d.ctx.log.info({ input: 'hj212', mn: p.mn, site: logger.site }, 'hj212 gap in real-time data: back-fill requested');
         this.pump(logger);
@@ -138,7 +150,7 @@ export class Hj212Session {
         rejects(bad);
         try {
           if (points.length > 0) this.d.sink.points(points); // spooled (on disk) when it returns
-          if (ack) this.send(dataAck(p));
+          sendAcks();
         } catch (err) {
           this.reject('not-durable', (err as Error).message, raw, p);
         }
