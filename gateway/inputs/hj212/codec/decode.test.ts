@@ -49,3 +49,16 @@ describe('refused frames (strict on framing, length and CRC)', () => {
     }
   });
 });
+
+describe('decodeFrame on fragments', () => {
+  it.each([
+    ['', 'bad-header'],
+    ['#', 'bad-header'],
+    ['##01', 'bad-length'],
+    ['##0101QN=2016', 'no-tail'],
+  ])('%j -> %s', (frame, reason) => {
+    const r = decodeFrame(frame);
+    expect(r.ok ? undefined : r.error.reason).toBe(reason);
+  });
+});
+

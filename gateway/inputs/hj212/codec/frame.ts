@@ -56,8 +56,10 @@ export function scanFrame(buf: Uint8Array, start: number, maxFrameBytes = DEFAUL
   if (buf.length < end) return { status: 'more' };
   const crcAt = start + 6 + len;
   if (buf[crcAt + 4] !== CR || buf[crcAt + 5] !== LF) {
-    const seg = buf.subarray(start + 6, end);
-    const cr = seg.findIndex((b, i) => b === CR && seg[i + 1] === LF);
+    // Where does this frame really end? A CR LF before the next "##" is its tail, so the length is wrong.
+    const next = Buffer.from(buf.buffer, buf.byteOffset, buf.length).indexOf('##', start + 2, 'latin1');
+    const rest = buf.subarray(start + 6, next < 0 ? buf.length : next);
+    const cr = rest.findIndex((b, i) => b === CR && rest[i + 1] === LF);
     return cr >= 0
       ? bad('bad-length', `the length field says ${len} bytes but the frame ends earlier (§6.3.1 Table 2)`)
       : bad('no-tail', `no CR LF after the CRC at byte ${6 + len + 4} (§6.3.1 Table 2)`);
@@ -98,7 +100,8 @@ export function decodeFrame(frame: Uint8Array | string, opts: FrameOptions = {})
     return { ok: false, error: scan.error };
   }
   if (scan.status === 'more') {
-    if (n < 6) return { ok: false, error: hj212Error('bad-length', `frame of ${n} bytes has no complete length field`) };
+    if (n < 2) return { ok: false, error: hj212Error('bad-header', `frame of ${n} bytes has no "##" header (§6.3.1 Table 2)`) };
+    if (n < 6) return { ok: false, error: hj212Error('bad-length', `frame of ${n} bytes has no complete length field (§6.3.1 Table 2)`) };
     const len = n - FRAME_OVERHEAD;
     return {
       ok: false,

@@ -22,3 +22,5 @@ export { Hj212Framer, type FramerOutput } from './framer.js';
 export { Hj212Reassembler, DEFAULT_REASSEMBLY_TIMEOUT_MS, type ReassemblerOptions } from './reassemble.js';
 export { hj212Time, parseHj212Time, makeQn, CST_OFFSET_MS } from './time.js';
 export { FLAG_ACK, FLAG_SPLIT, VERSION_2005, VERSION_2017, needsAck, isSplit, flagVersion, makeFlag, DATA_FLAGS_2017, DATA_FLAGS_2005 } from './flags.js';
+export { Hj212JsonSchema, packetToJson, packetFromJson, decodeLine, encodeLine, type Hj212Json } from './json.js';
+export { dataAck, requestReply, executeResult, noticeReply, QnRtn, ExeRtn, ST_SYSTEM, CN_REQUEST_REPLY, CN_EXECUTE_RESULT, CN_NOTICE_REPLY, CN_DATA_ACK } from './replies.js';

@@ -14,6 +14,8 @@ import type { Hj212Packet } from './schema.js';
 export interface ReassemblerOptions {
   /** How long an incomplete set waits for its other parts, ms (default DEFAULT_REASSEMBLY_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** Most incomplete sets held at once (default 1000); beyond it the oldest set is dropped (returned by expire()). */
+  maxSets?: number;
 }
 
 /**
@@ -31,10 +33,12 @@ interface PartSet {
 export class Hj212Reassembler {
   private readonly sets = new Map<string, PartSet>();
   private readonly timeoutMs: number;
+  private readonly maxSets: number;
   private rejected: Hj212Packet[] = [];
 
   constructor(opts: ReassemblerOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_REASSEMBLY_TIMEOUT_MS;
+    this.maxSets = opts.maxSets ?? 1000;
   }
 
   /** Number of incomplete sets waiting. */
@@ -54,13 +58,14 @@ export class Hj212Reassembler {
     const key = [p.mn, p.cn, p.cp.dataTime ?? '', p.pnum].join('\u0000');
     let set = this.sets.get(key);
     if (!set) {
+      if (this.sets.size >= this.maxSets) this.dropOldest();
       set = { first: now, pnum: p.pnum, parts: new Map() };
       this.sets.set(key, set);
     }
     if (!set.parts.has(pno)) set.parts.set(pno, p);
     if (set.parts.size < set.pnum) return undefined;
     this.sets.delete(key);
-    return join([...set.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, part]) => part));
+    return join(inOrder(set));
   }
 
   /** Parts of sets older than the timeout (and inconsistent parts), dropped and returned for dead-lettering. */
@@ -70,11 +75,21 @@ export class Hj212Reassembler {
     for (const [key, set] of this.sets) {
       if (now - set.first < this.timeoutMs) continue;
       this.sets.delete(key);
-      out.push(...[...set.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, part]) => part));
+      out.push(...inOrder(set));
     }
     return out;
   }
+
+  /** Sets are kept in insertion order, so the first is the oldest. */
+  private dropOldest(): void {
+    const oldest = this.sets.entries().next().value;
+    if (!oldest) return;
+    this.sets.delete(oldest[0]);
+    this.rejected.push(...inOrder(oldest[1]));
+  }
 }
+
+const inOrder = (set: PartSet): Hj212Packet[] => [...set.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, part]) => part);
 
 function join(parts: Hj212Packet[]): Hj212Packet {
   const head = parts[0] as Hj212Packet;

@@ -32,9 +32,12 @@ export const Hj212CpSchema = z.object({
   /** DataTime as sent, yyyyMMddHHmmss local time (Table 4). */
   dataTime: Hj212TimeText.optional(),
   /** CP fields that are not per factor, as sent (QnRtn, ExeRtn, BeginTime, EndTime, SystemTime, ...). */
-  fields: z.record(FieldName, Value),
+  fields: z.record(FieldName, Value).refine((f) => !('DataTime' in f), 'DataTime belongs in cp.dataTime, not cp.fields'),
   /** Per factor code (w01018, a21026, SB1 ...): its suffixed fields as sent (Rtd, Min, ..., RS, RT). */
-  factors: z.record(FactorCode, z.record(Suffix, Value)),
+  factors: z.record(
+    FactorCode,
+    z.record(Suffix, Value).refine((f) => Object.keys(f).length > 0, 'a factor has at least one field'),
+  ),
 });
 
 export const Hj212PacketSchema = z
