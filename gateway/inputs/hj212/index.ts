@@ -66,12 +66,12 @@ export function createHj212Input(o: Hj212InputOptions = {}): InputFactory {
             const old = byMn.get(mn);
             byMn.set(mn, s);
             if (old && old !== s) old.close(); // a logger reconnected: the half-open old connection goes
-            ctx.connections?.connected({ input: 'hj212', clientId: mn, url: `${socket.remoteAddress}:${socket.remotePort}`, reconnect: old !== undefined, sessionPresent: false });
+            log.info({ mn, site: loggers.get(mn)?.site, remote: `${socket.remoteAddress}:${socket.remotePort}`, reconnect: old !== undefined }, 'hj212 logger connected');
           },
           release: (mn, s) => {
             if (byMn.get(mn) !== s) return;
             byMn.delete(mn);
-            ctx.connections?.disconnected({ input: 'hj212', clientId: mn, url: `${socket.remoteAddress}:${socket.remotePort}` });
+            planner.disconnected(mn); // a request in flight is asked again on the next connection
             const entry = loggers.get(mn);
             if (entry) ctx.health.fail(entry.device.id, 'disconnected', `HJ 212 logger ${mn} disconnected`);
           },

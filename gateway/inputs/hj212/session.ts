@@ -67,10 +67,7 @@ export class Hj212Session {
   }
 
   closed(): void {
-    if (this.mn) {
-      this.d.release(this.mn, this);
-      this.d.planner.disconnected(this.mn);
-    }
+    if (this.mn) this.d.release(this.mn, this);
   }
 
   close(): void {
