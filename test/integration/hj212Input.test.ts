@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createDeadLetterStore, type DeadLetterStore } from '../../gateway/deadLetter/index.js';
@@ -156,4 +156,22 @@ describe('HJ 212 input over real TCP', () => {
       { measurement: 'logger_means', tags: { site: 'WP-31', pollutant: 'w00000', period: 'hour', mn: device.mn }, fields: { avg: 17.5, cou: 63, flag: 'N' }, timestamp: t0 - 3_600_000 },
     ]);
   });
+
+  it('a listen port in use does not end the input: it is tried again until free', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    const logs: { msg: string }[] = [];
+    let listening = 0;
+    let failed: unknown;
+    const input = createHj212Input({ port, onListening: (a) => (listening = a.port) });
+    const log = pino({ level: 'info' }, { write: (l: string) => void logs.push(JSON.parse(l) as { msg: string }) });
+    const sub = input({ registry, log, deadLetters: createDeadLetterStore(), health: createDeviceHealth(), mqttUrl: '' }).subscribe({ error: (e: unknown) => (failed = e) });
+    stops.push(() => sub.unsubscribe());
+    await waitFor(() => logs.some((l) => l.msg.startsWith('hj212 listener failed')), 'the listen error logged');
+    await new Promise((r) => blocker.close(r));
+    await waitFor(() => listening, 'the listener on the freed port', 15_000);
+    expect(listening).toBe(port);
+    expect(failed).toBeUndefined();
+  }, 20_000);
 });

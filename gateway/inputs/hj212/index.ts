@@ -85,17 +85,24 @@ export function createHj212Input(o: Hj212InputOptions = {}): InputFactory {
         });
       };
       const server: Server = createServer(onConnection);
+      let retry: NodeJS.Timeout | undefined;
+      let stopped = false;
+      // a port in use (or any listen error) does not end the gateway's stream: logged, tried again every 5 s
       server.on('error', (err) => {
-        log.error({ err: err.message, host: cfg.host, port: o.port ?? cfg.port }, 'hj212 listener failed');
-        subscriber.error(err);
+        log.error({ err: err.message, host: cfg.host, port: o.port ?? cfg.port }, 'hj212 listener failed; retrying in 5 s');
+        if (!stopped) retry = setTimeout(listen, 5000);
       });
-      server.listen(o.port ?? cfg.port, cfg.host, () => {
+      server.on('listening', () => {
         const addr = server.address();
         const port = typeof addr === 'object' && addr ? addr.port : 0;
         log.info({ host: cfg.host, port, loggers: loggers.size }, 'hj212 input: listening');
         o.onListening?.({ host: cfg.host, port });
       });
+      const listen = () => server.listen(o.port ?? cfg.port, cfg.host);
+      listen();
       return () => {
+        stopped = true;
+        clearTimeout(retry);
         planner.stop();
         for (const s of sessions) s.close();
         server.close();
