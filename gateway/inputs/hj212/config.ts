@@ -9,7 +9,10 @@ export const MnSchema = z.string().regex(/^[^;,=&\s]{1,24}$/, 'MN: 1..24 charact
 /** PW: 6 characters in the standard, 24 seen in the field (domain.md §1.2) */
 export const PwSchema = z.string().regex(/^[^;,=&\s]{1,24}$/, 'PW: 1..24 characters, no ; , = & or spaces');
 
-/** 补传: when a logger's data has a gap, ask it for the span with the history commands (HJ 212-2017 Table 9: 2011/2051/2061 with BeginTime/EndTime). */
+/**
+ * The numbers below (3 intervals, 1 h chunks, 120 s) are the park's choice: HJ 212-2017 defines the history
+ * commands but not when a platform should ask for them (not verified against any standard).
+ * 补传: when a logger's data has a gap, ask it for the span with the history commands (HJ 212-2017 Table 9: 2011/2051/2061 with BeginTime/EndTime). */
 export const Hj212BackfillSchema = z.object({
   enabled: z.boolean().default(true),
   /** a gap is a silence (reconnect, or a jump in DataTime of real-time data) longer than this many real-time intervals */
@@ -49,14 +52,15 @@ export type Hj212Device = z.infer<typeof Hj212DeviceSchema>;
 /** Park-level HJ 212 listener. Only loopback by default; port 0 takes any free port (tests). `HJ212_PORT` overrides the port. */
 export const Hj212InputConfigSchema = z.object({
   host: z.string().default('127.0.0.1'),
+  /** the standard names no port; 9212 is the park's choice */
   port: z.number().int().min(0).max(65535).default(9212),
-  /** a connection is closed after this many refused packets (unknown MN, wrong PW) */
+  /** a connection is closed after this many refused packets (unknown MN, wrong PW); the standard sets no number: park's choice */
   maxRefusals: z.number().int().min(1).default(3),
   /** frames above this many bytes are garbage (HJ 212-2017 §6.3.1: data segment 0..9999 bytes) */
   maxFrameBytes: z.number().int().min(64).max(10_015).default(10_015),
   /** parts of a split packet (PNUM/PNO) not completed within this long are dropped and dead-lettered */
   reassemblyTimeoutMs: z.number().int().positive().default(120_000),
-  /** a connection that sends nothing for this long is closed (the logger reconnects) */
+  /** a connection that sends nothing for this long is closed (the logger reconnects); park's choice, 20 × the default 30 s RtdInterval */
   idleTimeoutMs: z.number().int().positive().default(600_000),
 });
 export type Hj212InputConfig = z.infer<typeof Hj212InputConfigSchema>;
