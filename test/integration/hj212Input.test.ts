@@ -21,13 +21,16 @@ afterEach(async () => {
 });
 
 /** the input alone on a free port; batches are held so the test decides when they are durable */
-async function startInput(): Promise<{ port: number; batches: ReadingBatch[]; deadLetters: DeadLetterStore; points: LoggerPoint[] }> {
+async function startInput(autoAck = false): Promise<{ port: number; batches: ReadingBatch[]; deadLetters: DeadLetterStore; points: LoggerPoint[] }> {
   const batches: ReadingBatch[] = [];
   const points: LoggerPoint[] = [];
   const deadLetters = createDeadLetterStore();
   let port = 0;
   const input = createHj212Input({ port: 0, onListening: (a) => (port = a.port), points: (ps) => void points.push(...ps) });
-  const sub = input({ registry, log: pino({ level: 'silent' }), deadLetters, health: createDeviceHealth(), mqttUrl: '' }).subscribe((b) => batches.push(b));
+  const sub = input({ registry, log: pino({ level: 'silent' }), deadLetters, health: createDeviceHealth(), mqttUrl: '' }).subscribe((b) => {
+    batches.push(b);
+    if (autoAck) b.ack?.();
+  });
   stops.push(() => sub.unsubscribe());
   await waitFor(() => port, 'the listener');
   return { port, batches, deadLetters, points };
@@ -174,4 +177,38 @@ describe('HJ 212 input over real TCP', () => {
     expect(listening).toBe(port);
     expect(failed).toBeUndefined();
   }, 20_000);
+
+  it('logger simulator: a packet whose batch failed to be made durable gets no 9014 and is sent again after the timeout, with its QN', async () => {
+    const { port, batches } = await startInput();
+    const sim = new Hj212LoggerSim({ host: '127.0.0.1', port, mn: device.mn, pw: device.pw, channels: ['w01018'], value: () => 42, now: () => t0, intervalMs: 30_000, ackTimeoutMs: 300, retries: 3 });
+    stops.push(() => sim.close());
+    sim.start();
+    await waitFor(() => sim.online, 'the logger connected');
+    const acked = sim.record(t0);
+    const first = await waitFor(() => batches[0], 'the first copy');
+    first.ack!(new Error('spool append failed'));
+    const again = await waitFor(() => batches[1], 'the copy sent again after the timeout');
+    again.ack!();
+    expect(await acked).toBe(true);
+    expect(again.readings).toEqual(first.readings);
+    expect(sim.sent).toBe(2);
+    expect(sim.received.filter((p) => p.cn === '9014')).toHaveLength(1);
+  });
+
+  it('logger simulator: minute (2051) and hour (2061) values from its history at their boundaries', async () => {
+    const { port, points } = await startInput(true);
+    let clock = t0 - 20 * 60_000;
+    const sim = new Hj212LoggerSim({ host: '127.0.0.1', port, mn: device.mn, pw: device.pw, channels: ['w01018'], value: (_c, at) => (at < t0 - 10 * 60_000 ? 10 : 20), now: () => clock, intervalMs: 30_000, minuteMs: 600_000 });
+    stops.push(() => sim.close());
+    sim.start();
+    await waitFor(() => sim.online, 'the logger connected');
+    for (; clock <= t0; clock += 30_000) expect(await sim.record(clock)).toBe(true);
+    const minutes = points.filter((p) => p.tags.period === 'minute');
+    expect(minutes.map((p) => [p.timestamp, p.fields.avg])).toEqual([
+      [t0 - 20 * 60_000, 10],
+      [t0 - 10 * 60_000, 20],
+    ]);
+    // the hour before t0 holds the samples of its last 20 minutes: 20 at 10 mg/L, 20 at 20 mg/L
+    expect(points.filter((p) => p.tags.period === 'hour').map((p) => [p.timestamp, p.fields])).toEqual([[t0 - 3_600_000, { min: 10, avg: 15, max: 20, flag: 'N' }]]);
+  });
 });
