@@ -26,7 +26,6 @@ export interface SessionDeps {
 }
 
 const RAW = 4096;
-let qnSeq = 0;
 
 /**
  * One TCP connection from a data logger: frames (HJ 212-2017 §6.3.1) → packets → auth (MN, PW) → commands.
@@ -38,6 +37,8 @@ export class Hj212Session {
   /** parts of split packets awaiting the whole, by MN/CN/DataTime/PNUM */
   private readonly partAcks = new Map<string, Hj212Packet[]>();
   private refusals = 0;
+  /** keeps the QNs of host requests sent in one millisecond apart */
+  private qnSeq = 0;
   private mn: string | undefined;
   private readonly where: string;
 
@@ -171,7 +172,7 @@ export class Hj212Session {
         return;
       case '1013': // time-calibration request (Table 9 notice): 9013, then 1012 set time
         this.send(noticeReply(p));
-        this.send(hostRequest({ qn: makeQn(this.d.now(), qnSeq++ % 1000), st: logger.device.st, cn: '1012', pw: logger.device.pw, mn: p.mn, fields: { SystemTime: hj212Time(this.d.now()) } }));
+        this.send(hostRequest({ qn: makeQn(this.d.now(), this.qnSeq++ % 1000), st: logger.device.st, cn: '1012', pw: logger.device.pw, mn: p.mn, fields: { SystemTime: hj212Time(this.d.now()) } }));
         return;
       case '9013':
       case '9014':
@@ -187,7 +188,7 @@ export class Hj212Session {
   pump(logger: LoggerEntry): void {
     const span = this.d.planner.next(logger.device.mn);
     if (!span || this.socket.destroyed) return;
-    const qn = makeQn(this.d.now(), qnSeq++ % 1000);
+    const qn = makeQn(this.d.now(), this.qnSeq++ % 1000);
     const cfg = logger.device.backfill;
     this.send(hostRequest({ qn, st: logger.device.st, cn: cfg.cn, pw: logger.device.pw, mn: logger.device.mn, fields: { BeginTime: hj212Time(span.begin), EndTime: hj212Time(span.end) } }));
     this.d.ctx.log.info({ input: 'hj212', mn: logger.device.mn, site: logger.site, begin: span.begin, end: span.end, qn }, 'hj212 back-fill request');
