@@ -6,6 +6,7 @@ import { createDeviceHealth, type DeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
 import { registerSnapshotRoutes } from './http/snapshots.js';
 import { createInputs } from './inputs/registry.js';
+import { fileBackfillStore, type LoggerPoint } from './inputs/hj212/index.js';
 import type { BrokerHandoff, InputContext } from './inputs/types.js';
 import { createLogger } from './log.js';
 import type { Registry } from './registry/schema.js';
@@ -59,6 +60,8 @@ export interface GatewayOptions {
   /** outlet camera snapshots in <dataDir>/snapshots: retention bounds, the HTTP client (tests), cameras asked at once */
   snapshots?: { retention?: Partial<SnapshotRetention>; fetcher?: Fetcher; concurrency?: number };
   log?: Logger;
+  /** the HJ 212 listener's port instead of the registry's (HJ212_PORT; 0 takes a free one) */
+  hj212Port?: number;
 }
 
 export interface GatewayStatus {
@@ -103,7 +106,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const kinds = new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)));
   // the Modbus links, shared by the Modbus input and the valve commands (one master per RS-485 line)
   const modbusLinks = new LinkPool();
-  const inputs = createInputs({ modbusLinks });
+  // the HJ 212 loggers' own minute/hour/day values go through the sink's spool (measurement logger_means); back-fill state in <dataDir>
+  const hj212 = { port: o.hj212Port, points: (ps: readonly LoggerPoint[]) => sink.appendPoints(ps), backfillStore: fileBackfillStore(join(o.dataDir, 'hj212-backfill.json'), (err) => log.error({ err: err.message }, 'hj212 back-fill state not saved')) };
+  const inputs = createInputs({ modbusLinks, hj212 });
   const batches$ = merge(...[...kinds].map((k) => inputs[k](ctx))).pipe(tap((b) => b.readings.forEach(metrics.countReadingIn)));
   const writer = metrics.timeWrites(o.influx.v2 ? influx2Writer({ url: o.influx.url, ...o.influx.v2 }) : influx1Writer(o.influx.url, o.influx.database));
   // every point (readings and ticket annotations) is on disk (<dataDir>/spool) before its message is acknowledged; replayed in order
@@ -297,6 +302,7 @@ export async function runGateway(env: Env, registry: Registry): Promise<void> {
             alertSecrets: alertSecrets(env),
             snapshots: { retention: snapshotRetentionFromEnv(env) },
             dataDir: env.DATA_DIR,
+            hj212Port: env.HJ212_PORT,
             log,
           });
         },

@@ -23,6 +23,8 @@ export const EnvSchema = z.object({
   /** external broker; when set the embedded broker is not started */
   MQTT_URL: z.url().optional(),
   HTTP_PORT: port(8080),
+  /** HJ 212 listener for data loggers (host: the registry's inputs.hj212.host); overrides inputs.hj212.port; 0 takes a free port */
+  HJ212_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** address the HTTP server and the embedded broker listen on; 0.0.0.0 only inside a container whose ports are published on 127.0.0.1 */
   BIND_HOST: z.union([z.ipv4(), z.literal('localhost')]).default('127.0.0.1'),
   /** park registry file; the bundled default park when unset */

@@ -13,6 +13,7 @@ import { startSimulators } from './index.js';
 import { scenarios } from './scenarios/index.js';
 import { scaleTime } from './timeScale.js';
 import { upstreamLine } from './hj212/upstream.js';
+import { describeOnline, onlineByKind } from './onlineByKind.js';
 
 // `npm run demo [-- --scenario <name>] [--speed <x>]`: embedded broker, every simulated monitor,
 // gateway and processor writing to InfluxDB, a progress line every few seconds, clean stop on Ctrl-C.
@@ -70,6 +71,7 @@ try {
   const devices = registry.sites.reduce((n, s) => n + s.devices.length, 0);
   say(`simulators: ${devices} devices at ${registry.sites.length} sites, scenario "${args.scenario}", speed ×${speed}`);
   for (const [id, u] of Object.entries(sims.upstreams)) say(`upstream ${id}: HJ 212 platform stand-in on 127.0.0.1:${u.port}`);
+  say(`HJ 212 data loggers: ${sims.hj212.loggers.size}, dialling 127.0.0.1:${sims.registry.inputs.hj212.port}`);
   say(`outlet cameras (可视监控): ${sims.cameras.url('RO-01').replace('RO-01', '<site>')}, a JPEG snapshot attached to each outlet ticket`);
 
   // rule durations, verification periods and shut-off delays play `speed` times faster, like the simulators
@@ -104,6 +106,7 @@ try {
         `rejected ${s.rejected} · dead letters ${s.deadLetters} · write errors ${s.writeErrors}`,
     );
     for (const [id, u] of Object.entries(sims.upstreams)) say(upstreamLine(id, u, gw.hj212Forward?.forwarder.pending(id) ?? 0));
+    say(`devices: ${describeOnline(onlineByKind(sims.registry, gw.health))}`);
   }, progressMs);
   cleanups.push(async () => clearInterval(timer));
 } catch (err) {

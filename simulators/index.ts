@@ -3,6 +3,7 @@ import { startCameraSimulator, type CameraSimulator } from './camera/index.js';
 import { createSimClock, type SimClock } from './clock.js';
 import { startModbusSimulators } from './modbus/index.js';
 import { startMqttSimulators } from './mqtt/index.js';
+import { startHj212Loggers, type Hj212LoggerSims } from './hj212/index.js';
 import { runScenario } from './scenarios/runner.js';
 import { scenarios } from './scenarios/index.js';
 import { ParkSignals } from './signals.js';
@@ -18,6 +19,8 @@ export interface ParkSimulators {
   cameras: CameraSimulator;
   /** stand-ins for the registry's upstream platforms (HJ 212-2017), by upstream id; the registry's upstream ports point to them */
   upstreams: Record<string, UpstreamSimulator>;
+  /** the HJ 212 data loggers (devices of kind hj212), dialling the registry's inputs.hj212 port */
+  hj212: Hj212LoggerSims;
   /** MQTT messages published so far */
   published(): number;
   /** publish every MQTT device now (tests) */
@@ -61,11 +64,21 @@ export async function startSimulators(registry: Registry, o: SimulatorOptions): 
     await modbus.close();
     throw err;
   }
-  const withCameras: Registry = { ...modbus.registry, sites: modbus.registry.sites.map((s) => (s.camera ? { ...s, camera: { ...s.camera, snapshotUrl: cameras.url(s.id) } } : s)) };
+  let hj212: Hj212LoggerSims;
+  try {
+    hj212 = await startHj212Loggers(modbus.registry, signals, clock, { fixedPorts: o.fixedPorts });
+  } catch (err) {
+    await cameras.close();
+    await mqtt.close();
+    await modbus.close();
+    throw err;
+  }
+  const withCameras: Registry = { ...hj212.registry, sites: hj212.registry.sites.map((s) => (s.camera ? { ...s, camera: { ...s.camera, snapshotUrl: cameras.url(s.id) } } : s)) };
   let upstreams: Awaited<ReturnType<typeof startUpstreams>>;
   try {
     upstreams = await startUpstreams(withCameras, o.fixedPorts);
   } catch (err) {
+    await hj212.close();
     await cameras.close();
     await mqtt.close();
     await modbus.close();
@@ -79,10 +92,12 @@ export async function startSimulators(registry: Registry, o: SimulatorOptions): 
     clock,
     cameras,
     upstreams: upstreams.sims,
+    hj212,
     published: () => mqtt.published,
     publishNow: (id) => mqtt.publishNow(id),
     async close() {
       stopScenario();
+      await hj212.close();
       await mqtt.close();
       await modbus.close();
       await cameras.close();

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ModbusDeviceSchema, ModbusInputConfigSchema } from '../inputs/modbus/config.js';
 import { MqttDeviceSchema, MqttInputConfigSchema } from '../inputs/mqtt/config.js';
+import { Hj212DeviceSchema, Hj212InputConfigSchema } from '../inputs/hj212/config.js';
 import { PollutantCodeSchema } from '../model/reading.js';
 import { TimestampBoundsSchema } from '../model/timestampBounds.js';
 import { LatenessSchema, MeansSpecSchema } from './means.js';
@@ -76,7 +77,7 @@ export const EnterpriseSchema = z.object({
 export type Enterprise = z.infer<typeof EnterpriseSchema>;
 
 /** Every device kind, one entry per protocol input folder; any device may have scheduled calibration windows. */
-export const DeviceSchema = z.discriminatedUnion('kind', [ModbusDeviceSchema.extend({ calibration: CalibrationSchema }), MqttDeviceSchema.extend({ calibration: CalibrationSchema })]);
+export const DeviceSchema = z.discriminatedUnion('kind', [ModbusDeviceSchema.extend({ calibration: CalibrationSchema }), MqttDeviceSchema.extend({ calibration: CalibrationSchema }), Hj212DeviceSchema.extend({ calibration: CalibrationSchema })]);
 export type Device = z.infer<typeof DeviceSchema>;
 export type InputKind = Device['kind'];
 
@@ -122,6 +123,7 @@ export const RegistryDocumentSchema = z
       .object({
         modbus: ModbusInputConfigSchema.prefault({}),
         mqtt: MqttInputConfigSchema.prefault({}),
+        hj212: Hj212InputConfigSchema.prefault({}),
       })
       .prefault({}),
     sites: z.array(SiteSchema).min(1),

@@ -66,6 +66,7 @@ function checkAll(r: RegistryDocument, ctx: Ctx): void {
   });
 
   const slaves = new Set<string>();
+  const mns = new Set<string>(); // HJ 212 loggers are identified by MN (HJ 212-2017 §6.3.2): one logger per MN
   r.sites.forEach((s, i) => {
     const at = (...p: Path): Path => ['sites', i, ...p];
     if (!s.id.startsWith(SITE_ID_PREFIX[s.kind] + '-')) ctx.addIssue({ code: 'custom', path: at('id'), message: `a ${s.kind} site id starts with ${SITE_ID_PREFIX[s.kind]}-` });
@@ -75,8 +76,13 @@ function checkAll(r: RegistryDocument, ctx: Ctx): void {
     if (s.interlock?.enabled && !s.devices.some((d) => d.kind === 'modbus' && r.inputs.modbus.maps[d.map]?.valve)) ctx.addIssue({ code: 'custom', path: at('interlock'), message: 'interlock enabled but no Modbus device of the site has a register map with a "valve" control point' });
     if (s.officer !== undefined && !officers.has(s.officer)) ctx.addIssue({ code: 'custom', path: at('officer'), message: `unknown officer "${s.officer}"` });
     s.devices.forEach((d, j) => {
-      const codes = d.kind === 'mqtt' ? d.channels : (r.inputs.modbus.maps[d.map]?.channels.map((c) => c.pollutant) ?? []);
+      const codes = d.kind !== 'modbus' ? d.channels : (r.inputs.modbus.maps[d.map]?.channels.map((c) => c.pollutant) ?? []);
       for (const code of codes) if (!(code in r.pollutants)) ctx.addIssue({ code: 'custom', path: at('devices', j), message: `pollutant ${code} is not in the pollutant catalogue` });
+      if (d.kind === 'hj212') {
+        if (mns.has(d.mn)) ctx.addIssue({ code: 'custom', path: at('devices', j, 'mn'), message: `MN ${d.mn} is used by two HJ 212 loggers` });
+        mns.add(d.mn);
+        for (const [factor, code] of Object.entries(d.factors)) if (!d.channels.includes(code)) ctx.addIssue({ code: 'custom', path: at('devices', j, 'factors', factor), message: `factor ${factor} maps to ${code}, which is not one of the logger's channels` });
+      }
       if (d.kind !== 'modbus') return;
       if (!(d.map in r.inputs.modbus.maps)) ctx.addIssue({ code: 'custom', path: at('devices', j, 'map'), message: `unknown register map "${d.map}"` });
       if (!lines.has(d.line)) ctx.addIssue({ code: 'custom', path: at('devices', j, 'line'), message: `unknown Modbus line "${d.line}"` });

@@ -30,7 +30,7 @@ describe('default park registry', () => {
   it('uses HJ 212 codes for the channels each site kind needs', () => {
     const codes = (id: string) => {
       const s = r.sites.find((x) => x.id === id)!;
-      return s.devices.flatMap((d) => (d.kind === 'mqtt' ? d.channels : r.inputs.modbus.maps[d.map]!.channels.map((c) => c.pollutant)));
+      return s.devices.flatMap((d) => (d.kind !== 'modbus' ? d.channels : r.inputs.modbus.maps[d.map]!.channels.map((c) => c.pollutant)));
     };
     expect(codes('RO-01')).toEqual(expect.arrayContaining(['w01001', 'w01018', 'w21003', 'w01014', 'w99001', 'w00000']));
     expect(codes('WP-01')).toEqual(expect.arrayContaining(['w00000', 'w01018', 'w21003', 'w21011', 'w21001', 'w01001', 'w99002']));

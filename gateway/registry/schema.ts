@@ -7,6 +7,7 @@ import { checkReferences } from './references.js';
 export * from './parts.js';
 export type { ByteOrder, Channel, DataType, Line, ModbusDevice, RegisterMap, StatusWord, Table, ValveControl } from '../inputs/modbus/config.js';
 export type { MqttDevice, MqttPayload } from '../inputs/mqtt/config.js';
+export type { Hj212Device, Hj212InputConfig } from '../inputs/hj212/config.js';
 
 export const RegistrySchema = RegistryDocumentSchema
   // Run the cross-reference checks even when some entries failed their own schema, so that start-up

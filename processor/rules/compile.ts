@@ -35,7 +35,7 @@ export interface CompiledRules {
 }
 
 export const channelsOf = (registry: Registry, site: Site): string[] =>
-  site.devices.flatMap((d) => (d.kind === 'mqtt' ? d.channels : (registry.inputs.modbus.maps[d.map]?.channels.map((c) => c.pollutant) ?? [])));
+  site.devices.flatMap((d) => (d.kind !== 'modbus' ? d.channels : (registry.inputs.modbus.maps[d.map]?.channels.map((c) => c.pollutant) ?? [])));
 
 const applies = (kind: SiteKind | undefined, site: Site) => kind === undefined || kind === site.kind;
 

@@ -23,8 +23,8 @@ function parkReadings(registry: Registry): Reading[] {
   const out: Reading[] = [];
   for (const site of registry.sites) {
     for (const d of site.devices) {
-      const channels = d.kind === 'mqtt' ? d.channels : (registry.inputs.modbus.maps[d.map]?.channels.map((c) => c.pollutant) ?? []);
-      for (const pollutant of channels) out.push({ site: site.id, device: d.id, pollutant, value: pollutant === 'a99002' ? 0 : 7, unit: '', ts: 0, flag: 'N', source: d.kind === 'mqtt' ? 'mqtt' : 'modbus' });
+      const channels = d.kind !== 'modbus' ? d.channels : (registry.inputs.modbus.maps[d.map]?.channels.map((c) => c.pollutant) ?? []);
+      for (const pollutant of channels) out.push({ site: site.id, device: d.id, pollutant, value: pollutant === 'a99002' ? 0 : 7, unit: '', ts: 0, flag: 'N', source: d.kind });
     }
   }
   return out;

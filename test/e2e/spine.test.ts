@@ -9,11 +9,12 @@ import { startBroker } from '../helpers/broker.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { fastPark } from '../helpers/park.js';
 import { waitFor } from '../helpers/wait.js';
+import { describeOnline, onlineByKind } from '../../simulators/onlineByKind.js';
 
 /** channels each site must report: a device's map channels (Modbus) or its configured channels (MQTT) */
 function expectedSeries(r: Registry): string[] {
   return r.sites.flatMap((s) =>
-    s.devices.flatMap((d) => (d.kind === 'mqtt' ? d.channels : r.inputs.modbus.maps[d.map]!.channels.map((c) => c.pollutant)).map((p) => `${s.id}/${p}`)),
+    s.devices.flatMap((d) => (d.kind !== 'modbus' ? d.channels : r.inputs.modbus.maps[d.map]!.channels.map((c) => c.pollutant)).map((p) => `${s.id}/${p}`)),
   );
 }
 
@@ -37,6 +38,7 @@ describe('end to end: simulators → gateway → processor → InfluxDB', () => 
     ['WP-02', 'w21003', 12.34, 12.34], // wp-pipe-b: uint16 BADC × 0.01
     ['WP-02', 'w21011', 4.321, Math.fround(4.321)], // wp-pipe-b: float32 DCBA
     ['WP-36', 'w21003', 12.5, 12.5], // wp-pipe-c: float32 BADC on the RS-485 RTU line
+    ['WP-31', 'w01018', 321.5, 321.5], // HJ 212-2017 data logger over TCP (2011 -Rtd)
     ['AQ-03', 'a21028', 0.031, 0.031], // MQTT
     ['WS-01', 'a01008', 247, 247], // MQTT
   ];
@@ -68,8 +70,9 @@ describe('end to end: simulators → gateway → processor → InfluxDB', () => 
       return missing.length === 0;
     }, 'every site and channel in InfluxDB', 60_000).catch(() => undefined);
     expect(missing).toEqual([]);
-    // rain outlets: 6 quality/flow channels and the gate state; + the characteristic-pollutant analysers: 华瑞电镀 heavy metals (3), 鑫源印染 dyeing (4)
-    expect(want.length).toBe(9 * 7 + 38 * 8 + 9 * 4 + 5 + 3 + 4);
+    // rain outlets: 6 quality/flow channels and the gate state; pipes: 33 Modbus stations with the valve state, 5 HJ 212 loggers (WP-30..34) without;
+    // + the characteristic-pollutant analysers: 华瑞电镀 heavy metals (3), 鑫源印染 dyeing (4)
+    expect(want.length).toBe(9 * 7 + 33 * 8 + 5 * 7 + 9 * 4 + 5 + 3 + 4);
   });
 
   it('stores the values the simulators served, scaled and byte-ordered', async () => {
@@ -88,6 +91,16 @@ describe('end to end: simulators → gateway → processor → InfluxDB', () => 
     const body = (await res.json()) as { status: string; devices: { online: number } };
     expect(body.status).toBe('ok');
     expect(body.devices.online).toBe(59); // 57 sites' devices + 2 characteristic-pollutant analysers (WP-10-DY, WP-13-HM)
-    expect(gw.status().rejected).toBe(0);
+    expect(gw.status().rejected, JSON.stringify(gw.processor.counters.rejected)).toBe(0);
+  });
+
+  it('has the HJ 212 data loggers online beside the Modbus and MQTT devices (as the demo reports them)', async () => {
+    const byKind = await waitFor(() => {
+      const k = onlineByKind(sims.registry, gw.health);
+      return k.hj212.online === 5 && k.modbus.online === k.modbus.total && k.mqtt.online === k.mqtt.total && k;
+    }, 'every device of every kind online', 30_000);
+    expect(byKind).toEqual({ modbus: { online: 42, total: 42 }, mqtt: { online: 12, total: 12 }, hj212: { online: 5, total: 5 } });
+    expect(describeOnline(byKind)).toBe('modbus 42/42 · mqtt 12/12 · HJ 212 loggers 5/5 online');
+    expect(gw.deadLetters.counts()).toEqual({});
   });
 });

@@ -93,7 +93,7 @@ describe('dashboard queries against a real influxd holding what the sink writes'
     for (const siteId of ['RO-01', 'WP-01', 'AQ-01', 'WS-01']) {
       const site = registry.sites.find((s) => s.id === siteId)!;
       for (const device of site.devices) {
-        const codes = device.kind === 'mqtt' ? device.channels : registry.inputs.modbus.maps[device.map]!.channels.map((c) => c.pollutant);
+        const codes = device.kind !== 'modbus' ? device.channels : registry.inputs.modbus.maps[device.map]!.channels.map((c) => c.pollutant);
         for (const pollutant of codes)
           for (let i = 1; i <= 5; i++)
             readings.push({ site: siteId, device: device.id, pollutant, value: pollutant === 'w99002' ? 1 : i * 1.5, unit: '', ts: now - i * 60_000, flag: i === 1 && siteId === 'WP-01' ? 'M' : 'N', source: device.kind });
