@@ -46,6 +46,21 @@ export function createInterlock(opts: InterlockOptions): Interlock {
   const openSince = new Map<string, number>();
   /** site → when the interlock last shut its valve (feedback read before then is history) */
   const shutAt = new Map<string, number>();
+  /**
+   * sites whose valve is being shut right now: a poll that read the valve open before the write (its
+   * batch may arrive while the write is being confirmed) is not a reopening
+   */
+  const closing = new Map<string, number>();
+  const closeValve = async (site: string, device: string) => {
+    closing.set(site, (closing.get(site) ?? 0) + 1);
+    try {
+      return await serial(site, () => actuator.closeValve(device));
+    } finally {
+      const n = (closing.get(site) ?? 1) - 1;
+      if (n > 0) closing.set(site, n);
+      else closing.delete(site);
+    }
+  };
   const states = new Map<string, ValveState>();
   const queues = new Map<string, SerialQueue>();
 
@@ -119,8 +134,16 @@ export function createInterlock(opts: InterlockOptions): Interlock {
     e.actuated = true; // before the first await: a concurrent update of the episode must not shut it twice
     let onSite = shut.get(ev.site);
     if (!onSite) shut.set(ev.site, (onSite = new Map()));
-    onSite.set(ev.rule, { site: ev.site, rule: ev.rule, pollutant: ev.pollutant, since: d.since, limit: ev.limit, standard: ev.limit?.standard ?? 'the limit', reshuts: 0, busy: false, escalated: [] });
-    const r = await serial(d.valve.site, () => actuator.closeValve(d.valve.device));
+    // busy until this first close is done: the valve is still open while it travels, which is no reopening
+    const shutting: ShutEpisode = { site: ev.site, rule: ev.rule, pollutant: ev.pollutant, since: d.since, limit: ev.limit, standard: ev.limit?.standard ?? 'the limit', reshuts: 0, busy: true, escalated: [] };
+    onSite.set(ev.rule, shutting);
+    openSince.delete(ev.site);
+    let r: Awaited<ReturnType<typeof closeValve>>;
+    try {
+      r = await closeValve(d.valve.site, d.valve.device);
+    } finally {
+      shutting.busy = false;
+    }
     return record(d.valve, { kind: 'valve-close', ...base, ...fromResult(r), reason: `${what} (shut-off delay ${minutes(d.valve.shutOffDelayMs)})` });
   }
 
@@ -140,7 +163,7 @@ export function createInterlock(opts: InterlockOptions): Interlock {
     e.busy = true;
     e.reshuts = d.nth;
     try {
-      const res = await serial(p.site, () => actuator.closeValve(p.device));
+      const res = await closeValve(p.site, p.device);
       record(p, { kind: 'valve-close', ...base, ...fromResult(res), reshut: d.nth, reason: `re-shut ${d.nth} of at most ${p.maxReshuts ?? DEFAULT_MAX_RESHUTS}: ${what}` });
     } finally {
       e.busy = false;
@@ -172,7 +195,7 @@ export function createInterlock(opts: InterlockOptions): Interlock {
         if (!p || r.device !== p.device) continue;
         const open = r.value >= 0.5;
         if (!open) openSince.delete(r.site);
-        else if (!openSince.has(r.site) && r.ts > (shutAt.get(r.site) ?? -Infinity)) openSince.set(r.site, r.ts);
+        else if (!openSince.has(r.site) && !closing.has(r.site) && r.ts > (shutAt.get(r.site) ?? -Infinity)) openSince.set(r.site, r.ts);
         const s = stateOf(p);
         if (s.at !== undefined && r.ts < s.at) continue;
         Object.assign(s, { open, source: 'reading', at: r.ts });

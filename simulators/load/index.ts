@@ -63,7 +63,8 @@ const seriesKey = (s: LoadSeries) => `${s.site}/${s.device}/${s.pollutant}`;
 
 /**
  * A registry for load runs: only the fence-line and weather sites with MQTT devices (and only those
- * devices; a pipe's MQTT analysers report every 30-60 min and are left out), no rules, and
+ * devices; a pipe's MQTT analysers report every 30-60 min and are left out), no rules, no upstream
+ * platforms, and
  * the physical range of their channels widened to hold sequence numbers (values 1, 2, 3 … per series),
  * so every reading the generator sends is accepted and the exact count of points is known.
  */
@@ -75,6 +76,7 @@ export function loadPark(base: Registry, opts: { maxValue?: number } = {}): Regi
   });
   r.rules = [];
   for (const e of r.enterprises) e.limits = []; // their overrides name rules
+  r.upstreams = []; // load runs measure the gateway's ingest, not forwarding to a platform
   for (const s of r.sites) for (const d of s.devices) if (d.kind === 'mqtt') for (const c of d.channels) r.pollutants[c]!.max = Math.max(r.pollutants[c]!.max, opts.maxValue ?? 1e12);
   return RegistrySchema.parse(r);
 }

@@ -6,7 +6,7 @@
 export { hj212Crc, crcHex } from './crc.js';
 export type { Hj212Error, Hj212ErrorReason } from './errors.js';
 export { Hj212PacketSchema, Hj212CpSchema, Hj212TimeText, type Hj212Packet, type Hj212Cp } from './schema.js';
-export { parseSegment, formatSegment, type SegmentResult } from './segment.js';
+export { parseSegment, formatSegment, HEADER, type SegmentResult } from './segment.js';
 export {
   decodeFrame,
   encodePacket,

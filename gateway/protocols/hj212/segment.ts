@@ -15,7 +15,7 @@ const CP_OPEN = 'CP=&&';
 const CP_CLOSE = '&&';
 
 /** Header field names of Table 3, in the order the standard writes them, and their packet keys. */
-const HEADER = [
+export const HEADER = [
   ['QN', 'qn'],
   ['ST', 'st'],
   ['CN', 'cn'],

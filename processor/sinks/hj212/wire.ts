@@ -6,6 +6,7 @@
 import {
   formatSegment as formatPacket,
   frameSegment as framePacket,
+  HEADER,
   Hj212Framer,
   makeQn as qnOf,
   parseSegment as parsePacket,
@@ -51,24 +52,13 @@ export function formatSegment(s: { head: Head; fields?: Record<string, string>; 
   return formatPacket(p);
 }
 
-const HEAD: [string, keyof Hj212Packet][] = [
-  ['QN', 'qn'],
-  ['ST', 'st'],
-  ['CN', 'cn'],
-  ['PW', 'pw'],
-  ['MN', 'mn'],
-  ['Flag', 'flag'],
-  ['PNUM', 'pnum'],
-  ['PNO', 'pno'],
-];
-
 /** a data segment in the forwarder's shape, or undefined when the codec refuses it */
 export function parseSegment(segment: string): Segment | undefined {
   const r = parsePacket(segment);
   if (!r.ok) return undefined;
   const p = r.packet;
   const head: Record<string, string> = {};
-  for (const [name, key] of HEAD) if (p[key] !== undefined) head[name] = String(p[key]);
+  for (const [name, key] of HEADER) if (p[key] !== undefined) head[name] = String(p[key]);
   const fields = { ...(p.cp.dataTime !== undefined ? { DataTime: p.cp.dataTime } : {}), ...p.cp.fields };
   return { head, fields, factors: p.cp.factors };
 }
