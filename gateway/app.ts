@@ -10,14 +10,12 @@ import { fileBackfillStore, type LoggerPoint } from './inputs/hj212/index.js';
 import type { BrokerHandoff, InputContext } from './inputs/types.js';
 import { createLogger } from './log.js';
 import type { Registry } from './registry/schema.js';
-import type { Env } from './env.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker/index.js';
 import { createProcessor, type Processor } from '../processor/index.js';
 import { createInfluxSink, influx1Writer, type InfluxSink } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness, type GatewayMetrics } from './metrics/index.js';
-import { alertSecrets, createAlerts, type AlertSecrets, type Alerts } from '../processor/alerts/index.js';
-import { spoolSettingsFromEnv, type SpoolSettings } from '../processor/sinks/spool/index.js';
+import { createAlerts, type AlertSecrets, type Alerts } from '../processor/alerts/index.js';
+import type { SpoolSettings } from '../processor/sinks/spool/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { writeMeans } from '../processor/sinks/influx/means.js';
 import type { SeriesMean } from '../processor/means/index.js';
@@ -32,7 +30,6 @@ import { createInterlock, registerValveRoutes, type Interlock } from '../process
 import { recordValveAction, valveResponder } from '../processor/valveResponder.js';
 import { createFlowVerification, type FlowVerification } from '../processor/flowVerification.js';
 import { createSnapshotStore, createSnapshotTaker, type Fetcher, type SnapshotRetention, type SnapshotTaker } from '../processor/snapshots/index.js';
-import { snapshotRetentionFromEnv } from '../processor/snapshots/config.js';
 import { createModbusCommands } from './inputs/modbus/commands.js';
 import { LinkPool } from './inputs/modbus/pool.js';
 import { component, createSupervisor } from './lifecycle/index.js';
@@ -268,55 +265,3 @@ const withForward = (write: (m: readonly SeriesMean[]) => void, forward?: Hj212F
   write(m);
   forward?.onMeans(m);
 };
-
-/** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
-export async function runGateway(env: Env, registry: Registry): Promise<void> {
-  const log = createLogger();
-  let broker: EmbeddedBroker | undefined;
-  let gw: Gateway | undefined;
-  const supervisor = createSupervisor(
-    [
-      // the embedded broker (its own thread) unless MQTT_URL names an external one
-      component(
-        'broker',
-        async () => {
-          if (!env.MQTT_URL) broker = await startEmbeddedBroker({ host: env.BIND_HOST, port: env.MQTT_PORT, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
-        },
-        () => broker?.close(),
-      ),
-      component(
-        'gateway',
-        async () => {
-          gw = await startGateway({
-            registry,
-            mqttUrl: env.MQTT_URL ?? broker!.url,
-            mqttFeed: broker?.feed,
-            influx: {
-              url: env.INFLUX_URL ?? 'http://127.0.0.1:8086',
-              database: env.INFLUX_DATABASE,
-              ...(env.INFLUX_VERSION === '2' ? { v2: { org: env.INFLUX_ORG!, bucket: env.INFLUX_BUCKET!, token: env.INFLUX_TOKEN! } } : {}),
-            },
-            httpPort: env.HTTP_PORT,
-            bindHost: env.BIND_HOST,
-            spool: spoolSettingsFromEnv(env),
-            alertSecrets: alertSecrets(env),
-            snapshots: { retention: snapshotRetentionFromEnv(env) },
-            dataDir: env.DATA_DIR,
-            hj212Port: env.HJ212_PORT,
-            log,
-          });
-        },
-        () => gw?.stop(),
-      ),
-    ],
-    log,
-  );
-  await supervisor.start();
-  const shutdown = async (signal: string) => {
-    log.info({ signal }, 'shutting down');
-    await supervisor.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-}

@@ -1,13 +1,12 @@
 import { Subject, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
-import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
-import { overRangeText } from '../rules/overRange.js';
 import type { Rule, RuleEvent } from '../rules/schema.js';
+import { attributionOf, eventEvidence, raised, type EventEvidence } from './eventEvidence.js';
 import { assignee, levelOf, localDay, observe, verificationMsOf } from './aggregate.js';
 import { transition as lifecycleTransition, type TransitionRequest } from './lifecycle.js';
 import { LiveTicketExistsError, TicketConflictError, type TicketStore } from './store.js';
-import { TICKET_PRIORITIES, type Evidence, type EvidenceKind, type FlowCheck, type HistoryEntry, type Ticket, type TicketFilter, type TicketPage, type TicketPriority, type TicketSummary } from './types.js';
+import type { Evidence, EvidenceKind, FlowCheck, HistoryEntry, Ticket, TicketFilter, TicketPage, TicketSummary } from './types.js';
 
 /** What changed on a ticket; emitted after the change is committed. */
 export interface TicketChange {
@@ -26,16 +25,7 @@ export interface TicketChange {
   event?: RuleEvent;
 }
 
-export interface EventEvidence {
-  /** the window of readings that led to the event */
-  readings?: Reading[];
-  /** wind at the time (odor tickets: where the smell came from) */
-  wind?: unknown;
-  /** odor source attribution: ranked upwind candidates with their evidence (processor/attribution) */
-  attribution?: unknown;
-  /** raises the ticket's priority (never lowers it), with the reason written to its history */
-  priority?: { level: TicketPriority; reason: string };
-}
+export type { EventEvidence } from './eventEvidence.js';
 
 /** One rule event of a batch and what became of it: the affected ticket, or why it was not stored. */
 export interface EventOutcome {
@@ -114,35 +104,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     }
   }
 
-  function evidenceOf(ev: RuleEvent, extra: EventEvidence | undefined, at: number, withLimit: boolean): Evidence[] {
-    const out: Evidence[] = [];
-    if (extra?.readings?.length || ev.context) out.push({ at, kind: 'readings', data: { event: ev.type, value: ev.value, since: ev.since, readings: extra?.readings ?? [], context: ev.context } });
-    if (withLimit && ev.limit) out.push({ at, kind: 'limit', data: { ...ev.limit, value: ev.value, ...lowerBoundOf(ev) } });
-    const wind = extra?.wind ?? (ev.category === 'odor' ? ev.context?.wind : undefined);
-    if (wind !== undefined) out.push({ at, kind: 'wind', data: wind });
-    if (extra?.attribution !== undefined) out.push({ at, kind: 'attribution', data: extra.attribution });
-    return out;
-  }
-
-  /** the odor source attribution written with an opened/recurred ticket, carried on the change for the alert */
-  const attributionOf = (evidence: Evidence[]) => {
-    const a = evidence.find((e) => e.kind === 'attribution');
-    return a ? { evidence: a } : {};
-  };
-
-  /** the higher of the ticket's priority and the one the evidence asks for, with a history note when raised */
-  function raised(current: TicketPriority | undefined, extra: EventEvidence | undefined, status: TicketSummary['status'], at: number): { priority: TicketPriority; history?: HistoryEntry } {
-    const now = current ?? 'normal';
-    const ask = extra?.priority;
-    if (!ask || TICKET_PRIORITIES.indexOf(ask.level) <= TICKET_PRIORITIES.indexOf(now)) return { priority: now };
-    return { priority: ask.level, history: { at, actor: 'system', from: status, to: status, note: `priority ${now} → ${ask.level}: ${ask.reason}` } };
-  }
-
-  /** an over-range value (HJ 212 flag T) is a lower bound: "≥ 1000 mg/L (超量程)" */
-  function lowerBoundOf(ev: RuleEvent): { lowerBound?: true; shown?: string } {
-    if (ev.context?.lowerBound !== true || ev.value === undefined) return {};
-    return { lowerBound: true, shown: overRangeText(String(ev.value), registry.pollutants[ev.pollutant]?.unit ?? '') };
-  }
+  const evidenceOf = (ev: RuleEvent, extra: EventEvidence | undefined, at: number, withLimit: boolean) => eventEvidence(registry, ev, extra, at, withLimit);
 
   function openNew(ev: RuleEvent, extra: EventEvidence | undefined, at: number): Outcome<TicketSummary> {
     const previous = store.findLatest(ev.site, ev.pollutant, ev.rule);

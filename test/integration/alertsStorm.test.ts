@@ -106,7 +106,8 @@ describe('alert storm', () => {
     );
     const ids = Array.from({ length: 8 }, (_, i) => `WO-20261126-${String(i + 1).padStart(4, '0')}`);
     await arrive(ids, 150, (id) => alerts.handle(changeOf('opened', codTicket({ id }))));
-    await waitFor(() => ids.every((id) => coveredIds(wecom).has(id)), 'every ticket delivered after 130101', 60_000);
+    // the stand-in records a message before its answer reaches the dispatcher: wait for both sides
+    await waitFor(() => ids.every((id) => coveredIds(wecom).has(id)) && alerts.counters().pending === 0, 'every ticket delivered after 130101, and its answer handled', 60_000);
     expect(answered(wecom, 130101)).toBeGreaterThan(0);
     expect(alerts.counters()).toMatchObject({ sent: 8, failed: 0, dropped: 0, pending: 0 });
     expect(alerts.counters().rateLimited).toBe(answered(wecom, 130101));

@@ -1,6 +1,6 @@
-import { encodePacket, hj212Time, type Hj212Packet } from '../../protocols/hj212/index.js';
+import { dataAck as ack, encodePacket, hj212Time, noticeReply as notice, requestReply as answer, type Hj212Packet } from '../../protocols/hj212/index.js';
 
-/** Flag of the platform's replies: HJ 212-2017 (V0=1), no ack asked (domain.md §1.3: Flag=4). */
+/** Flag of the platform's own messages (login reply, time): HJ 212-2017 (V0=1), no ack asked (domain.md §1.3: Flag=4). */
 const REPLY_FLAG = 4;
 
 function reply(to: Pick<Hj212Packet, 'qn' | 'pw' | 'mn'>, cn: string, fields: Record<string, string>): Buffer {
@@ -9,13 +9,11 @@ function reply(to: Pick<Hj212Packet, 'qn' | 'pw' | 'mn'>, cn: string, fields: Re
 }
 
 /** 9014 data acknowledgement with the upload's QN (HJ 212-2017 §6.5.2, Appendix C). */
-export const dataAck = (p: Hj212Packet) => reply(p, '9014', {});
+export const dataAck = (p: Hj212Packet) => encodePacket(ack(p));
 /** 9011 request reply: QnRtn 1 ready, 2 rejected, 3 PW error, 4 MN error ... (Table 7). */
-export const requestReply = (p: Pick<Hj212Packet, 'qn' | 'pw' | 'mn'>, qnRtn: number) => reply(p, '9011', { QnRtn: String(qnRtn) });
-/** 9012 execution result: ExeRtn 1 success ... (Table 6). */
-export const executionResult = (p: Pick<Hj212Packet, 'qn' | 'pw' | 'mn'>, exeRtn: number) => reply(p, '9012', { ExeRtn: String(exeRtn) });
+export const requestReply = (p: Hj212Packet, qnRtn: number) => encodePacket(answer(p, qnRtn));
 /** 9013 notice reply (HJ 212-2017 §6.1: a notice such as 1013 is answered with 9013). */
-export const noticeReply = (p: Hj212Packet) => reply(p, '9013', {});
+export const noticeReply = (p: Hj212Packet) => encodePacket(notice(p));
 /** 9022 login reply (non-standard 9021/9022, domain.md §1.6): 1 accepted. */
 export const loginReply = (p: Hj212Packet, ok: boolean) => reply(p, '9022', { QnRtn: ok ? '1' : '3' });
 
