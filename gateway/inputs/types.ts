@@ -11,6 +11,8 @@ export interface ConnectionEvents {
   connected(e: { input: string; clientId: string; url: string; reconnect: boolean; sessionPresent: boolean }): void;
   /** the connection closed (lost, refused or ended) */
   disconnected(e: { input: string; clientId: string; url: string }): void;
+  /** SUBACK granted the input's subscription: from now on the broker routes the input's topics to it */
+  subscribed?(e: { input: string; clientId: string }): void;
   /** a message the broker sent again (DUP flag, MQTT 3.1.1 §3.3.1.1): the input may see it twice */
   redelivered?(e: { input: string; clientId: string }): void;
 }

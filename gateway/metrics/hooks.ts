@@ -42,7 +42,7 @@ export function countDeadLetters(store: DeadLetterStore, counts: LabelledCounts)
 
 export interface ConnectionState {
   /** client id → connected now */
-  readonly clients: ReadonlyMap<string, { connected: boolean; url: string; since: number }>;
+  readonly clients: ReadonlyMap<string, { connected: boolean; subscribed: boolean; url: string; since: number }>;
   connects: number;
   reconnects: number;
   disconnects: number;
@@ -51,18 +51,22 @@ export interface ConnectionState {
 
 /** Listener for InputContext.connections: keeps the MQTT input's connection state and counts reconnects. */
 export function trackConnections(now: () => number = Date.now): { events: ConnectionEvents; state: ConnectionState } {
-  const clients = new Map<string, { connected: boolean; url: string; since: number }>();
+  const clients = new Map<string, { connected: boolean; subscribed: boolean; url: string; since: number }>();
   const state: ConnectionState = { clients, connects: 0, reconnects: 0, disconnects: 0, redeliveries: 0 };
   const events: ConnectionEvents = {
     connected(e) {
       state.connects++;
       if (e.reconnect) state.reconnects++;
-      clients.set(e.clientId, { connected: true, url: e.url, since: now() });
+      clients.set(e.clientId, { connected: true, subscribed: false, url: e.url, since: now() });
+    },
+    subscribed(e) {
+      const c = clients.get(e.clientId);
+      if (c?.connected) c.subscribed = true;
     },
     disconnected(e) {
       const prev = clients.get(e.clientId);
       if (prev?.connected) state.disconnects++;
-      clients.set(e.clientId, { connected: false, url: e.url, since: prev?.connected === false ? prev.since : now() });
+      clients.set(e.clientId, { connected: false, subscribed: false, url: e.url, since: prev?.connected === false ? prev.since : now() });
     },
     redelivered() {
       state.redeliveries++;

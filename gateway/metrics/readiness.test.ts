@@ -84,7 +84,13 @@ describe('createReadiness', () => {
     });
     conn.events.connected({ input: 'mqtt', clientId: 'gw', url: 'mqtt://127.0.0.1:1', reconnect: false, sessionPresent: false });
     spool.full = () => false;
+    // connected, but until the SUBACK a broker without a session for the input drops what devices publish
+    expect(await r.check()).toMatchObject({ ready: false, failed: ['mqtt'], checks: { mqtt: { ok: false, detail: 'MQTT input gw connected to mqtt://127.0.0.1:1, its subscription not granted yet' } } });
+    conn.events.subscribed?.({ input: 'mqtt', clientId: 'gw' });
     expect(await r.check()).toMatchObject({ ready: true, failed: [] });
+    conn.events.disconnected({ input: 'mqtt', clientId: 'gw', url: 'mqtt://127.0.0.1:1' });
+    conn.events.connected({ input: 'mqtt', clientId: 'gw', url: 'mqtt://127.0.0.1:1', reconnect: true, sessionPresent: true });
+    expect(await r.check()).toMatchObject({ ready: false, failed: ['mqtt'] }); // each connection subscribes again
   });
 
   it('an MQTT check without MQTT devices passes', async () => {

@@ -109,15 +109,21 @@ export function influxPing(url: string, opts: { ttlMs?: number; timeoutMs?: numb
   };
 }
 
-/** The MQTT input holds a connection to its broker (skipped when the park has no MQTT device). */
+/**
+ * The MQTT input holds a connection to its broker and the broker granted its subscription (skipped when
+ * the park has no MQTT device). Until the SUBACK, a broker that holds no session for the input drops
+ * what devices publish, so a gateway is not ready before it.
+ */
 export function mqttConnected(state: ConnectionState, expected: boolean, now: () => number = Date.now): ReadinessCheck {
   return {
     name: 'mqtt',
     check() {
       if (!expected) return { ok: true, detail: 'no MQTT devices in the registry' };
       const clients = [...state.clients];
-      const up = clients.find(([, c]) => c.connected);
-      if (up) return { ok: true, detail: `MQTT input ${up[0]} connected to ${up[1].url}` };
+      const up = clients.find(([, c]) => c.connected && c.subscribed);
+      if (up) return { ok: true, detail: `MQTT input ${up[0]} connected to ${up[1].url} and subscribed` };
+      const unsubscribed = clients.find(([, c]) => c.connected);
+      if (unsubscribed) return { ok: false, detail: `MQTT input ${unsubscribed[0]} connected to ${unsubscribed[1].url}, its subscription not granted yet` };
       const down = clients[0];
       if (!down) return { ok: false, detail: 'MQTT input has not connected to its broker yet' };
       return { ok: false, detail: `MQTT input ${down[0]} disconnected from ${down[1].url} for ${Math.round((now() - down[1].since) / 1000)} s` };

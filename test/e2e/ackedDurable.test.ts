@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from '../../gateway/registry/schema.js';
-import { inSpoolAppend, slowSpoolAppendEnv, startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
+import { inSpoolAppend, slowSpoolAppendEnv, startGatewayProcess, whenMqttInputReady, type GatewayProcess } from '../helpers/gatewayProcess.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { freePort } from '../helpers/influxd.js';
 import { loadRigEnv, storedSeries } from '../helpers/loadRig.js';
@@ -68,6 +68,8 @@ async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; 
   const url = o.mqttUrl ?? `mqtt://127.0.0.1:${o.brokerPort}`;
   const report = join(o.dir, 'slow-spool-appends');
   const gateways: GatewayProcess[] = [await startGatewayProcess({ ...env, ...slowSpoolAppendEnv(APPEND_DELAY_MS, report) })];
+  // the device starts once the broker routes its topic to the gateway (a fresh Mosquitto drops messages before the SUBACK)
+  await whenMqttInputReady(env.HTTP_PORT!);
   const acked = new Set<number>();
   let killed: Promise<void> | undefined;
   const kill = () => {

@@ -31,6 +31,23 @@ export function inSpoolAppend(reportFile: string): { started: number; now: boole
   return { started: Math.ceil(size / 2), now: size % 2 === 1 };
 }
 
+/**
+ * Resolves once the gateway's GET /readyz says its MQTT input is connected and its subscription granted
+ * (other checks, e.g. InfluxDB during an outage, may still fail). Before that a broker that holds no
+ * session for the gateway acknowledges devices' messages and drops them.
+ */
+export async function whenMqttInputReady(httpPort: string | number, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined);
+      const body = (await res?.json().catch(() => undefined)) as { checks?: { mqtt?: { ok?: boolean } } } | undefined;
+      return body?.checks?.mqtt?.ok === true;
+    },
+    "the gateway's MQTT input subscribed (GET /readyz)",
+    timeoutMs,
+  );
+}
+
 /** One pino line of the gateway's log. */
 export interface LogLine {
   level: number;

@@ -137,7 +137,10 @@ function wire(ctx: InputContext, client: MqttClient, subscriber: Subscriber<Read
       // [MQTT-3.9.3-2]: 0x80 in SUBACK means the broker refused the subscription
       const refused = granted?.some((g) => g.qos === 128);
       if (refused) log.error({ filter }, 'mqtt input: subscription refused by broker');
-      else log.info({ filter, qos: granted?.[0]?.qos }, 'mqtt input: subscribed');
+      else {
+        log.info({ filter, qos: granted?.[0]?.qos }, 'mqtt input: subscribed');
+        ctx.connections?.subscribed?.({ input: 'mqtt', clientId });
+      }
     });
   });
   client.on('message', (_topic, _payload, packet) => {
@@ -165,6 +168,7 @@ function fromFeed(ctx: InputContext, feed: Observable<BrokerHandoff>): Observabl
   const where = { input: 'mqtt', clientId: 'embedded', url: 'embedded broker' };
   return new Observable<BrokerHandoff>((subscriber) => {
     ctx.connections?.connected({ ...where, reconnect: false, sessionPresent: false });
+    ctx.connections?.subscribed?.(where); // the embedded broker hands every message over: nothing to subscribe
     const sub = feed.subscribe(subscriber);
     return () => {
       sub.unsubscribe();
