@@ -24,6 +24,19 @@ export interface SecretsWarning {
 /** Environment variables that carry secrets; their values are redacted like the file's. */
 export const SECRET_ENV_KEYS = ['WECOM_KEY', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'INFLUX_TOKEN', 'PARK_ADMIN_TOKEN', 'MQTT_PASSWORD', 'INFLUX_PASSWORD'] as const;
 
+/** Environment variables holding URLs that may carry a password (user:password@host); the password is redacted. */
+export const URL_ENV_KEYS = ['INFLUX_URL', 'MQTT_URL'] as const;
+
+function urlCredentials(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const u = new URL(url);
+    return u.password ? [decodeURIComponent(u.password)] : [];
+  } catch {
+    return [];
+  }
+}
+
 function collect(v: unknown, out: string[]): void {
   if (typeof v === 'string') out.push(v);
   else if (v && typeof v === 'object') for (const x of Object.values(v)) collect(x, out);
@@ -77,6 +90,7 @@ export function loadSecrets(path: string | undefined, env: NodeJS.ProcessEnv = p
   const values: string[] = [];
   collect(file, values);
   for (const k of SECRET_ENV_KEYS) if (env[k]) values.push(env[k]!);
+  for (const k of URL_ENV_KEYS) values.push(...urlCredentials(env[k]));
   const unique = [...new Set(values)].sort((a, b) => b.length - a.length);
   return { secrets: { file, path, values: unique, redact: redactor(unique) }, warnings };
 }

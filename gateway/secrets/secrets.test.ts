@@ -71,6 +71,11 @@ describe('the secrets file', () => {
     }
   });
 
+  it('redacts a password given in INFLUX_URL or MQTT_URL', () => {
+    const { secrets } = loadSecrets(undefined, { INFLUX_URL: 'http://park:infl%40x-pw@127.0.0.1:8086', MQTT_URL: 'mqtt://gw:mqtt-pw-1@127.0.0.1:1883' });
+    expect(secrets.redact('http://park:infl%40x-pw@127.0.0.1:8086 infl@x-pw mqtt://gw:mqtt-pw-1@h')).toBe('http://park:[redacted]@127.0.0.1:8086 [redacted] mqtt://gw:[redacted]@h');
+  });
+
   it('redactor leaves text without secrets alone and ignores values shorter than 4 characters', () => {
     expect(redactor(['abc'])('abc def')).toBe('abc def');
     expect(redactor(['p@ss word'])('x p%40ss%20word y "p@ss word"')).toBe('x [redacted] y "[redacted]"');
