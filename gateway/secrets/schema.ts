@@ -33,6 +33,8 @@ export const SecretsFileSchema = z.strictObject({
   wecom: z.strictObject({ key: z.string().regex(/^[A-Za-z0-9_-]+$/, 'the key part of the robot webhook URL') }).optional(),
   sms: z.strictObject({ accessKeyId: plain, accessKeySecret: plain }).optional(),
   influx: z.strictObject({ token: plain.optional(), username: plain.optional(), password: plain.optional() }).optional(),
+  /** an outlet camera's HTTP login (site id → credentials), used for its snapshot URL */
+  cameras: z.record(z.string().min(1), z.strictObject({ username: plain, password: z.string().max(512) })).default({}),
   http: z.strictObject({ adminToken: z.string().min(16, 'at least 16 characters').max(512).optional() }).optional(),
 });
 export type SecretsFile = z.infer<typeof SecretsFileSchema>;
