@@ -94,3 +94,4 @@ export function loadSecrets(path: string | undefined, env: NodeJS.ProcessEnv = p
   const unique = [...new Set(values)].sort((a, b) => b.length - a.length);
   return { secrets: { file, path, values: unique, redact: redactor(unique) }, warnings };
 }
+export { applySecrets } from './apply.js';

@@ -81,3 +81,16 @@ describe('the secrets file', () => {
     expect(redactor(['p@ss word'])('x p%40ss%20word y "p@ss word"')).toBe('x [redacted] y "[redacted]"');
   });
 });
+
+describe('applySecrets', () => {
+  it("puts an outlet camera's login from the secrets file on its site; names a site without camera", async () => {
+    const { loadRegistry } = await import('../registry/loader.js');
+    const { applySecrets } = await import('./index.js');
+    const park = loadRegistry();
+    const outlet = park.sites.find((s) => s.camera)!;
+    const { registry, problems } = applySecrets(park, { cameras: { [outlet.id]: { username: 'cam', password: 'cam-pass-1' }, 'NO-SUCH': { username: 'x', password: 'y' } } });
+    expect(registry.sites.find((s) => s.id === outlet.id)?.camera?.auth).toEqual({ username: 'cam', password: 'cam-pass-1' });
+    expect(park.sites.find((s) => s.id === outlet.id)?.camera?.auth).toBeUndefined();
+    expect(problems).toEqual([{ path: 'cameras.NO-SUCH', message: 'site NO-SUCH has no camera in the registry' }]);
+  });
+});
