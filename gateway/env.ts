@@ -20,8 +20,17 @@ export const EnvSchema = z.object({
   INFLUX_TOKEN: z.string().optional(),
   /** embedded aedes broker port (127.0.0.1) */
   MQTT_PORT: port(1884),
-  /** external broker; when set the embedded broker is not started */
-  MQTT_URL: z.url().optional(),
+  /** external broker (mqtt:// or mqtts://); when set the embedded broker is not started */
+  MQTT_URL: z.url({ protocol: /^(mqtts?|tcp|ssl|wss?)$/ }).optional(),
+  /** the gateway's login on the external broker; else the secrets file's mqtt.gateway */
+  MQTT_USERNAME: z.string().min(1).max(128).optional(),
+  MQTT_PASSWORD: z.string().min(1).max(512).optional(),
+  /** TLS to the external broker (mqtts://): the CA to trust (PEM), a client certificate and its key */
+  MQTT_CA_FILE: z.string().min(1).optional(),
+  MQTT_CERT_FILE: z.string().min(1).optional(),
+  MQTT_KEY_FILE: z.string().min(1).optional(),
+  /** the secrets file (YAML, mode 0600): hashes of device and logger secrets, the gateway's own logins */
+  PARK_SECRETS_FILE: z.string().min(1).optional(),
   HTTP_PORT: port(8080),
   /** HJ 212 listener for data loggers (host: the registry's inputs.hj212.host); overrides inputs.hj212.port; 0 takes a free port */
   HJ212_PORT: z.coerce.number().int().min(0).max(65535).optional(),
