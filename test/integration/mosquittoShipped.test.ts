@@ -59,7 +59,8 @@ async function refusal(url: string, o: IClientOptions): Promise<number | undefin
 
 /** The gateway's MQTT input on the broker with its own login; resolves once its subscription is granted. */
 async function gateway(url = broker.url, extra: { ca?: Buffer } = {}): Promise<RunningMqttInput> {
-  const input = runMqttInput(park, url, {}, { ...gatewayLogin(), ...extra });
+  // the registry's client id as it is (runMqttInput would otherwise add a random suffix)
+  const input = runMqttInput(park, url, { clientIdSuffix: '' }, { ...gatewayLogin(), ...extra });
   inputs.push(input);
   await input.subscribed();
   return input;
