@@ -24,9 +24,14 @@ export interface SecretsWarning {
 /** Environment variables that carry secrets; their values are redacted like the file's. */
 export const SECRET_ENV_KEYS = ['WECOM_KEY', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'INFLUX_TOKEN', 'PARK_ADMIN_TOKEN', 'MQTT_PASSWORD', 'INFLUX_PASSWORD'] as const;
 
+/** Keys whose values identify rather than authenticate (a broker or InfluxDB username): not redacted. */
+const NOT_SECRET = new Set(['username']);
+
 function collect(v: unknown, out: string[]): void {
   if (typeof v === 'string') out.push(v);
-  else if (v && typeof v === 'object') for (const x of Object.values(v)) collect(x, out);
+  // a username is no secret, and the gateway's broker username is its client id and logger name (park-gateway):
+  // redacting it would blank every log line's name and the client ids an operator needs
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (!NOT_SECRET.has(k)) collect(x, out);
 }
 
 /** Replaces every value (at least 4 characters) and its URL-encoded / JSON-escaped forms. */
