@@ -30,5 +30,7 @@ describe('environment', () => {
     expect(env).toMatchObject({ MQTT_URL: 'mqtts://broker.park:8883', MQTT_USERNAME: 'park-gateway', MQTT_CA_FILE: '/etc/park/ca.crt' });
     expect(parseEnv({ MQTT_URL: 'mqtt://127.0.0.1:1883' }).MQTT_URL).toBe('mqtt://127.0.0.1:1883');
     expect(() => parseEnv({ MQTT_URL: 'http://broker.park' })).toThrow(/MQTT_URL/);
+    // docker compose passes `${PARK_SECRETS_FILE:+…}` as an empty variable when it is unset
+    expect(parseEnv({ PARK_SECRETS_FILE: '', MQTT_CA_FILE: '' })).toMatchObject({ PARK_SECRETS_FILE: undefined, MQTT_CA_FILE: undefined });
   });
 });
