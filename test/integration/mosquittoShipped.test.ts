@@ -144,4 +144,53 @@ describe('shipped Mosquitto configuration with the generated password file and A
     );
     expect(err?.message).toMatch(/self[- ]signed|unable to (get|verify)/i);
   });
+
+  it('a publish larger than max_packet_size is refused as it arrives: the connection is closed, nothing is delivered', async () => {
+    const gw = await gateway();
+    const dev = await connect(broker.url, login('AQ-04-V'));
+    const closed = new Promise<void>((r) => dev.once('close', () => r()));
+    dev.publish(topic('AQ-04', 'AQ-04-V'), Buffer.alloc(1024 * 1024, 0x20), { qos: 1 });
+    await closed;
+    const again = await connect(broker.url, login('AQ-04-V'));
+    await again.publishAsync(topic('AQ-04', 'AQ-04-V'), payload(5.5), { qos: 1 });
+    await waitFor(() => gw.readings.length > 0, 'the normal-sized reading after the refused one');
+    expect(gw.readings.map((r) => r.value)).toEqual([5.5]);
+    expect(gw.deadLetters.total()).toBe(0);
+  });
+
+  it('a retained publish is refused (retain_available false): the device is disconnected, the gateway gets nothing of it', async () => {
+    const gw = await gateway();
+    const dev = await connect(broker.url, login('AQ-05-V'));
+    const closed = new Promise<void>((r) => dev.once('close', () => r()));
+    dev.publish(topic('AQ-05', 'AQ-05-V'), payload(9.5), { qos: 1, retain: true });
+    await closed;
+    const again = await connect(broker.url, login('AQ-05-V'));
+    await again.publishAsync(topic('AQ-05', 'AQ-05-V'), payload(6.5), { qos: 1 });
+    await waitFor(() => gw.readings.length > 0, 'the reading published without retain');
+    expect(gw.readings.map((r) => r.value)).toEqual([6.5]);
+  });
+});
+
+describe('shipped Mosquitto with a TLS listener that requires client certificates', () => {
+  let strict: RunningMosquitto;
+  beforeAll(async () => {
+    strict = await startMosquitto({ shipped: true, registry: park, tls: { ca: tls.ca, cert: tls.serverCert, key: tls.serverKey, requireCertificate: true } });
+  });
+  afterAll(async () => strict?.close());
+
+  it('the gateway with MQTT_CERT_FILE / MQTT_KEY_FILE and its login connects and receives; without a certificate it cannot connect', async () => {
+    const ca = readFileSync(tls.ca);
+    const logins = strict.credentials!;
+    const refused = await mqtt
+      .connectAsync(strict.tlsUrl!, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ca, ...logins.gateway })
+      .then((c) => (clients.push(c), undefined), (e: Error) => e);
+    expect(refused).toBeInstanceOf(Error);
+    const input = runMqttInput(park, strict.tlsUrl!, { clientIdSuffix: '' }, { ...logins.gateway, ca, cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey) });
+    inputs.push(input);
+    await input.subscribed();
+    const dev = await connect(strict.tlsUrl!, { username: 'AQ-06-V', password: logins.users.get('AQ-06-V')!, ca, cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey) });
+    await dev.publishAsync(topic('AQ-06', 'AQ-06-V'), payload(8.5), { qos: 1 });
+    await waitFor(() => input.readings.length > 0, 'the reading over mutual TLS');
+    expect(input.readings.map((r) => [r.device, r.value])).toEqual([['AQ-06-V', 8.5]]);
+  });
 });
