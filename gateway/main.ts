@@ -42,6 +42,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
         keyFile: env.MQTT_KEY_FILE,
       })
     : undefined;
+  if (external && !external.auth.username) log.warn({ url: external.url }, 'external broker without a login (MQTT_USERNAME, or mqtt.gateway in the secrets file): only a broker that admits anonymous clients accepts it');
   let broker: EmbeddedBroker | undefined;
   let gw: Gateway | undefined;
   const supervisor = createSupervisor(

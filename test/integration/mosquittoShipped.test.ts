@@ -194,3 +194,29 @@ describe('shipped Mosquitto with a TLS listener that requires client certificate
     expect(input.readings.map((r) => [r.device, r.value])).toEqual([['AQ-06-V', 8.5]]);
   });
 });
+
+describe('shipped Mosquitto with one login per station', () => {
+  let stations: RunningMosquitto;
+  beforeAll(async () => {
+    stations = await startMosquitto({ shipped: true, registry: park, perStation: true });
+  });
+  afterAll(async () => stations?.close());
+
+  it("a station's login (its site id) publishes for its own devices only; a device id is no login then", async () => {
+    const logins = stations.credentials!;
+    expect([...logins.users.keys()]).toContain('AQ-01');
+    expect(logins.users.has('AQ-01-V')).toBe(false);
+    const input = runMqttInput(park, stations.url, { clientIdSuffix: '' }, logins.gateway);
+    inputs.push(input);
+    await input.subscribed();
+    expect(await refusal(stations.url, { username: 'AQ-01-V', password: 'x' })).toBe(5);
+    const other = await connect(stations.url, { username: 'AQ-01', password: logins.users.get('AQ-01')! });
+    const closed = new Promise<void>((r) => other.once('close', () => r()));
+    other.publish(topic('AQ-02', 'AQ-02-V'), payload(66), { qos: 1 });
+    await closed;
+    const station = await connect(stations.url, { username: 'AQ-01', password: logins.users.get('AQ-01')! });
+    await station.publishAsync(topic('AQ-01', 'AQ-01-V'), payload(1.25), { qos: 1 });
+    await waitFor(() => input.readings.length > 0, "the station's reading");
+    expect(input.readings.map((r) => [r.site, r.value])).toEqual([['AQ-01', 1.25]]);
+  });
+});
