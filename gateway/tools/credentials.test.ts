@@ -147,6 +147,10 @@ describe('npm run credentials', () => {
     const issued = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; name: string; secret: string });
     expect(issued.find((i) => i.name === 'AQ-01-V')?.secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(r.stderr).not.toContain(issued.find((i) => i.name === 'AQ-01-V')!.secret);
+    // the gateway's own login is not for installers: it stays in the secrets file
+    const gateway = issued.find((i) => i.kind === 'gateway')!;
+    expect(gateway.secret).toBe('(in the secrets file)');
+    expect(r.stdout).not.toContain(loadSecrets(join(dir, 'secrets.yaml'), {}).secrets.file.mqtt.gateway!.password);
     const again = run(['--out', dir, '--json', '--scrypt-ln', '4'], { PARK_SECRETS_FILE: join(dir, 'secrets.yaml') });
     expect(again.stdout).toBe(''); // never shown twice
   });

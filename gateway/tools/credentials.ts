@@ -73,9 +73,11 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): z.infer<typeof ArgsSchem
   return r.data;
 }
 
+/** What installers need: devices' and loggers' secrets. The gateway's own is in the secrets file already: not shown. */
 function show(issued: Issued[], json: boolean): string {
-  if (json) return issued.map((i) => JSON.stringify(i) + '\n').join('');
-  return issued.map((i) => `${i.kind.padEnd(7)} ${i.name.padEnd(24)} ${i.secret}   ${i.scope}\n`).join('');
+  const shown = issued.map((i) => (i.kind === 'gateway' ? { ...i, secret: '(in the secrets file)' } : i));
+  if (json) return shown.map((i) => JSON.stringify(i) + '\n').join('');
+  return shown.map((i) => `${i.kind.padEnd(7)} ${i.name.padEnd(24)} ${i.secret}   ${i.scope}\n`).join('');
 }
 
 export function main(argv: string[], env: NodeJS.ProcessEnv = process.env): number {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from '../../registry/schema.js';
 import { DEFAULT_COST, hashSecret, randomSecret, type HashCost } from '../../secrets/index.js';
@@ -124,6 +124,7 @@ export function provision(o: ProvisionOptions): ProvisionResult {
   ];
   if (o.prune) for (const p of stale) doc.deleteIn(p);
 
+  mkdirSync(o.outDir, { recursive: true });
   writeSecretsDoc(o.secretsFile, doc);
   writePrivate(passwordFile, formatPasswordFile(passwd));
   writeFileSync(aclFile, mosquittoAcl(o.registry, mode, gatewayUser));
