@@ -18,7 +18,7 @@ const S = 1000;
  * `npm start` against an external Mosquitto configured as shipped, over TLS: the gateway's login comes
  * from the secrets file the credentials tool wrote (mqtt.gateway), the CA from MQTT_CA_FILE.
  */
-describe('the gateway process as a client of the shipped Mosquitto over TLS', () => {
+describe('the gateway process as a client of the shipped Mosquitto', () => {
   const dir = mkdtempSync(join(tmpdir(), 'park-external-'));
   let broker: RunningMosquitto | undefined;
   let gw: GatewayProcess | undefined;
@@ -55,6 +55,23 @@ describe('the gateway process as a client of the shipped Mosquitto over TLS', ()
     const connected = gw.logs.find((l) => l.msg === 'mqtt input: connected');
     expect(connected?.url).toBe(broker.tlsUrl);
     expect(connected?.clientId).toBe(logins.gateway.username);
+    const all = JSON.stringify(gw.logs);
+    expect(all).not.toContain(logins.gateway.password);
+    expect(all).not.toContain(encodeURIComponent(logins.gateway.password));
+  }, 120 * S);
+
+  it('with the login in MQTT_URL (user:password@): connects, and the URL it logs carries neither', async () => {
+    const logins = broker!.credentials!;
+    const { env } = await loadRigEnv(dir, {
+      influxUrl: `http://127.0.0.1:${await freePort()}`,
+      database: 'park',
+      mqttUrl: `mqtt://${logins.gateway.username}:${encodeURIComponent(logins.gateway.password)}@127.0.0.1:${broker!.port}`,
+      extra: { LOG_LEVEL: 'info', DATA_DIR: join(dir, 'url-login') },
+    });
+    await gw?.stop();
+    gw = await startGatewayProcess(env);
+    await whenMqttInputReady(env.HTTP_PORT!);
+    expect(gw.logs.find((l) => l.msg === 'mqtt input: connected')?.url).toBe(broker!.url);
     const all = JSON.stringify(gw.logs);
     expect(all).not.toContain(logins.gateway.password);
     expect(all).not.toContain(encodeURIComponent(logins.gateway.password));
