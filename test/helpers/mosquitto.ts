@@ -88,6 +88,29 @@ function shippedSettings(): string[] {
 }
 
 /**
+ * The shipped file's commented TLS listener example, uncommented, on 127.0.0.1:<port> with the given
+ * files: what an operator gets by uncommenting it, so a broken example fails the TLS tests.
+ */
+function shippedTlsListener(port: number, tls: NonNullable<MosquittoOptions['tls']>): string[] {
+  const lines = readFileSync(SHIPPED_MOSQUITTO_CONF, 'utf8').split('\n');
+  const start = lines.findIndex((l) => /^#listener 8883\s*$/.test(l));
+  if (start < 0) throw new Error(`${SHIPPED_MOSQUITTO_CONF}: no commented TLS listener example (#listener 8883)`);
+  const example: string[] = [];
+  for (const l of lines.slice(start)) {
+    const m = /^#([a-z_]+)(?:\s+(.*))?$/.exec(l);
+    if (!m) break;
+    example.push(m[1] + (m[2] ? ` ${m[2]}` : ''));
+  }
+  const files: Record<string, string> = { cafile: tls.ca, certfile: tls.cert, keyfile: tls.key };
+  return example.map((l) => {
+    const key = l.split(' ')[0]!;
+    if (key === 'listener') return `listener ${port} 127.0.0.1`;
+    if (key === 'require_certificate') return `require_certificate ${tls.requireCertificate ? 'true' : 'false'}`;
+    return files[key] ? `${key} ${files[key]}` : l;
+  });
+}
+
+/**
  * A private Mosquitto for one test: `listener <port> 127.0.0.1`, anonymous, persistence on in a temp
  * dir (persistent sessions and their queued QoS 1 messages survive a restart), no queue limit.
  * `{ shipped: true }` takes every other setting from gateway/broker/mosquitto.conf, as deployed, with a
@@ -115,9 +138,11 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
       `listener ${port} 127.0.0.1`,
       ...settings,
       ...(credentials ? [`password_file ${credentials.passwordFile}`, `acl_file ${credentials.aclFile}`] : []),
-      // listener options follow their listener line (man 5 mosquitto.conf, "Listeners")
-      ...(opts.tls
-        ? [`listener ${tlsPort} 127.0.0.1`, `cafile ${opts.tls.ca}`, `certfile ${opts.tls.cert}`, `keyfile ${opts.tls.key}`, `require_certificate ${opts.tls.requireCertificate ? 'true' : 'false'}`]
+      // listener options follow their listener line (man 5 mosquitto.conf, "Listeners"); shipped: the file's own example
+      ...(opts.tls && tlsPort
+        ? opts.shipped
+          ? shippedTlsListener(tlsPort, opts.tls)
+          : [`listener ${tlsPort} 127.0.0.1`, `cafile ${opts.tls.ca}`, `certfile ${opts.tls.cert}`, `keyfile ${opts.tls.key}`, `require_certificate ${opts.tls.requireCertificate ? 'true' : 'false'}`]
         : []),
       `persistence_location ${dir}/`,
       `log_dest file ${logFile}`,
