@@ -154,4 +154,19 @@ describe('npm run credentials', () => {
     const again = run(['--out', dir, '--json', '--scrypt-ln', '4'], { PARK_SECRETS_FILE: join(dir, 'secrets.yaml') });
     expect(again.stdout).toBe(''); // never shown twice
   });
+
+  it('--acl-only rewrites the ACL alone, for the gateway user the secrets file names', () => {
+    const dir = temp();
+    const secretsFile = join(dir, 'secrets.yaml');
+    provision({ registry: park, secretsFile, outDir: dir, cost: cheap, gatewayUser: 'gw-2' });
+    const secrets = readFileSync(secretsFile, 'utf8');
+    const passwd = readFileSync(join(dir, 'passwd'), 'utf8');
+    writeFileSync(join(dir, 'acl'), 'stale\n');
+    const r = run(['--acl-only', '--out', dir], { PARK_SECRETS_FILE: secretsFile });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(join(dir, 'acl'), 'utf8')).toBe(mosquittoAcl(park, 'device', 'gw-2'));
+    expect(readFileSync(secretsFile, 'utf8')).toBe(secrets);
+    expect(readFileSync(join(dir, 'passwd'), 'utf8')).toBe(passwd);
+  });
 });

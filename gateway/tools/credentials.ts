@@ -12,7 +12,7 @@
  *
  * Exit status 0 when done, 2 on bad usage or invalid configuration (nothing written), 1 otherwise.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { ConfigError, loadRegistry } from '../registry/loader.js';
 import { mosquittoAcl } from './credentials/acl.js';
 import { ACL_FILE, provision, UsageError, type Issued } from './credentials/provision.js';
+import { readSecretsDoc } from './credentials/secretsDoc.js';
 
 /** gateway/broker, where the shipped mosquitto.conf expects its password file and ACL */
 export const DEFAULT_OUT_DIR = fileURLToPath(new URL('../broker/', import.meta.url));
@@ -93,7 +94,9 @@ export function main(argv: string[], env: NodeJS.ProcessEnv = process.env): numb
     const mode = args['per-station'] ? 'station' : 'device';
     if (args['acl-only']) {
       const file = join(args.out, ACL_FILE);
-      writeFileSync(file, mosquittoAcl(registry, mode, args['gateway-user'] ?? registry.inputs.mqtt.clientId));
+      // the gateway's username: as given, else the secrets file's (when there is one), else the registry's client id
+      const known = args.secrets && existsSync(args.secrets) ? readSecretsDoc(args.secrets).file.mqtt.gateway?.username : undefined;
+      writeFileSync(file, mosquittoAcl(registry, mode, args['gateway-user'] ?? known ?? registry.inputs.mqtt.clientId));
       process.stderr.write(`credentials: wrote ${file}\n`);
       return 0;
     }
