@@ -82,6 +82,10 @@ function show(issued: Issued[], json: boolean): string {
 }
 
 export function main(argv: string[], env: NodeJS.ProcessEnv = process.env): number {
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   let args: z.infer<typeof ArgsSchema>;
   try {
     args = parse(argv, env);
