@@ -8,6 +8,7 @@ import { registerSnapshotRoutes } from './http/snapshots.js';
 import { createInputs } from './inputs/registry.js';
 import { fileBackfillStore, type LoggerPoint } from './inputs/hj212/index.js';
 import type { BrokerHandoff, InputContext } from './inputs/types.js';
+import type { MqttClientAuth } from './inputs/mqtt/client.js';
 import { createLogger } from './log.js';
 import type { Registry } from './registry/schema.js';
 import { createProcessor, type Processor } from '../processor/index.js';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   registry: Registry;
   /** broker the MQTT input connects to as a client (MQTT_URL) */
   mqttUrl: string;
+  /** the MQTT input's login and TLS files for the external broker (never in mqttUrl, which is logged) */
+  mqttClient?: MqttClientAuth;
   /** the embedded broker's hand-off; when given, the MQTT input reads it instead of connecting to mqttUrl */
   mqttFeed?: Observable<BrokerHandoff>;
   influx: { url: string; database: string; /** InfluxDB 2.x: write via /api/v2/write */ v2?: { org: string; bucket: string; token: string } };
@@ -99,7 +102,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const metrics = createGatewayMetrics({ registry });
   const deadLetters = metrics.trackDeadLetters(createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') }));
   const health = createDeviceHealth(registry.sites.flatMap((s) => s.devices.map((d) => d.id)));
-  const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl, mqttFeed: o.mqttFeed, connections: metrics.connections };
+  const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl, mqttClient: o.mqttClient, mqttFeed: o.mqttFeed, connections: metrics.connections };
   const kinds = new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)));
   // the Modbus links, shared by the Modbus input and the valve commands (one master per RS-485 line)
   const modbusLinks = new LinkPool();

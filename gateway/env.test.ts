@@ -24,4 +24,13 @@ describe('environment', () => {
   it('accepts a complete InfluxDB 2.x configuration', () => {
     expect(parseEnv({ INFLUX_VERSION: '2', INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_ORG: 'park', INFLUX_BUCKET: 'park', INFLUX_TOKEN: 't0ken' }).INFLUX_VERSION).toBe('2');
   });
+
+  it('takes an external broker as mqtt:// or mqtts:// with its login and TLS files; refuses other schemes', () => {
+    const env = parseEnv({ MQTT_URL: 'mqtts://broker.park:8883', MQTT_USERNAME: 'park-gateway', MQTT_PASSWORD: 'pw', MQTT_CA_FILE: '/etc/park/ca.crt' });
+    expect(env).toMatchObject({ MQTT_URL: 'mqtts://broker.park:8883', MQTT_USERNAME: 'park-gateway', MQTT_CA_FILE: '/etc/park/ca.crt' });
+    expect(parseEnv({ MQTT_URL: 'mqtt://127.0.0.1:1883' }).MQTT_URL).toBe('mqtt://127.0.0.1:1883');
+    expect(() => parseEnv({ MQTT_URL: 'http://broker.park' })).toThrow(/MQTT_URL/);
+    // docker compose passes `${PARK_SECRETS_FILE:+…}` as an empty variable when it is unset
+    expect(parseEnv({ PARK_SECRETS_FILE: '', MQTT_CA_FILE: '' })).toMatchObject({ PARK_SECRETS_FILE: undefined, MQTT_CA_FILE: undefined });
+  });
 });

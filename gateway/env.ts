@@ -5,6 +5,8 @@ import { AlertsEnvSchema } from '../processor/alerts/config.js';
 import { SpoolEnvSchema } from '../processor/sinks/spool/config.js';
 import { SnapshotEnvSchema } from '../processor/snapshots/config.js';
 
+/** an empty variable (docker compose's `${X:+…}` when X is unset) counts as unset */
+const unsetWhenEmpty = (s: z.ZodString) => z.preprocess((v) => (v === '' ? undefined : v), s.min(1).optional());
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 /** Environment variables the gateway and the demo read (documented in README). */
@@ -20,8 +22,17 @@ export const EnvSchema = z.object({
   INFLUX_TOKEN: z.string().optional(),
   /** embedded aedes broker port (127.0.0.1) */
   MQTT_PORT: port(1884),
-  /** external broker; when set the embedded broker is not started */
-  MQTT_URL: z.url().optional(),
+  /** external broker (mqtt:// or mqtts://); when set the embedded broker is not started */
+  MQTT_URL: z.url({ protocol: /^(mqtts?|tcp|ssl|wss?)$/ }).optional(),
+  /** the gateway's login on the external broker; else the secrets file's mqtt.gateway */
+  MQTT_USERNAME: unsetWhenEmpty(z.string().max(128)),
+  MQTT_PASSWORD: unsetWhenEmpty(z.string().max(512)),
+  /** TLS to the external broker (mqtts://): the CA to trust (PEM), a client certificate and its key */
+  MQTT_CA_FILE: unsetWhenEmpty(z.string()),
+  MQTT_CERT_FILE: unsetWhenEmpty(z.string()),
+  MQTT_KEY_FILE: unsetWhenEmpty(z.string()),
+  /** the secrets file (YAML, mode 0600): hashes of device and logger secrets, the gateway's own logins */
+  PARK_SECRETS_FILE: unsetWhenEmpty(z.string()),
   HTTP_PORT: port(8080),
   /** HJ 212 listener for data loggers (host: the registry's inputs.hj212.host); overrides inputs.hj212.port; 0 takes a free port */
   HJ212_PORT: z.coerce.number().int().min(0).max(65535).optional(),

@@ -2,7 +2,9 @@ import type { Gateway } from './app.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/index.js';
 import { parseEnv, type Env } from './env.js';
 import { component, createSupervisor } from './lifecycle/index.js';
+import { externalBroker } from './inputs/mqtt/client.js';
 import { createLogger } from './log.js';
+import { loadSecrets } from './secrets/index.js';
 import { ConfigError, loadRegistry } from './registry/loader.js';
 import type { Registry } from './registry/schema.js';
 import { alertSecrets } from '../processor/alerts/index.js';
@@ -24,7 +26,23 @@ try {
 
 /** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
 async function runGateway(env: Env, registry: Registry): Promise<void> {
-  const log = createLogger();
+  const { secrets, warnings } = loadSecrets(env.PARK_SECRETS_FILE);
+  const log = createLogger(undefined, undefined, secrets.redact);
+  for (const w of warnings) log.warn({ file: w.path }, w.message);
+  // the external broker (MQTT_URL): its login from the environment or the secrets file's mqtt.gateway,
+  // TLS files; the URL without credentials is what gets logged
+  const external = env.MQTT_URL
+    ? externalBroker({
+        url: env.MQTT_URL,
+        username: env.MQTT_USERNAME,
+        password: env.MQTT_PASSWORD,
+        fallback: secrets.file.mqtt.gateway,
+        caFile: env.MQTT_CA_FILE,
+        certFile: env.MQTT_CERT_FILE,
+        keyFile: env.MQTT_KEY_FILE,
+      })
+    : undefined;
+  if (external && !external.auth.username) log.warn({ url: external.url }, 'external broker without a login (MQTT_USERNAME, or mqtt.gateway in the secrets file): only a broker that admits anonymous clients accepts it');
   let broker: EmbeddedBroker | undefined;
   let gw: Gateway | undefined;
   const supervisor = createSupervisor(
@@ -43,7 +61,8 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
           const { startGateway } = await import('./app.js');
           gw = await startGateway({
             registry,
-            mqttUrl: env.MQTT_URL ?? broker!.url,
+            mqttUrl: external?.url ?? broker!.url,
+            mqttClient: external?.auth,
             mqttFeed: broker?.feed,
             influx: {
               url: env.INFLUX_URL ?? 'http://127.0.0.1:8086',

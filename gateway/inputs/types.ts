@@ -4,6 +4,7 @@ import type { ReadingBatch } from '../model/reading.js';
 import type { Registry } from '../registry/schema.js';
 import type { DeadLetterStore } from '../deadLetter/index.js';
 import type { DeviceHealth } from '../health/index.js';
+import type { MqttClientAuth } from './mqtt/client.js';
 
 /** Connection events of an input that holds a long-lived connection (the MQTT input's broker session), for metrics and /readyz. */
 export interface ConnectionEvents {
@@ -25,6 +26,8 @@ export interface InputContext {
   health: DeviceHealth;
   /** broker URL for the MQTT input when it connects as a client (MQTT_URL, an external broker) */
   mqttUrl: string;
+  /** the MQTT input's login and TLS files for that broker (MQTT_USERNAME/…, MQTT_CA_FILE/…) */
+  mqttClient?: MqttClientAuth;
   /**
    * Messages handed over by the embedded broker (no MQTT client round trip). When set, the MQTT input
    * reads these instead of connecting to `mqttUrl`.

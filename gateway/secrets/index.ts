@@ -37,9 +37,14 @@ function urlCredentials(url: string | undefined): string[] {
   }
 }
 
+/** Keys whose values identify rather than authenticate (a broker or InfluxDB username): not redacted. */
+const NOT_SECRET = new Set(['username']);
+
 function collect(v: unknown, out: string[]): void {
   if (typeof v === 'string') out.push(v);
-  else if (v && typeof v === 'object') for (const x of Object.values(v)) collect(x, out);
+  // a username is no secret, and the gateway's broker username is its client id and logger name (park-gateway):
+  // redacting it would blank every log line's name and the client ids an operator needs
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (!NOT_SECRET.has(k)) collect(x, out);
 }
 
 /** Replaces every value (at least 4 characters) and its URL-encoded / JSON-escaped forms. */

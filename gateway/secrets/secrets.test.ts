@@ -45,6 +45,7 @@ describe('the secrets file', () => {
     const line = JSON.stringify({ msg: 'POST https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcd-1234 failed', url: 'mqtt://park-gateway:gw%20pass%2F1@h', t: 'admin-token-0123456789' });
     const out = secrets.redact(line);
     for (const s of ['abcd-1234', 'gw%20pass%2F1', 'admin-token-0123456789']) expect(out).not.toContain(s);
+    expect(out).toContain('park-gateway'); // a username identifies, it is not a secret
     chmodSync(path, 0o600);
     expect(loadSecrets(path, {}).warnings).toEqual([]);
   });

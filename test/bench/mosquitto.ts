@@ -27,8 +27,8 @@ export interface MosquittoBroker {
 
 export const SHIPPED_CONF = 'gateway/broker/mosquitto.conf';
 
-/** Keys that bind a configuration to a host or a secret; replaced for the private instance. */
-const HOST_KEYS = new Set(['listener', 'port', 'bind_address', 'bind_interface', 'pid_file', 'persistence_location', 'persistence_file', 'log_dest', 'password_file', 'acl_file', 'allow_anonymous', 'include_dir', 'user', 'socket_domain', 'certfile', 'keyfile', 'cafile', 'capath', 'require_certificate', 'protocol', 'psk_file']);
+/** Keys that bind a configuration to a host or a secret (logins: the benchmark's clients are anonymous); replaced for the private instance. */
+const HOST_KEYS = new Set(['listener', 'port', 'bind_address', 'bind_interface', 'pid_file', 'persistence_location', 'persistence_file', 'log_dest', 'password_file', 'acl_file', 'allow_anonymous', 'include_dir', 'user', 'socket_domain', 'certfile', 'keyfile', 'cafile', 'capath', 'require_certificate', 'protocol', 'psk_file', 'use_username_as_clientid']);
 
 /** The shipped configuration with host-specific lines replaced by a private listener and directory. */
 export function privateConfig(shipped: string, port: number, dir: string, asRoot: boolean): string {

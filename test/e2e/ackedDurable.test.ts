@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Registry } from '../../gateway/registry/schema.js';
+import { loadPark } from '../../simulators/load/index.js';
 import { inSpoolAppend, slowSpoolAppendEnv, startGatewayProcess, whenMqttInputReady, type GatewayProcess } from '../helpers/gatewayProcess.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { freePort } from '../helpers/influxd.js';
 import { loadRigEnv, storedSeries } from '../helpers/loadRig.js';
-import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
+import { startMosquitto, type MosquittoCredentials, type RunningMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/wait.js';
 
 const S = 1000;
@@ -19,13 +21,15 @@ const S = 1000;
  * the millisecond of its timestamp), and whatever was not PUBACKed is sent again after a reconnect
  * (mqtt.js keeps unacknowledged QoS 1 PUBLISHes in its outgoing store and resends them, CleanSession 0).
  */
-function publisher(url: string, park: Registry, onAck: (seq: number) => void) {
+function publisher(url: string, park: Registry, onAck: (seq: number) => void, logins?: MosquittoCredentials) {
   const site = park.sites.find((s) => s.devices.some((d) => d.kind === 'mqtt'))!;
   const device = site.devices.find((d) => d.kind === 'mqtt')!;
   const code = device.kind === 'mqtt' ? device.channels[0]! : '';
   const topic = `${park.inputs.mqtt.topicPrefix}/${site.id}/${device.id}/data`;
   const t0 = Date.now() - 60 * S;
-  const client: MqttClient = mqtt.connect(url, { protocolVersion: 4, clientId: `dev-${randomUUID().slice(0, 8)}`, clean: false, reconnectPeriod: 100 });
+  // the shipped Mosquitto takes logins only (username = device id, password issued by the credentials tool)
+  const login = logins ? { username: device.id, password: logins.users.get(device.id) } : {};
+  const client: MqttClient = mqtt.connect(url, { protocolVersion: 4, clientId: `dev-${randomUUID().slice(0, 8)}`, clean: false, reconnectPeriod: 100, ...login });
   let seq = 0;
   let running = true;
   const timer = setInterval(() => {
@@ -58,9 +62,10 @@ function publisher(url: string, park: Registry, onAck: (seq: number) => void) {
  */
 const APPEND_DELAY_MS = 300;
 
-async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; mqttUrl?: string; brokerPort?: number }) {
+async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; mqttUrl?: string; brokerPort?: number; logins?: MosquittoCredentials }) {
   const deadInflux = `http://127.0.0.1:${await freePort()}`; // the outage: nothing listens there
-  const { park, env } = await loadRigEnv(o.dir, { influxUrl: deadInflux, database: o.influx.database, mqttUrl: o.mqttUrl ?? '' });
+  const gatewayLogin = o.logins ? { MQTT_USERNAME: o.logins.gateway.username, MQTT_PASSWORD: o.logins.gateway.password } : undefined;
+  const { park, env } = await loadRigEnv(o.dir, { influxUrl: deadInflux, database: o.influx.database, mqttUrl: o.mqttUrl ?? '', extra: gatewayLogin });
   if (!o.mqttUrl) {
     delete (env as Record<string, string>).MQTT_URL;
     env.MQTT_PORT = String(o.brokerPort);
@@ -80,7 +85,7 @@ async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; 
     acked.add(n);
     // SIGKILL right after a PUBACK, while the gateway is inside a held spool append
     if (acked.size >= 600 && !killed && inSpoolAppend(report).now) kill();
-  });
+  }, o.logins);
   try {
     await waitFor(() => acked.size >= 600, '600 PUBACKs', 120 * S, 5);
     // a gateway keeping the contract may send its PUBACKs only between held appends: then, a few appends
@@ -150,7 +155,8 @@ describe('kill -9 right after PUBACKs, during an InfluxDB outage: every acknowle
   afterAll(async () => mosquitto?.close());
   it('with a private Mosquitto configured as shipped (gateway/broker/mosquitto.conf)', async () => {
     await influx.query('DROP SERIES FROM /.*/');
-    mosquitto = await startMosquitto({ shipped: true });
-    await killAfterAckThenRestart({ dir: tempDir(), influx, mqttUrl: mosquitto.url });
+    // logins and ACL issued for the load park the gateway runs
+    mosquitto = await startMosquitto({ shipped: true, registry: loadPark(loadRegistry()) });
+    await killAfterAckThenRestart({ dir: tempDir(), influx, mqttUrl: mosquitto.url, logins: mosquitto.credentials });
   }, 300 * S);
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import { createDeadLetterStore, type DeadLetterStore } from '../../gateway/deadLetter/index.js';
 import { createDeviceHealth, type DeviceHealth } from '../../gateway/health/index.js';
+import type { MqttClientAuth } from '../../gateway/inputs/mqtt/client.js';
 import { createMqttInput, type MqttInputOptions } from '../../gateway/inputs/mqtt/index.js';
 import { pino } from 'pino';
 import type { Reading } from '../../gateway/model/reading.js';
@@ -38,7 +39,7 @@ export interface RunningMqttInput {
  * Subscribe the MQTT input against a broker and collect everything it emits. There is no processor and
  * no spool here, so each batch is acknowledged as soon as it is collected (its PUBACK goes out then).
  */
-export function runMqttInput(registry: Registry, mqttUrl: string, opts: MqttInputOptions = {}): RunningMqttInput {
+export function runMqttInput(registry: Registry, mqttUrl: string, opts: MqttInputOptions = {}, mqttClient?: MqttClientAuth): RunningMqttInput {
   const deadLetters = createDeadLetterStore();
   const health = createDeviceHealth();
   const readings: Reading[] = [];
@@ -46,7 +47,7 @@ export function runMqttInput(registry: Registry, mqttUrl: string, opts: MqttInpu
   let done = false;
   const logs: RunningMqttInput['logs'] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const ctx = { registry, log, deadLetters, health, mqttUrl };
+  const ctx = { registry, log, deadLetters, health, mqttUrl, mqttClient };
   const subscribed = async (count = 1) => {
     await until(() => logs.filter((l) => l.msg === 'mqtt input: subscribed').length >= count, 'the mqtt input to subscribe');
   };

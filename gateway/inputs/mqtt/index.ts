@@ -78,8 +78,11 @@ function connect(ctx: InputContext, opts: MqttInputOptions): MqttClient {
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
     reconnectPeriod: 0, // see reconnectWithBackoff
     resubscribe: false, // subscribed explicitly on every CONNACK
-    username: opts.username,
-    password: opts.password,
+    // the external broker's login and TLS (ctx.mqttClient, from MQTT_USERNAME / the secrets file, MQTT_CA_FILE …);
+    // the options given to this input win. mqtt.js verifies the broker's certificate against `ca` (rejectUnauthorized).
+    ...ctx.mqttClient,
+    ...(opts.username !== undefined ? { username: opts.username } : {}),
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
   };
   return mqtt.connect(ctx.mqttUrl, options);
 }
