@@ -5,6 +5,7 @@ import { component, createSupervisor } from './lifecycle/index.js';
 import { createLogger } from './log.js';
 import { ConfigError, loadRegistry } from './registry/loader.js';
 import type { Registry } from './registry/schema.js';
+import { loadSecrets } from './secrets/index.js';
 import { alertSecrets } from '../processor/alerts/index.js';
 import { snapshotRetentionFromEnv } from '../processor/snapshots/config.js';
 import { spoolSettingsFromEnv } from '../processor/sinks/spool/index.js';
@@ -24,7 +25,12 @@ try {
 
 /** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
 async function runGateway(env: Env, registry: Registry): Promise<void> {
-  const log = createLogger();
+  // the secrets file (PARK_SECRETS_FILE) and the environment's secrets: every log line is redacted of them
+  const { secrets, warnings } = loadSecrets(env.PARK_SECRETS_FILE, process.env);
+  const log = createLogger(undefined, undefined, secrets.redact);
+  for (const w of warnings) log.warn({ file: w.path }, w.message);
+  // PARK_ADMIN_TOKEN: accepted as an admin bearer token (provisioning, automation), like InfluxDB 2's and Grafana's init variables
+  const adminToken = env.PARK_ADMIN_TOKEN ?? secrets.file.http?.adminToken;
   let broker: EmbeddedBroker | undefined;
   let gw: Gateway | undefined;
   const supervisor = createSupervisor(
@@ -57,6 +63,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
             snapshots: { retention: snapshotRetentionFromEnv(env) },
             dataDir: env.DATA_DIR,
             hj212Port: env.HJ212_PORT,
+            access: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH, secureCookies: env.SESSION_COOKIE_SECURE },
             log,
           });
         },

@@ -46,10 +46,14 @@ export function sqliteAuditLog(db: Database.Database, now: () => number): AuditL
   const where = (f: AuditFilter) => {
     const clauses: string[] = [];
     const params: Record<string, unknown> = {};
-    if (f.from !== undefined) (clauses.push('at >= @from'), (params.from = f.from));
-    if (f.to !== undefined) (clauses.push('at < @to'), (params.to = f.to));
-    for (const k of ['actor', 'action', 'target', 'outcome'] as const)
-      if (f[k] !== undefined) (clauses.push(`${k} = @${k}`), (params[k] = f[k]));
+    const add = (clause: string, key: string, value: unknown) => {
+      if (value === undefined) return;
+      clauses.push(clause);
+      params[key] = value;
+    };
+    add('at >= @from', 'from', f.from);
+    add('at < @to', 'to', f.to);
+    for (const k of ['actor', 'action', 'target', 'outcome'] as const) add(`${k} = @${k}`, k, f[k]);
     return { clauses, params };
   };
   return {
