@@ -75,6 +75,33 @@ describe('login sessions', () => {
   });
 });
 
+describe('principal', () => {
+  it('gives every request a principal: anonymous without (or with unknown) credentials', async () => {
+    const open = await authRig({ http: {} });
+    try {
+      open.app.get('/api/probe', async (req) => req.principal);
+      const anon = await open.app.inject({ method: 'GET', url: '/api/probe', remoteAddress: '10.1.2.3' });
+      expect(anon.json()).toEqual({ kind: 'anonymous', username: 'anonymous', address: '10.1.2.3' });
+      const forged = await open.app.inject({ method: 'GET', url: '/api/probe', headers: { cookie: 'park_session=forged', ...bearer('pkt_forged') } });
+      expect(forged.json()).toMatchObject({ kind: 'anonymous' });
+      expect((await open.app.inject({ method: 'GET', url: '/api/probe', headers: bearer(ADMIN_TOKEN) })).json()).toMatchObject({ kind: 'admin-token', role: 'admin' });
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('marks the session cookie Secure when configured', async () => {
+    const secure = await authRig({ secureCookies: true });
+    try {
+      secure.ac.users.create({ username: 'u1', role: 'viewer', password: PASSWORD }, SYSTEM_ADMIN);
+      const r = await secure.app.inject({ method: 'POST', url: '/api/login', payload: { username: 'u1', password: PASSWORD } });
+      expect(String(r.headers['set-cookie'])).toMatch(/; Secure$/);
+    } finally {
+      await secure.close();
+    }
+  });
+});
+
 describe('login rate limit', () => {
   it('answers 429 with Retry-After after 5 failures for a username, even with the right password, and audits without the password', async () => {
     for (let i = 0; i < 5; i++) expect((await login('zhou.chief', `guess number ${i}`, `10.0.0.${i + 1}`)).statusCode).toBe(401);

@@ -15,7 +15,7 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const SYSTEM_ADMIN: Principal = { kind: 'admin-token', username: 'admin-token', role: 'admin', address: '127.0.0.1' };
 
 /** access control on a temp access.db with a settable clock, behind a real createHttpServer (inject or listen) */
-export async function authRig(o: { registry?: Registry; dir?: string; http?: HttpHardening; adminToken?: string | null; idleTtlMs?: number; sessionTtlMs?: number; metrics?: boolean } = {}) {
+export async function authRig(o: { registry?: Registry; dir?: string; http?: HttpHardening; adminToken?: string | null; idleTtlMs?: number; sessionTtlMs?: number; metrics?: boolean; secureCookies?: boolean } = {}) {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'access-'));
   const clock = { t: Date.parse('2026-11-28T08:00:00Z') };
   const log = pino({ level: 'silent' });
@@ -37,8 +37,7 @@ export async function authRig(o: { registry?: Registry; dir?: string; http?: Htt
     ...(o.metrics ? { metrics: { metrics: async () => 'park_up 1\n', contentType: 'text/plain; version=0.0.4' } } : {}),
     ...o.http,
   });
-  registerAuth(app, ac);
-  await app.ready();
+  registerAuth(app, ac, { secureCookies: o.secureCookies });
   return {
     dir,
     clock,
