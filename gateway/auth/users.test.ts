@@ -60,6 +60,9 @@ describe('users', () => {
     const changed = await send('PATCH', `/api/users/${id}`, { role: 'chief', password: 'another long password' });
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ role: 'chief' });
+    expect((await send('PATCH', `/api/users/${id}`, { role: 'officer' })).statusCode).toBe(400);
+    expect((await send('PATCH', `/api/users/${id}`, { displayName: 'y'.repeat(101) })).statusCode).toBe(400);
+    expect((await send('PATCH', `/api/users/nobody`, { displayName: 'Nobody' })).statusCode).toBe(404);
     const update = rig.ac.audit.list({ action: 'user.update', target: 'user:ops.li' }).entries[0]!;
     expect(update).toMatchObject({ actor: 'admin-token', actorRole: 'admin', before: { role: 'viewer' }, after: { role: 'chief', password: 'changed' } });
     const everything = JSON.stringify(rig.ac.audit.list({ limit: 1000 }).entries);
@@ -77,6 +80,7 @@ describe('users', () => {
     ['a short password', { username: 'ok.name', role: 'viewer', password: 'short' }],
     ['an officer not in the registry', { username: 'ok.name', role: 'officer', officer: 'OF-99' }],
     ['an unknown field', { username: 'ok.name', role: 'viewer', admin: true }],
+    ['role officer without its officer id', { username: 'ok.name', role: 'officer' }],
   ])('refuses %s with 400 saying where', async (_what, body) => {
     const r = await send('POST', '/api/users', body);
     expect(r.statusCode).toBe(400);

@@ -77,6 +77,7 @@ export function userStore(o: { db: Database.Database; audit: AuditLog; registry:
     if (!p.success) throw invalid('user', p.error);
     const u = p.data;
     if (u.officer && !officers.has(u.officer)) throw new AccessError(400, `user.officer: ${u.officer} is not an officer of the registry`);
+    if (u.role === 'officer' && !u.officer) throw new AccessError(400, 'user.officer: role officer needs the registry officer id it acts as');
     if (byName.get(u.username)) throw new AccessError(409, `username ${u.username} is taken`);
     const t = now();
     const r: UserRow = {
@@ -123,6 +124,7 @@ export function userStore(o: { db: Database.Database; audit: AuditLog; registry:
       password_hash: c.password ? hashSecret(c.password, o.hashCost) : before.password_hash,
       updated_at: now(),
     };
+    if (after.role === 'officer' && !after.officer) throw new AccessError(400, 'user.officer: role officer needs the registry officer id it acts as');
     db.prepare(
       `UPDATE users SET display_name = @display_name, role = @role, officer = @officer, mobile = @mobile, disabled = @disabled,
        password_hash = @password_hash, updated_at = @updated_at WHERE id = @id`,
