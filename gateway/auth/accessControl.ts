@@ -36,6 +36,8 @@ export interface AccessControl {
   /** checks a password (scrypt, off the event loop); a session on success. Unknown users cost the same as wrong passwords. */
   login(username: string, password: string, address: string): Promise<{ ok: true; principal: Principal; session: { id: string; expiresAt: number } } | { ok: false; reason: string }>;
   logout(sessionId: string): void;
+  /** a new session for a user (after a password change: the old ones have ended) */
+  newSession(userId: string, address: string): { id: string; expiresAt: number };
   readonly limiter: LoginLimiter;
   readonly sessionTtlMs: number;
   /** the audit log in id order, page by page, for the export */
@@ -145,6 +147,11 @@ export function createAccessControl(o: AccessControlOptions): AccessControl {
       return { ok: true, session, principal: { kind: 'session', userId: u.id, username: u.username, role: u.role, ...(u.officer ? { officer: u.officer } : {}), address } };
     },
     logout: (id) => started(creds).endSession(id),
+    newSession(userId, address) {
+      const u = started(users).row(userId);
+      if (!u || u.disabled === 1) throw new AccessError(404, `no active user ${userId}`);
+      return started(creds).createSession(u, address);
+    },
     limiter,
     sessionTtlMs,
     auditEntries: (f) => started(audit).iterate(f),

@@ -30,6 +30,8 @@ export const UpdateUserSchema = z
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
 
+export const ChangePasswordSchema = z.strictObject({ current: z.string().min(1).max(256), password: PasswordSchema });
+
 /** ids the API hands out (users, tokens): random base64url */
 export const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id');
 

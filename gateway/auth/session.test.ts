@@ -67,6 +67,22 @@ describe('login sessions', () => {
     expect(rig.ac.audit.list({ action: 'logout' }).entries).toMatchObject([{ actor: 'zhou.chief', outcome: 'ok' }]);
   });
 
+  it('lets a signed-in user change their own password with the current one; other sessions end', async () => {
+    const s1 = sessionFrom((await login('zhou.chief', PASSWORD)).headers['set-cookie']);
+    const s2 = sessionFrom((await login('zhou.chief', PASSWORD)).headers['set-cookie']);
+    const change = (current: string, password: string) => rig.app.inject({ method: 'POST', url: '/api/me/password', headers: s1, payload: { current, password } });
+    expect((await change('not my password', 'a brand new password')).statusCode).toBe(403);
+    expect((await change(PASSWORD, 'short')).statusCode).toBe(400);
+    const ok = await change(PASSWORD, 'a brand new password');
+    expect(ok.statusCode).toBe(204);
+    expect((await me(sessionFrom(ok.headers['set-cookie']))).statusCode).toBe(200);
+    expect((await me(s1)).statusCode).toBe(401);
+    expect((await me(s2)).statusCode).toBe(401);
+    expect((await login('zhou.chief', PASSWORD)).statusCode).toBe(401);
+    expect((await login('zhou.chief', 'a brand new password')).statusCode).toBe(200);
+    expect(JSON.stringify(rig.ac.audit.list({ limit: 1000 }).entries)).not.toContain('brand new');
+  });
+
   it('ends the sessions of a user who is disabled', async () => {
     const s = sessionFrom((await login('zhou.chief', PASSWORD)).headers['set-cookie']);
     rig.ac.users.update(rig.ac.users.byUsername('zhou.chief')!.id, { disabled: true }, SYSTEM_ADMIN);

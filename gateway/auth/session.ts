@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl } from './accessControl.js';
 import { badRequest } from './guard.js';
-import { LoginBodySchema } from './schemas.js';
+import { ChangePasswordSchema, LoginBodySchema } from './schemas.js';
 import type { Principal } from './types.js';
 
 export const SESSION_COOKIE = 'park_session';
@@ -73,6 +73,28 @@ export function registerSessionRoutes(app: FastifyInstance, ac: AccessControl, o
     if (id) ac.logout(id);
     if (req.principal.kind === 'session') ac.audit.append({ actor: req.principal.username, actorRole: req.principal.role, address: req.ip, action: 'logout', target: `user:${req.principal.username}`, outcome: 'ok' });
     return reply.header('set-cookie', sessionCookie('', 0, o.secureCookies ?? false)).code(204).send();
+  });
+
+  /** a signed-in user changes their own password, giving the current one (their other sessions end) */
+  app.post('/api/me/password', async (req, reply) => {
+    const p = req.principal;
+    if (p.kind !== 'session' || !p.userId) return reply.code(401).send({ error: 'not signed in', message: 'sign in with your password first (POST /api/login)' });
+    const body = ChangePasswordSchema.safeParse(req.body);
+    if (!body.success) return badRequest(reply, 'body', body.error);
+    const keys = [`address:${req.ip}`, `user:${p.username.toLowerCase()}`];
+    const wait = ac.limiter.retryAfterMs(...keys);
+    if (wait > 0) return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).send({ error: 'too many requests', message: `too many failed attempts; try again in ${Math.ceil(wait / 1000)} s` });
+    const check = await ac.login(p.username, body.data.current, req.ip);
+    if (!check.ok) {
+      ac.limiter.failed(...keys);
+      ac.audit.append({ actor: p.username, actorRole: p.role, address: req.ip, action: 'user.password', target: `user:${p.username}`, outcome: 'denied', reason: 'current password wrong' });
+      return reply.code(403).send({ error: 'forbidden', message: 'the current password is wrong' });
+    }
+    ac.logout(check.session.id);
+    ac.users.update(p.userId, { password: body.data.password }, p);
+    // the update ended every session of the user (a stolen one too): this one continues with a fresh id
+    const fresh = ac.newSession(p.userId, req.ip);
+    return reply.header('set-cookie', sessionCookie(fresh.id, Math.floor(ac.sessionTtlMs / 1000), o.secureCookies ?? false)).code(204).send();
   });
 
   app.get('/api/me', async (req: FastifyRequest, reply: FastifyReply) => {
