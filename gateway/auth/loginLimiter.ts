@@ -18,6 +18,8 @@ interface Entry {
   failures: number;
   last: number;
   lockedUntil: number;
+  /** the lockedUntil whose refusals were already reported (audited once per lock, not once per attempt) */
+  reported: number;
 }
 
 export function createLoginLimiter(now: () => number, limits: Partial<LoginLimits> = {}) {
@@ -40,7 +42,7 @@ export function createLoginLimiter(now: () => number, limits: Partial<LoginLimit
     failed(...ks: string[]): void {
       const t = now();
       for (const k of ks) {
-        const e = live(k) ?? { failures: 0, last: t, lockedUntil: 0 };
+        const e = live(k) ?? { failures: 0, last: t, lockedUntil: 0, reported: 0 };
         e.failures++;
         e.last = t;
         if (e.failures >= l.freeFailures) e.lockedUntil = t + Math.min(l.maxMs, l.baseMs * 2 ** (e.failures - l.freeFailures));
@@ -48,6 +50,18 @@ export function createLoginLimiter(now: () => number, limits: Partial<LoginLimit
         keys.set(k, e);
         if (keys.size > l.maxKeys) keys.delete(keys.keys().next().value!);
       }
+    },
+    /** true the first time a refusal is reported during the current lock of any of these keys: a flood of attempts writes one audit entry per lock */
+    firstRefusal(...ks: string[]): boolean {
+      let first = false;
+      for (const k of ks) {
+        const e = live(k);
+        if (e && e.lockedUntil > now() && e.reported !== e.lockedUntil) {
+          e.reported = e.lockedUntil;
+          first = true;
+        }
+      }
+      return first;
     },
     succeeded(...ks: string[]): void {
       for (const k of ks) keys.delete(k);

@@ -125,6 +125,8 @@ describe('login rate limit', () => {
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
 
+    // a flood during the lock is refused too, and recorded once
+    for (let i = 0; i < 20; i++) expect((await login('zhou.chief', PASSWORD, '10.0.0.99')).statusCode).toBe(429);
     const denied = rig.ac.audit.list({ action: 'login', outcome: 'denied' });
     expect(denied.total).toBe(6);
     expect(denied.entries[0]).toMatchObject({ actor: 'zhou.chief', target: 'user:zhou.chief', address: '10.0.0.99', reason: expect.stringContaining('rate limited') });

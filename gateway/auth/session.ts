@@ -51,7 +51,7 @@ export function registerSessionRoutes(app: FastifyInstance, ac: AccessControl, o
     const target = `user:${username}`;
     const wait = ac.limiter.retryAfterMs(...keys);
     if (wait > 0) {
-      ac.audit.append({ actor: username, address: req.ip, action: 'login', target, outcome: 'denied', reason: 'too many failed attempts: rate limited' });
+      if (ac.limiter.firstRefusal(...keys)) ac.audit.append({ actor: username, address: req.ip, action: 'login', target, outcome: 'denied', reason: 'too many failed attempts: rate limited (further attempts during this lock are not recorded)' });
       return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).send({ error: 'too many requests', message: `too many failed logins; try again in ${Math.ceil(wait / 1000)} s` });
     }
     const r = await ac.login(username, password, req.ip);
