@@ -57,6 +57,7 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   {
     name: 'append-only audit log',
     sql: `
+      -- ids only grow, never reused (AUTOINCREMENT; PostgreSQL: id BIGINT GENERATED ALWAYS AS IDENTITY)
       CREATE TABLE audit_log (
         id          INTEGER PRIMARY KEY AUTOINCREMENT,
         at          BIGINT NOT NULL,
