@@ -63,7 +63,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
             snapshots: { retention: snapshotRetentionFromEnv(env) },
             dataDir: env.DATA_DIR,
             hj212Port: env.HJ212_PORT,
-            access: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH, secureCookies: env.SESSION_COOKIE_SECURE },
+            people: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH, secureCookies: env.SESSION_COOKIE_SECURE },
             log,
           });
         },

@@ -29,7 +29,7 @@ describe('people and access through the running gateway', () => {
     influx = await startInflux();
     broker = await startBroker();
     const log = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
-    options = { registry: loadRegistry(), mqttUrl: broker.url, influx, httpPort: 0, hj212Port: 0, dataDir, log, access: { adminToken: ADMIN, hashCost: CHEAP } };
+    options = { registry: loadRegistry(), mqttUrl: broker.url, influx, httpPort: 0, hj212Port: 0, dataDir, log, people: { adminToken: ADMIN, hashCost: CHEAP } };
     gw = await startGateway(options);
   }, 120_000);
   afterAll(async () => {
