@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import { createDeadLetterStore, type DeadLetterStore } from './deadLetter/index.js';
 import { createDeviceHealth, type DeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
+import type { MetricsAuth } from './http/hardening.js';
+import { createAccessControl, registerAuth, type AccessControl, type AuditLog } from './auth/index.js';
+import type { HashCost } from './secrets/index.js';
 import { registerSnapshotRoutes } from './http/snapshots.js';
 import { createInputs } from './inputs/registry.js';
 import { fileBackfillStore, type LoggerPoint } from './inputs/hj212/index.js';
@@ -62,6 +65,24 @@ export interface GatewayOptions {
   log?: Logger;
   /** the HJ 212 listener's port instead of the registry's (HJ212_PORT; 0 takes a free one) */
   hj212Port?: number;
+  /** people and HTTP hardening: users, sessions, tokens and the audit log in <dataDir>/access.db */
+  people?: {
+    /** PARK_ADMIN_TOKEN (environment or the secrets file's http.adminToken) */
+    adminToken?: string;
+    /** HTTP_ALLOWED_HOSTS; default the bind address, localhost and 127.0.0.1 */
+    allowedHosts?: readonly string[];
+    /** METRICS_AUTH (default open) */
+    metricsAuth?: MetricsAuth;
+    /** SESSION_COOKIE_SECURE */
+    secureCookies?: boolean;
+    /** scrypt cost of new password hashes (tests pass a cheap one) */
+    hashCost?: HashCost;
+  };
+  /**
+   * Test seam of the route tests: `install` sets `request.principal` itself and `audit` is their own
+   * log, instead of gateway/auth's sign-in (then /api/login, /api/users and /api/audit are not served).
+   */
+  access?: { install(app: FastifyInstance): void; audit: AuditLog };
 }
 
 export interface GatewayStatus {
@@ -90,6 +111,10 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   /** HJ 212-2017 forwarding to the registry's upstream platforms (undefined without `upstreams`) */
   readonly hj212Forward?: Hj212Forwarding;
+  /** users, sessions, API tokens and the audit log (<dataDir>/access.db) */
+  readonly access: AccessControl;
+  /** the audit log the routes and the interlock write to (access.audit, or the test seam's) */
+  readonly audit: AuditLog;
   status(): GatewayStatus;
   /** stops the inputs, flushes the writer, closes the HTTP server */
   stop(): Promise<void>;
@@ -148,6 +173,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let attribution!: OdorAttribution;
   let http!: FastifyInstance;
   let httpPort = 0;
+  // users, sessions, tokens and the append-only audit log: their own file, opened by the 'access' component
+  const access = createAccessControl({ file: join(o.dataDir, 'access.db'), registry, adminToken: o.people?.adminToken, hashCost: o.people?.hashCost, log: log.child({ component: 'access' }) });
+  // what the routes and the interlock record (delegates to access.db once the 'access' component has started)
+  const audit: AuditLog = o.access?.audit ?? access.audit;
   // HJ 212-2017 forwarding to upstream platforms: its outbox in <dataDir>/hj212-outbox.db; history requests answered from InfluxDB 1.x
   const forward = registry.upstreams.length > 0 ? createHj212Forwarding({ registry, dataDir: o.dataDir, influx: o.influx.v2 ? undefined : o.influx, log: log.child({ component: 'hj212-forward' }) }) : undefined;
   const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription() };
@@ -190,6 +219,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           alerts.stop();
         },
       ),
+      component('access', () => access.start(), () => access.stop()),
       // ticket annotations go through the same spool as the readings
       component('hj212-forward', () => forward?.start(), () => forward?.stop()),
       component('annotations', () => void (subs.annotations = writeTicketEvents(tickets.changes$, { sink, log })), () => subs.annotations.unsubscribe()),
@@ -201,7 +231,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log, flow }) });
           metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending, means: () => (engine as RuleEngine | undefined)?.means });
           const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool: sink.spool });
-          http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
+          http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness, bindHost: o.bindHost, allowedHosts: o.people?.allowedHosts, metricsAuth: o.people?.metricsAuth });
+          // every request gets its principal first; then /api/login, /api/me, /api/users*, /api/audit*
+          if (o.access) o.access.install(http);
+          else registerAuth(http, access, { secureCookies: o.people?.secureCookies });
           registerTicketRoutes(http, tickets);
           registerValveRoutes(http, interlock);
           // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
@@ -255,6 +288,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     snapshots,
     metrics,
     hj212Forward: forward,
+    access,
+    audit,
     status,
     async stop() {
       await supervisor.stop();

@@ -41,6 +41,19 @@ export const EnvSchema = z.object({
   /** park registry file; the bundled default park when unset */
   PARK_CONFIG: z.string().optional(),
   DATA_DIR: z.string().default('./data'),
+  // --- HTTP access control (gateway/auth, gateway/http/hardening.ts) ---
+  /** accepted as `Authorization: Bearer <token>` with role admin (provisioning, automation); or the secrets file's http.adminToken */
+  PARK_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').max(512).optional(),
+  /** Host header values the HTTP server answers, comma-separated (name or name:port); default the bind address, localhost and 127.0.0.1 with HTTP_PORT */
+  HTTP_ALLOWED_HOSTS: z
+    .string()
+    .transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'a host name or address, optionally with :port')).min(1))
+    .optional(),
+  /** who may read GET /metrics: open (anyone, default), token (an API token or PARK_ADMIN_TOKEN as Bearer), role (any signed-in user or token) */
+  METRICS_AUTH: z.enum(['open', 'token', 'role']).default('open'),
+  /** `Secure` on the session cookie: set when the gateway is reached over HTTPS (a TLS-terminating proxy) */
+  SESSION_COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** WECOM_KEY, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET */
   ...AlertsEnvSchema.shape,
   /** SPOOL_MAX_MB, SPOOL_SEGMENT_MB, SPOOL_FSYNC_MS, SPOOL_WHEN_FULL */

@@ -26,7 +26,8 @@ try {
 
 /** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
 async function runGateway(env: Env, registry: Registry): Promise<void> {
-  const { secrets, warnings } = loadSecrets(env.PARK_SECRETS_FILE);
+  // the secrets file (PARK_SECRETS_FILE) and the environment's secrets: every log line is redacted of them
+  const { secrets, warnings } = loadSecrets(env.PARK_SECRETS_FILE, process.env);
   const log = createLogger(undefined, undefined, secrets.redact);
   for (const w of warnings) log.warn({ file: w.path }, w.message);
   // the external broker (MQTT_URL): its login from the environment or the secrets file's mqtt.gateway,
@@ -43,6 +44,8 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
       })
     : undefined;
   if (external && !external.auth.username) log.warn({ url: external.url }, 'external broker without a login (MQTT_USERNAME, or mqtt.gateway in the secrets file): only a broker that admits anonymous clients accepts it');
+  // PARK_ADMIN_TOKEN: accepted as an admin bearer token (provisioning, automation), like InfluxDB 2's and Grafana's init variables
+  const adminToken = env.PARK_ADMIN_TOKEN ?? secrets.file.http?.adminToken;
   let broker: EmbeddedBroker | undefined;
   let gw: Gateway | undefined;
   const supervisor = createSupervisor(
@@ -72,10 +75,11 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
             httpPort: env.HTTP_PORT,
             bindHost: env.BIND_HOST,
             spool: spoolSettingsFromEnv(env),
-            alertSecrets: alertSecrets(env),
+            alertSecrets: alertSecrets(env, secrets.file),
             snapshots: { retention: snapshotRetentionFromEnv(env) },
             dataDir: env.DATA_DIR,
             hj212Port: env.HJ212_PORT,
+            people: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH, secureCookies: env.SESSION_COOKIE_SECURE },
             log,
           });
         },

@@ -6,6 +6,7 @@ import { filter } from 'rxjs';
 import { startGateway, type GatewayStatus } from '../gateway/app.js';
 import { startEmbeddedBroker } from '../gateway/broker/index.js';
 import { parseEnv } from '../gateway/env.js';
+import { randomSecret, redactor } from '../gateway/secrets/index.js';
 import { ConfigError, loadRegistry } from '../gateway/registry/loader.js';
 import { describeChange } from '../processor/tickets/describe.js';
 import { startInflux } from '../test/helpers/influx.js';
@@ -53,7 +54,9 @@ try {
   const registry = loadRegistry(env.PARK_CONFIG);
   mkdirSync(env.DATA_DIR, { recursive: true });
   const logFile = join(env.DATA_DIR, 'gateway.log');
-  const log = pino({ name: 'park-gateway', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination({ dest: logFile, sync: false }));
+  // PARK_ADMIN_TOKEN: the environment's, or a fresh one for this run; printed below, never written to the log
+  const adminToken = env.PARK_ADMIN_TOKEN ?? randomSecret();
+  const log = pino({ name: 'park-gateway', level: process.env.LOG_LEVEL ?? 'info', hooks: { streamWrite: redactor([adminToken]) } }, pino.destination({ dest: logFile, sync: false }));
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
 
@@ -75,7 +78,7 @@ try {
   say(`outlet cameras (可视监控): ${sims.cameras.url('RO-01').replace('RO-01', '<site>')}, a JPEG snapshot attached to each outlet ticket`);
 
   // rule durations, verification periods and shut-off delays play `speed` times faster, like the simulators
-  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, mqttFeed: broker?.feed, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log });
+  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, mqttFeed: broker?.feed, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log, people: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH } });
   const ticketLog = gw.tickets.changes$.pipe(filter((c) => c.type !== 'updated')).subscribe((c) => {
     say(describeChange(c));
     // odor tickets: the likely source (异味溯源), from the attribution evidence the ticket was written with
@@ -90,6 +93,7 @@ try {
   });
   cleanups.push(() => gw.stop());
   say(`gateway: http://127.0.0.1:${gw.httpPort}/healthz · logs in ${logFile} · Ctrl-C stops`);
+  say(`admin token (PARK_ADMIN_TOKEN): ${adminToken} · curl -H 'Authorization: Bearer ${adminToken}' http://127.0.0.1:${gw.httpPort}/api/users`);
 
   // readings/s over the last ~10 s, so the 5 s poll cycle of the stations does not alias into 0/s, 2x/s
   const history: { at: number; received: number }[] = [{ at: Date.now(), received: 0 }];

@@ -133,7 +133,7 @@ describe('GET /metrics and /readyz of a running gateway', () => {
     expect(r.body.failed).toEqual([]);
     expect(r.body.checks.influxdb).toEqual({ ok: true, detail: `InfluxDB at ${influx.url} answered /ping (204)` });
     expect(r.body.checks.mqtt?.ok).toBe(true);
-    expect(r.body.checks.mqtt?.detail).toMatch(new RegExp(`^MQTT input park-gateway connected to ${broker.url}$`));
+    expect(r.body.checks.mqtt?.detail).toMatch(new RegExp(`^MQTT input park-gateway connected to ${broker.url} and subscribed$`));
     expect(r.body.checks.spool).toMatchObject({ ok: true, detail: expect.stringMatching(/^spool holds \d+ bytes$/) });
     m = await scrape(gw.httpPort);
     expect(sample(m, 'park_mqtt_connected', { client_id: 'park-gateway' })).toBe(1);
