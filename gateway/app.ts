@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { merge, share, Subscription, tap, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
+import { createMemoryAuditLog } from './auth/memoryAudit.js';
+import type { AuditLog } from './auth/types.js';
 import { createDeadLetterStore, type DeadLetterStore } from './deadLetter/index.js';
 import { createDeviceHealth, type DeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
@@ -27,7 +29,7 @@ import { createSqliteStore } from '../processor/tickets/sqlite.js';
 import { createTicketService, type TicketService } from '../processor/tickets/service.js';
 import { registerTicketRoutes } from '../processor/tickets/api.js';
 import { createInterlock, registerValveRoutes, type Interlock } from '../processor/interlock/index.js';
-import { recordValveAction, valveResponder } from '../processor/valveResponder.js';
+import { auditValveAction, recordValveAction, valveResponder } from '../processor/valveResponder.js';
 import { createFlowVerification, type FlowVerification } from '../processor/flowVerification.js';
 import { createSnapshotStore, createSnapshotTaker, type Fetcher, type SnapshotRetention, type SnapshotTaker } from '../processor/snapshots/index.js';
 import { createModbusCommands } from './inputs/modbus/commands.js';
@@ -59,6 +61,13 @@ export interface GatewayOptions {
   log?: Logger;
   /** the HJ 212 listener's port instead of the registry's (HJ212_PORT; 0 takes a free one) */
   hj212Port?: number;
+  /**
+   * Access control of the HTTP API (issue 11): `install` sets `request.principal` on every request (the
+   * auth plugin, gateway/auth), `audit` is the append-only log the routes and the interlock write to.
+   * Without it every API request is anonymous (401; /healthz, /readyz, /metrics stay open) and the
+   * audit log is kept in memory only.
+   */
+  access?: { install(app: FastifyInstance): void; audit: AuditLog };
 }
 
 export interface GatewayStatus {
@@ -96,6 +105,7 @@ export interface Gateway {
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const log = o.log ?? createLogger();
   const registry = o.registry;
+  const audit = o.access?.audit ?? createMemoryAuditLog();
   const metrics = createGatewayMetrics({ registry });
   const deadLetters = metrics.trackDeadLetters(createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') }));
   const health = createDeviceHealth(registry.sites.flatMap((s) => s.devices.map((d) => d.id)));
@@ -195,18 +205,24 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         async () => {
           flow = createFlowVerification({ tickets, registry, log });
           flow.start();
-          interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log, flow }) });
+          interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: both(recordValveAction({ tickets, registry, log, flow }), auditValveAction(audit)) });
           metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending, means: () => (engine as RuleEngine | undefined)?.means });
           const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool: sink.spool });
           http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness });
-          registerTicketRoutes(http, tickets);
-          registerValveRoutes(http, interlock);
+          o.access?.install(http);
+          registerTicketRoutes(http, tickets, { audit, registry });
+          registerValveRoutes(http, interlock, { audit, registry });
           // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
           const snapshotStore = createSnapshotStore({ dir: join(o.dataDir, 'snapshots'), retention: o.snapshots?.retention, now: Date.now });
           snapshots = createSnapshotTaker({ registry, store: snapshotStore, record: (id, kind, data) => void tickets.recordAction(id, kind, data), fetcher: o.snapshots?.fetcher, concurrency: o.snapshots?.concurrency, now: Date.now, log: log.child({ component: 'snapshots' }) });
-          registerSnapshotRoutes(http, {
-            image: (ticket, snap) => (tickets.get(ticket)?.evidence.some((e) => e.kind === 'snapshot' && (e.data as { id?: string }).id === snap) ? snapshotStore.read(snap) : undefined),
-          });
+          registerSnapshotRoutes(
+            http,
+            {
+              image: (ticket, snap) => (tickets.get(ticket)?.evidence.some((e) => e.kind === 'snapshot' && (e.data as { id?: string }).id === snap) ? snapshotStore.read(snap) : undefined),
+              ticket: (ticket) => tickets.get(ticket),
+            },
+            { audit, registry },
+          );
           httpPort = await listen(http, o.httpPort, o.bindHost);
         },
         () => http.close(),
@@ -259,6 +275,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
   };
 }
+
+/** a valve action goes on its ticket and into the audit log */
+const both =
+  <A extends unknown[]>(...fs: ((...a: A) => void)[]) =>
+  (...a: A) => {
+    for (const f of fs) f(...a);
+  };
 
 /** the means go to InfluxDB, then to the upstream platforms */
 const withForward = (write: (m: readonly SeriesMean[]) => void, forward?: Hj212Forwarding) => (m: readonly SeriesMean[]) => {

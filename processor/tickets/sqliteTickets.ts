@@ -131,6 +131,10 @@ export function sqliteTicketStore(db: Database.Database): TicketStore {
         where.push(`level IN (${filter.level.map(() => '?').join(', ')})`);
         params.push(...filter.level);
       }
+      if (filter.sites) {
+        where.push(filter.sites.length ? `site IN (${filter.sites.map(() => '?').join(', ')})` : '0');
+        params.push(...filter.sites);
+      }
       for (const key of ['site', 'enterprise', 'officer', 'category'] as const) {
         const v = filter[key];
         if (v !== undefined) {

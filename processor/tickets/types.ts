@@ -142,6 +142,8 @@ export interface Ticket extends TicketSummary {
 export interface TicketFilter {
   status?: TicketStatus[];
   site?: string;
+  /** any of these sites (an officer's scope); an empty list matches nothing */
+  sites?: readonly string[];
   enterprise?: string;
   officer?: string;
   category?: TicketCategory;

@@ -1,0 +1,30 @@
+/**
+ * Personal data in what the API returns (issue 11: "officers' mobiles and other personal data are
+ * returned only to roles that need them"): officers' mobile numbers, and the recipients (`to`) of
+ * alert deliveries recorded as ticket evidence. For roles that do not need them they are masked
+ * (138****1102), wherever they appear in the payload.
+ */
+
+/** an 11-digit mainland mobile (the registry's OfficerSchema) */
+const MOBILE = /^1\d{10}$/;
+/** keys whose string values are personal whatever they look like */
+const PERSONAL_KEYS = new Set(['mobile', 'phone', 'to']);
+
+export const maskMobile = (s: string): string => (MOBILE.test(s) ? `${s.slice(0, 3)}****${s.slice(7)}` : '***');
+
+function maskValue(v: unknown, personal: boolean, depth: number): unknown {
+  if (depth > 32) return v;
+  if (typeof v === 'string') return personal ? maskMobile(v) : MOBILE.test(v) ? maskMobile(v) : v;
+  if (Array.isArray(v)) return v.map((x) => maskValue(x, personal, depth + 1));
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = maskValue(x, personal || PERSONAL_KEYS.has(k), depth + 1);
+    return out;
+  }
+  return v;
+}
+
+/** a copy of `payload` with mobiles and recipients masked */
+export function maskPersonalData<T>(payload: T): T {
+  return maskValue(payload, false, 0) as T;
+}
