@@ -7,8 +7,12 @@
 
 /** an 11-digit mainland mobile (the registry's OfficerSchema) */
 const MOBILE = /^1\d{10}$/;
-/** keys whose string values are personal whatever they look like */
-const PERSONAL_KEYS = new Set(['mobile', 'phone', 'to']);
+/**
+ * keys whose string values are personal whatever they look like: an officer's `mobile`, and the `to`
+ * list of an alert delivery (SMS numbers, WeCom mentioned mobiles or user ids); a ticket history's
+ * `to` is a status, a string, and stays
+ */
+const isPersonal = (key: string, v: unknown) => key === 'mobile' || key === 'phone' || (key === 'to' && Array.isArray(v));
 
 export const maskMobile = (s: string): string => (MOBILE.test(s) ? `${s.slice(0, 3)}****${s.slice(7)}` : '***');
 
@@ -18,7 +22,7 @@ function maskValue(v: unknown, personal: boolean, depth: number): unknown {
   if (Array.isArray(v)) return v.map((x) => maskValue(x, personal, depth + 1));
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = maskValue(x, personal || PERSONAL_KEYS.has(k), depth + 1);
+    for (const [k, x] of Object.entries(v)) out[k] = maskValue(x, personal || isPersonal(k, x), depth + 1);
     return out;
   }
   return v;
