@@ -93,7 +93,7 @@ describe('detection, tickets and valve interlock on the running park', () => {
     p.sims.signals.set('WP-01', 'w01018', 220);
   });
 
-  it('an officer reopens the valve through the API; actor and reason are recorded on the ticket', async () => {
+  it('the section chief reopens the valve through the API; actor and reason are recorded on the ticket', async () => {
     const bad = await p.api<{ message: string }>('/api/valves/WP-01/open', { method: 'POST', body: { actor: '王青' } });
     expect(bad.status).toBe(400);
     const res = await p.api<{ action: { kind: string; actor: string; reason: string; confirmed: boolean } }>('/api/valves/WP-01/open', {

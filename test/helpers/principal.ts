@@ -13,13 +13,15 @@ export const PRINCIPAL_HEADER = 'x-test-principal';
 
 type Who = Omit<Principal, 'address'>;
 
-/** the people of the tests: officers OF-01 (王青) and OF-02 (李明) of the shipped park, a chief, an admin, a viewer */
+/** the people of the tests: officers OF-01 (王青), OF-02 (李明), OF-03 (张华) of the shipped park, a chief, an admin, a viewer */
 export const PEOPLE = {
   admin: { kind: 'token', userId: 'u-admin', username: 'admin', role: 'admin' },
   chief: { kind: 'session', userId: 'u-chief', username: '陈科长', role: 'chief' },
   viewer: { kind: 'session', userId: 'u-viewer', username: 'screen', role: 'viewer' },
   officer: { kind: 'session', userId: 'u-of01', username: '王青', role: 'officer', officer: 'OF-01' },
   otherOfficer: { kind: 'session', userId: 'u-of02', username: '李明', role: 'officer', officer: 'OF-02' },
+  /** 张华, officer of the rain outlets RO-0x */
+  officer3: { kind: 'session', userId: 'u-of03', username: '张华', role: 'officer', officer: 'OF-03' },
   /** the e2e tests' person: 王青 (OF-01) acting as section chief (a chief may be an officer too) */
   chiefOfficer: { kind: 'session', userId: 'u-of01c', username: '王青', role: 'chief', officer: 'OF-01' },
 } as const satisfies Record<string, Who>;
