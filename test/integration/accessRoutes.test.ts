@@ -6,6 +6,7 @@ import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import { createInterlock, registerValveRoutes, type Interlock, type ValveAction, type ValveCommands } from '../../processor/interlock/index.js';
 import { registerTicketRoutes } from '../../processor/tickets/api.js';
+import { auditValveAction } from '../../processor/valveResponder.js';
 import { createTicketService, type TicketService } from '../../processor/tickets/service.js';
 import { createSqliteStore, type SqliteStore } from '../../processor/tickets/sqlite.js';
 import { codEvent, silentLog, T0, tempDb } from '../../processor/tickets/testing/fixtures.js';
@@ -257,5 +258,24 @@ describe('valve commands: reopen chief or admin with a reason, override admin on
     // once done, a new reopen is a new command
     expect((await reopen('chief')).statusCode).toBe(200);
     expect(valves.writes()).toBe(before.writes + 2);
+  });
+});
+
+describe("the interlock's own valve commands are audited as 'system'", () => {
+  it('an automatic shut leaves an ok entry with actor system and no address; a failed one leaves a failed entry', async () => {
+    const audit = testAccess().audit;
+    const own = fakeValves();
+    const auto = createInterlock({ registry, commands: own.commands, health: { get: () => ({ online: true }) }, now: Date.now, log: silentLog, onAction: auditValveAction(audit), actuator: { settleMs: 5, confirmWithinMs: 0 } });
+    const since = Date.now() - 16 * 60_000;
+    const ev = { ...codEvent('update', Date.now(), 640, { site: 'WP-01', since }), limit: { max: 500, standard: 'GB/T 31962-2015 表1 B级 COD 500 mg/L' } };
+    expect(await auto.handle(ev, 'N')).toMatchObject({ kind: 'valve-close', ok: true, confirmed: true, actor: 'system' });
+    expect(audit.entries).toEqual([expect.objectContaining({ actor: 'system', action: 'valve.close', target: 'valve:WP-01', outcome: 'ok', reason: expect.stringMatching(/^wp-cod: w01018 = 640/) })]);
+    expect(audit.entries[0]!.address).toBeUndefined();
+    // a person's command through the interlock is left to the route (which knows the address)
+    await auto.reopen('WP-01', '陈科长', '复测达标');
+    expect(audit.entries).toHaveLength(1);
+    own.commands.writeValve = async () => Promise.reject(new Error('timeout after 1000 ms'));
+    await auto.handle({ ...ev, rule: 'wp-cod', since: since - 1000 }, 'N');
+    expect(audit.entries.at(-1)).toMatchObject({ actor: 'system', action: 'valve.close', outcome: 'failed', after: { ok: false, error: expect.stringMatching(/timeout/) } });
   });
 });

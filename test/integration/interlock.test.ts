@@ -242,6 +242,30 @@ describe('reopening a valve over HTTP (a person only)', () => {
   });
 });
 
+describe('valve commands are serialised per valve and idempotent', () => {
+  it('20 parallel reopens of WP-02 over HTTP make one Modbus write on the simulator; all get its outcome', async () => {
+    signals.setValve('WP-02', false);
+    const writes: boolean[] = [];
+    const setValve = signals.setValve.bind(signals);
+    // the simulator switches the valve when a write reaches its control coil (simulators/modbus/unit.ts)
+    signals.setValve = (site, open) => {
+      if (site === 'WP-02') writes.push(open);
+      setValve(site, open);
+    };
+    try {
+      const res = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => app.inject({ method: 'POST', url: '/api/valves/WP-02/open', payload: { reason: `复测达标 ${i}` }, headers: as(i % 2 ? 'chief' : 'admin') })),
+      );
+      expect(res.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
+      expect(writes).toEqual([true]);
+      expect(res.filter((r) => !r.json<{ joined?: boolean }>().joined)).toHaveLength(1);
+      expect(signals.valveOpen('WP-02')).toBe(true);
+    } finally {
+      signals.setValve = setValve;
+    }
+  });
+});
+
 describe('over range (HJ 212-2017 flag T) on the simulated pipe', () => {
   it('COD flagged T at the range top above the limit shuts WP-01 (coil 0) and the poller reads it shut; the same value flagged C does not', async () => {
     signals.setValve('WP-01', true);
