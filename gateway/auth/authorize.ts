@@ -49,7 +49,8 @@ export function requireRole(roles: readonly Role[], onRefusal?: AuditOnRefusal):
     const r = refusal(p, roles);
     if (!r) return;
     if (onRefusal) auditDenied(onRefusal.audit, p, onRefusal.action, onRefusal.target(req), r.message);
-    await refuse(reply, r);
+    // an async hook that answers returns the reply, so the route's handler does not run
+    return refuse(reply, r);
   };
 }
 

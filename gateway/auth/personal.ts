@@ -7,6 +7,8 @@
 
 /** an 11-digit mainland mobile (the registry's OfficerSchema) */
 const MOBILE = /^1\d{10}$/;
+/** one inside a text (an @-mention in a WeCom message), not part of a longer number (epoch ms) */
+const MOBILE_IN_TEXT = /(?<!\d)1\d{10}(?!\d)/g;
 /**
  * keys whose string values are personal whatever they look like: an officer's `mobile`, and the `to`
  * list of an alert delivery (SMS numbers, WeCom mentioned mobiles or user ids); a ticket history's
@@ -18,7 +20,7 @@ export const maskMobile = (s: string): string => (MOBILE.test(s) ? `${s.slice(0,
 
 function maskValue(v: unknown, personal: boolean, depth: number): unknown {
   if (depth > 32) return v;
-  if (typeof v === 'string') return personal ? maskMobile(v) : MOBILE.test(v) ? maskMobile(v) : v;
+  if (typeof v === 'string') return personal ? maskMobile(v) : v.replace(MOBILE_IN_TEXT, maskMobile);
   if (Array.isArray(v)) return v.map((x) => maskValue(x, personal, depth + 1));
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
