@@ -137,7 +137,10 @@ export function registerTicketRoutes(app: FastifyInstance, service: TicketServic
     }
     if (!params.success) return badRequest(reply, 'path', params.error);
     const parsed = TransitionBodySchema.safeParse(req.body ?? {});
-    if (!parsed.success) return badRequest(reply, 'body', parsed.error);
+    if (!parsed.success) {
+      auditDenied(audit, p, 'ticket.transition', target, `invalid body: ${z.prettifyError(parsed.error)}`);
+      return badRequest(reply, 'body', parsed.error);
+    }
     const { to, actor, note } = parsed.data;
     if (actor !== undefined && actor !== p.username) {
       auditDenied(audit, p, 'ticket.transition', target, `body actor ${clip(actor, 200)} is not the principal`);

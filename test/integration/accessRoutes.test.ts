@@ -184,6 +184,7 @@ describe('ticket transitions: officer in scope, chief, admin; the actor is the p
     expect(access.audit.entries.at(-1)).toMatchObject({ outcome: 'failed', actor: '陈科长', before: { status: 'open' } });
     const huge = await call('chief', 'POST', `/api/tickets/${of01.id}/transitions`, { to: 'acknowledged', actor: 'x'.repeat(900 * 1024) });
     expect(huge.statusCode).toBe(400);
+    expect(access.audit.entries.at(-1)).toMatchObject({ outcome: 'denied', actor: '陈科长', reason: expect.stringMatching(/^invalid body: .*actor/s) });
     expect(tickets.get(of01.id)!.history).toHaveLength(1);
     expect(Math.max(...access.audit.entries.map((e) => JSON.stringify(e).length))).toBeLessThan(10_000);
   });
