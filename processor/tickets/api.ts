@@ -111,7 +111,7 @@ export function registerTicketRoutes(app: FastifyInstance, service: TicketServic
     if (category) filter.category = category;
     if (q.priority) filter.priority = q.priority;
     const scope = scopeOf(registry, p);
-    if (!scope.all) filter.sites = [...scope.sites];
+    if (!scope.all) filter.within = { sites: [...scope.sites], enterprises: [...scope.enterprises] };
     const page = service.list(filter);
     return forViewer(p, { ...page, limit: q.limit, offset: q.offset });
   });

@@ -142,8 +142,8 @@ export interface Ticket extends TicketSummary {
 export interface TicketFilter {
   status?: TicketStatus[];
   site?: string;
-  /** any of these sites (an officer's scope); an empty list matches nothing */
-  sites?: readonly string[];
+  /** only tickets at one of these sites or of one of these enterprises (an officer's scope); empty lists match nothing */
+  within?: { sites: readonly string[]; enterprises: readonly string[] };
   enterprise?: string;
   officer?: string;
   category?: TicketCategory;
