@@ -43,9 +43,9 @@ const config = {
       name: 'processor-to-gateway-contracts-only',
       severity: 'error',
       comment:
-        'The processor depends on the gateway only through its contracts: the Reading model, the park registry, the dead-letter store and the wire protocols (gateway/protocols: the HJ 212 codec the forwarder speaks). Everything else it needs is injected by the composition root.',
+        'The processor depends on the gateway only through its contracts: the Reading model, the park registry, the dead-letter store and the wire protocols (gateway/protocols: the HJ 212 codec the forwarder speaks) and the access-control contract its HTTP routes enforce (gateway/auth: the principal and audit types, the role guards, the scopes, the masking of personal data; never the authentication itself). Everything else it needs is injected by the composition root.',
       from: { path: '^processor/', pathNot: TEST },
-      to: { path: '^gateway/', pathNot: '^gateway/(model|registry|deadLetter|protocols)/' },
+      to: { path: '^gateway/', pathNot: ['^gateway/(model|registry|deadLetter|protocols)/', '^gateway/auth/(types|authorize|scope|personal)\\.ts$'] },
     },
     {
       name: 'gateway-to-processor-only-from-composition-root',

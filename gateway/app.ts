@@ -31,7 +31,7 @@ import { createSqliteStore } from '../processor/tickets/sqlite.js';
 import { createTicketService, type TicketService } from '../processor/tickets/service.js';
 import { registerTicketRoutes } from '../processor/tickets/api.js';
 import { createInterlock, registerValveRoutes, type Interlock } from '../processor/interlock/index.js';
-import { recordValveAction, valveResponder } from '../processor/valveResponder.js';
+import { auditValveAction, recordValveAction, valveResponder } from '../processor/valveResponder.js';
 import { createFlowVerification, type FlowVerification } from '../processor/flowVerification.js';
 import { createSnapshotStore, createSnapshotTaker, type Fetcher, type SnapshotRetention, type SnapshotTaker } from '../processor/snapshots/index.js';
 import { createModbusCommands } from './inputs/modbus/commands.js';
@@ -228,21 +228,26 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         async () => {
           flow = createFlowVerification({ tickets, registry, log });
           flow.start();
-          interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: recordValveAction({ tickets, registry, log, flow }) });
+          interlock = createInterlock({ registry, commands, health, now: Date.now, log, onAction: both(recordValveAction({ tickets, registry, log, flow }), auditValveAction(audit)) });
           metrics.observe({ processor, sink, health, tickets, spool: sink.spool, alertsPending: () => alerts.counters().pending, means: () => (engine as RuleEngine | undefined)?.means });
           const readiness = gatewayReadiness(metrics, { influxUrl: o.influx.url, registry, spool: sink.spool });
           http = createHttpServer({ log, health: { health: () => ({ ...status() }) }, metrics, readiness, bindHost: o.bindHost, allowedHosts: o.people?.allowedHosts, metricsAuth: o.people?.metricsAuth });
           // every request gets its principal first; then /api/login, /api/me, /api/users*, /api/audit*
           if (o.access) o.access.install(http);
           else registerAuth(http, access, { secureCookies: o.people?.secureCookies });
-          registerTicketRoutes(http, tickets);
-          registerValveRoutes(http, interlock);
+          registerTicketRoutes(http, tickets, { audit, registry });
+          registerValveRoutes(http, interlock, { audit, registry });
           // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
           const snapshotStore = createSnapshotStore({ dir: join(o.dataDir, 'snapshots'), retention: o.snapshots?.retention, now: Date.now });
           snapshots = createSnapshotTaker({ registry, store: snapshotStore, record: (id, kind, data) => void tickets.recordAction(id, kind, data), fetcher: o.snapshots?.fetcher, concurrency: o.snapshots?.concurrency, now: Date.now, log: log.child({ component: 'snapshots' }) });
-          registerSnapshotRoutes(http, {
-            image: (ticket, snap) => (tickets.get(ticket)?.evidence.some((e) => e.kind === 'snapshot' && (e.data as { id?: string }).id === snap) ? snapshotStore.read(snap) : undefined),
-          });
+          registerSnapshotRoutes(
+            http,
+            {
+              image: (ticket, snap) => (tickets.get(ticket)?.evidence.some((e) => e.kind === 'snapshot' && (e.data as { id?: string }).id === snap) ? snapshotStore.read(snap) : undefined),
+              ticket: (ticket) => tickets.get(ticket),
+            },
+            { audit, registry },
+          );
           httpPort = await listen(http, o.httpPort, o.bindHost);
         },
         () => http.close(),
@@ -297,6 +302,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
   };
 }
+
+/** a valve action goes on its ticket and into the audit log */
+const both =
+  <A extends unknown[]>(...fs: ((...a: A) => void)[]) =>
+  (...a: A) => {
+    for (const f of fs) f(...a);
+  };
 
 /** the means go to InfluxDB, then to the upstream platforms */
 const withForward = (write: (m: readonly SeriesMean[]) => void, forward?: Hj212Forwarding) => (m: readonly SeriesMean[]) => {

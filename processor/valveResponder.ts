@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
+import type { AuditLog } from '../gateway/auth/types.js';
 import type { Registry } from '../gateway/registry/schema.js';
 import type { FlowVerification } from './flowVerification.js';
-import type { Interlock, ValveAction } from './interlock/index.js';
+import { SYSTEM_ACTOR, type Interlock, type ValveAction } from './interlock/index.js';
 import type { Responder } from './respond.js';
 import type { TicketService } from './tickets/service.js';
 
@@ -27,6 +28,21 @@ export function recordValveAction(deps: { tickets: TicketService; registry: Regi
     deps.log[level]({ ticket: id, ...action }, `valve ${action.kind} at ${site}: ${action.reason}`);
     if (id) deps.tickets.recordAction(id, 'valve', action);
     if (id) deps.flow?.onValveAction(id, action);
+  };
+}
+
+const AUDIT_ACTIONS: Record<ValveAction['kind'], string> = { 'valve-close': 'valve.close', 'valve-open': 'valve.reopen', escalate: 'valve.escalate' };
+
+/**
+ * The interlock's automatic actions in the audit log (issue 11: every valve command), actor 'system',
+ * no address: shut, re-shut and escalation, ok or failed. A person's commands are audited by the valve
+ * route, which knows their address and refusals (interlock/api.ts), so they are left out here.
+ */
+export function auditValveAction(audit: AuditLog) {
+  return (site: string, action: ValveAction): void => {
+    if (action.actor !== SYSTEM_ACTOR) return;
+    const confirmed = action.kind !== 'escalate' && action.ok && action.confirmed;
+    audit.append({ at: action.at, actor: SYSTEM_ACTOR, action: AUDIT_ACTIONS[action.kind], target: `valve:${site}`, outcome: confirmed ? 'ok' : 'failed', reason: action.reason.slice(0, 2000), after: action });
   };
 }
 

@@ -5,7 +5,7 @@ import { createActuator, type ActuationResult } from './actuator.js';
 import { decide, episodeKey, type EpisodeState, type ValvePoint } from './decide.js';
 import { decideReshut, DEFAULT_MAX_RESHUTS, type ShutEpisode } from './reshut.js';
 import { SerialQueue } from './serial.js';
-import { SYSTEM_ACTOR, type Interlock, type InterlockOptions, type ValveAction, type ValveState } from './types.js';
+import { SYSTEM_ACTOR, type Interlock, type InterlockOptions, type ReopenResult, type ValveAction, type ValveState } from './types.js';
 
 export { decide, episodeKey, INSTRUMENT_TROUBLE, type Decision, type DecisionInput, type EpisodeState, type ValvePoint } from './decide.js';
 export { decideReshut, DEFAULT_MAX_RESHUTS, type ReshutDecision, type ShutEpisode } from './reshut.js';
@@ -170,6 +170,31 @@ export function createInterlock(opts: InterlockOptions): Interlock {
     }
   }
 
+  /** a person's command per site and kind while it is queued or running: the same command joins it */
+  const inFlight = new Map<string, Promise<ReopenResult>>();
+
+  /** a person's valve command: one at a time per valve (serial), and one write for parallel duplicates */
+  function byHand(site: string, kind: 'valve-open' | 'valve-close', actor: string, reason: string): Promise<ReopenResult> {
+    const p = points.get(site);
+    if (!p) {
+      const known = registry.sites.some((s) => s.id === site);
+      return Promise.resolve(known ? { kind: 'no-interlock', message: `site ${site} has no valve interlock enabled` } : { kind: 'unknown-site', message: `no site ${site}` });
+    }
+    const key = `${site}|${kind}`;
+    const pending = inFlight.get(key);
+    if (pending) return pending.then((r) => (r.kind === 'done' ? { ...r, joined: true } : r));
+    const run = (async (): Promise<ReopenResult> => {
+      try {
+        const r = kind === 'valve-open' ? await serial(site, () => actuator.openValve(p.device)) : await closeValve(site, p.device);
+        return { kind: 'done', action: record(p, { kind, site, device: p.device, actor, reason, ...fromResult(r) }) };
+      } finally {
+        inFlight.delete(key);
+      }
+    })();
+    inFlight.set(key, run);
+    return run;
+  }
+
   return {
     handle: (ev, lastFlag) =>
       handle(ev, lastFlag).catch((err: unknown) => {
@@ -177,15 +202,8 @@ export function createInterlock(opts: InterlockOptions): Interlock {
         return undefined;
       }),
 
-    async reopen(site, actor, reason) {
-      const p = points.get(site);
-      if (!p) {
-        const known = registry.sites.some((s) => s.id === site);
-        return known ? { kind: 'no-interlock', message: `site ${site} has no valve interlock enabled` } : { kind: 'unknown-site', message: `no site ${site}` };
-      }
-      const r = await serial(site, () => actuator.openValve(p.device));
-      return { kind: 'done', action: record(p, { kind: 'valve-open', site, device: p.device, actor, reason, ...fromResult(r) }) };
-    },
+    reopen: (site, actor, reason) => byHand(site, 'valve-open', actor, reason),
+    closeByHand: (site, actor, reason) => byHand(site, 'valve-close', actor, reason),
 
     observeBatch(readings) {
       for (const r of readings) {

@@ -49,7 +49,11 @@ export interface ValveState {
   lastAction?: ValveAction;
 }
 
-export type ReopenResult = { kind: 'done'; action: ValveAction } | { kind: 'unknown-site' | 'no-interlock'; message: string };
+/**
+ * What a person's valve command came to. `joined`: the same command for the same valve was already in
+ * flight, and this request got its outcome instead of a second write (commands are idempotent).
+ */
+export type ReopenResult = { kind: 'done'; action: ValveAction; joined?: boolean } | { kind: 'unknown-site' | 'no-interlock'; message: string };
 
 export interface InterlockOptions {
   registry: Registry;
@@ -72,8 +76,14 @@ export interface Interlock {
    * event (default: the latest observed reading of that site and pollutant).
    */
   handle(ev: RuleEvent, lastFlag?: QualityFlag): Promise<ValveAction | undefined>;
-  /** Open a pipe's valve: a person's decision only, never automatic. */
+  /**
+   * Open a pipe's valve: a person's decision only, never automatic. Serialised per valve with every
+   * other command, and idempotent: while a reopen of the valve is in flight, another one joins it (same
+   * outcome, `joined`), so parallel reopens make one write.
+   */
   reopen(site: string, actor: string, reason: string): Promise<ReopenResult>;
+  /** Shut a pipe's valve by hand (the admin's override), serialised and joined like reopen. */
+  closeByHand(site: string, actor: string, reason: string): Promise<ReopenResult>;
   /**
    * Feed a batch of readings: valve state (w99002) for valves(), the latest flag and value per site and
    * pollutant, and re-shut: a valve shut in an exceedance episode that has not cleared, reported open

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { as, testAccess } from '../../test/helpers/principal.js';
 import { createHttpServer } from '../../gateway/http/server.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import { registerTicketRoutes } from './api.js';
@@ -22,7 +23,9 @@ beforeAll(async () => {
   store.start();
   service = createTicketService({ store: store.tickets, registry: loadRegistry(), now: () => clock.t, log: silentLog });
   app = createHttpServer({ log: silentLog, health: { health: () => ({}) } });
-  registerTicketRoutes(app, service);
+  const access = testAccess();
+  access.install(app);
+  registerTicketRoutes(app, service, { audit: access.audit, registry: loadRegistry() });
   await app.ready();
   cod = service.applyEvent(codEvent('open', T0, 700))!;
   clock.t = T0 + HOUR;
@@ -36,8 +39,9 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-const get = (url: string) => app.inject({ method: 'GET', url });
-const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+// a chief reads everything; 李明 (officer OF-02, the officer of WP-05) moves his ticket
+const get = (url: string) => app.inject({ method: 'GET', url, headers: as('chief') });
+const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object, headers: as('otherOfficer') });
 
 describe('tickets HTTP API', () => {
   it('lists tickets newest first, with filters', async () => {
@@ -86,7 +90,7 @@ describe('tickets HTTP API', () => {
   });
 
   it('POST transitions: 200 with the moved ticket, 409 with the reason, 404, 400', async () => {
-    const ok = await post(`/api/tickets/${cod.id}/transitions`, { to: 'acknowledged', actor: 'OF-02', note: '已电话联系企业' });
+    const ok = await post(`/api/tickets/${cod.id}/transitions`, { to: 'acknowledged', note: '已电话联系企业' });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ status: 'acknowledged', history: [{}, { actor: 'OF-02', from: 'open', to: 'acknowledged', note: '已电话联系企业' }] });
 
@@ -111,14 +115,16 @@ describe('tickets HTTP API', () => {
   });
 
   it.each([
-    [{ to: 'done', actor: 'OF-02' }, /to/],
-    [{ to: 'acknowledged' }, /actor/],
-    [{ to: 'acknowledged', actor: 'system' }, /reserved/],
-    [{ to: 'acknowledged', actor: 'OF-03', extra: 1 }, /extra/],
-  ])('POST transitions with body %j → 400', async (body, message) => {
-    const res = await post(`/api/tickets/${ro.id}/transitions`, body);
+    [{ to: 'done', actor: '陈科长' }, 'body', /to/],
+    [{ to: 'acknowledged', actor: 'x'.repeat(20_000) }, 'body', /actor/],
+    [{ to: 'acknowledged', actor: 'system' }, 'body.actor', /must be you/],
+    [{ to: 'acknowledged', actor: 'OF-03' }, 'body.actor', /must be you/],
+    [{ to: 'acknowledged', extra: 1 }, 'body', /extra/],
+    [{ to: 'acknowledged', note: 'n'.repeat(2001) }, 'body', /note/],
+  ])('POST transitions with body %# → 400', async (body, where, message) => {
+    const res = await app.inject({ method: 'POST', url: `/api/tickets/${ro.id}/transitions`, payload: body, headers: as('chief') });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ error: 'bad request', where: 'body' });
+    expect(res.json()).toMatchObject({ error: 'bad request', where });
     expect(res.json().message).toMatch(message);
     expect(service.get(ro.id)!.status).toBe('open');
   });

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, testAccess } from '../../test/helpers/principal.js';
 import { createHttpServer } from '../../gateway/http/server.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import { registerTicketRoutes } from './api.js';
@@ -30,7 +31,9 @@ beforeAll(async () => {
   service = createTicketService({ store: store.tickets, registry, now: () => T0, log: silentLog, rules: registry.rules });
   service.changes$.subscribe((c) => changes.push(c));
   app = createHttpServer({ log: silentLog, health: { health: () => ({}) } });
-  registerTicketRoutes(app, service);
+  const access = testAccess();
+  access.install(app);
+  registerTicketRoutes(app, service, { audit: access.audit, registry });
   await app.ready();
   // events as the rule engine emits them (with their level), and one without (the rule's registry level applies)
   warn = service.applyEvent(codEvent('open', T0, 420, { rule: 'wp-cod-warn', level: 'warning', limit: { max: 400, standard: '园区预警规则 COD 达限值80%' } }))!;
@@ -46,7 +49,7 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-const get = (url: string) => app.inject({ method: 'GET', url });
+const get = (url: string) => app.inject({ method: 'GET', url, headers: as('viewer') });
 
 describe('ticket level', () => {
   it('is stored on the ticket from the event, else from the rule in the registry', () => {

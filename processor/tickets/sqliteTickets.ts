@@ -131,6 +131,12 @@ export function sqliteTicketStore(db: Database.Database): TicketStore {
         where.push(`level IN (${filter.level.map(() => '?').join(', ')})`);
         params.push(...filter.level);
       }
+      if (filter.within) {
+        const { sites, enterprises } = filter.within;
+        const list = (xs: readonly string[]) => xs.map(() => '?').join(', ');
+        where.push(`(site IN (${list(sites)}) OR enterprise IN (${list(enterprises)}))`);
+        params.push(...sites, ...enterprises);
+      }
       for (const key of ['site', 'enterprise', 'officer', 'category'] as const) {
         const v = filter[key];
         if (v !== undefined) {

@@ -142,6 +142,8 @@ export interface Ticket extends TicketSummary {
 export interface TicketFilter {
   status?: TicketStatus[];
   site?: string;
+  /** only tickets at one of these sites or of one of these enterprises (an officer's scope); empty lists match nothing */
+  within?: { sites: readonly string[]; enterprises: readonly string[] };
   enterprise?: string;
   officer?: string;
   category?: TicketCategory;

@@ -12,6 +12,7 @@ import { scaleTime } from '../../simulators/timeScale.js';
 import { startBroker } from '../helpers/broker.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { fastPark } from '../helpers/park.js';
+import { as, testAccess } from '../helpers/principal.js';
 import { waitFor } from '../helpers/wait.js';
 
 // The demo scenario `odor-attribution` on the running park (real influxd, broker, every simulator, the
@@ -30,7 +31,7 @@ describe('demo scenario odor-attribution end to end', () => {
     influx = await startInflux();
     broker = await startBroker();
     sims = await startSimulators(fastPark(), { mqttUrl: broker.url, mqttIntervalMs: 1000, speed });
-    gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir });
+    gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir, access: testAccess() });
     stopScenario = runScenario(scenario, { signals: sims.signals, registry: sims.registry, clock: sims.clock });
   }, 120_000);
   afterAll(async () => {
@@ -42,7 +43,7 @@ describe('demo scenario odor-attribution end to end', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const api = async <T>(path: string): Promise<T> => (await (await fetch(`http://127.0.0.1:${gw.httpPort}${path}`)).json()) as T;
+  const api = async <T>(path: string): Promise<T> => (await (await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, { headers: as('viewer') })).json()) as T;
   /** the station's NH3 odor ticket (whichever rule opened it) with its attribution, read through the HTTP API */
   const attributed = async (site: string) => {
     const page = await api<TicketPage>(`/api/tickets?site=${site}&category=odor&limit=50`);
@@ -80,6 +81,6 @@ describe('demo scenario odor-attribution end to end', () => {
     // the priority is part of the API: shown on each ticket, and a filter
     expect((await api<TicketPage>('/api/tickets?priority=normal&site=AQ-08')).tickets.map((t) => t.id)).toContain(at08.ticket.id);
     expect((await api<TicketPage>('/api/tickets?priority=urgent')).tickets).toEqual([]);
-    expect((await fetch(`http://127.0.0.1:${gw.httpPort}/api/tickets?priority=soon`)).status).toBe(400);
+    expect((await fetch(`http://127.0.0.1:${gw.httpPort}/api/tickets?priority=soon`, { headers: as('viewer') })).status).toBe(400);
   });
 });

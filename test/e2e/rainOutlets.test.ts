@@ -8,6 +8,7 @@ import type { OutletState } from '../../processor/rules/rainMode.js';
 import type { SnapshotEvidence, SnapshotFailedEvidence } from '../../processor/snapshots/index.js';
 import type { Ticket } from '../../processor/tickets/types.js';
 import { fastPark, startPark, type RunningPark } from '../helpers/park.js';
+import { as } from '../helpers/principal.js';
 import { waitFor } from '../helpers/wait.js';
 
 const S = 1000;
@@ -65,7 +66,7 @@ describe('rain outlets on the running park: dry-weather discharge with the camer
       expect(snap!.takenAt).toBeGreaterThanOrEqual(t.openedAt);
       expect(snap!.takenAt - t.openedAt).toBeLessThan(1500);
       // the officer gets the very bytes the camera served at that moment
-      const res = await fetch(`http://127.0.0.1:${p.gw.httpPort}${snap!.url}`);
+      const res = await fetch(`http://127.0.0.1:${p.gw.httpPort}${snap!.url}`, { headers: as('officer3') });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('image/jpeg');
       const body = Buffer.from(await res.arrayBuffer());
@@ -90,9 +91,9 @@ describe('rain outlets on the running park: dry-weather discharge with the camer
     const dry = one(await p.tickets('site=RO-03'), 'RO-03', 'ro-dry-flow')[0]!;
     const codSnap = evidenceOf<SnapshotEvidence>(cod, 'snapshot')[0]!;
     const dryIds = new Set(evidenceOf<SnapshotEvidence>(dry, 'snapshot').map((s) => s.id));
-    if (!dryIds.has(codSnap.id)) expect((await fetch(`http://127.0.0.1:${p.gw.httpPort}/api/tickets/${dry.id}/snapshots/${codSnap.id}`)).status).toBe(404);
-    expect((await fetch(`http://127.0.0.1:${p.gw.httpPort}/api/tickets/${cod.id}/snapshots/RO-03-1-000000000000`)).status).toBe(404);
-    expect((await fetch(`http://127.0.0.1:${p.gw.httpPort}/api/tickets/${cod.id}/snapshots/..%2F..%2Fpark.db`)).status).toBe(400);
+    if (!dryIds.has(codSnap.id)) expect((await fetch(`http://127.0.0.1:${p.gw.httpPort}/api/tickets/${dry.id}/snapshots/${codSnap.id}`, { headers: as('officer3') })).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${p.gw.httpPort}/api/tickets/${cod.id}/snapshots/RO-03-1-000000000000`, { headers: as('officer3') })).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${p.gw.httpPort}/api/tickets/${cod.id}/snapshots/..%2F..%2Fpark.db`, { headers: as('officer3') })).status).toBe(400);
   });
 
   it('a camera that does not answer is recorded as such, and the ticket opens without waiting for it', async () => {

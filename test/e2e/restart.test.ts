@@ -38,7 +38,8 @@ describe('kill -9 in the middle of an open duration', () => {
   let env: Record<string, string>;
   const children: ChildProcess[] = [];
 
-  const api = async <T>(path: string) => (await (await fetch(`http://127.0.0.1:${env.HTTP_PORT}${path}`)).json()) as T;
+  // the API answers signed-in callers only: the gateway process is given an admin token (PARK_ADMIN_TOKEN, issue 11)
+  const api = async <T>(path: string) => (await (await fetch(`http://127.0.0.1:${env.HTTP_PORT}${path}`, { headers: { authorization: `Bearer ${env.PARK_ADMIN_TOKEN}` } })).json()) as T;
   const ready = () => waitFor(async () => (await fetch(`http://127.0.0.1:${env.HTTP_PORT}/healthz`).catch(() => undefined))?.ok, 'the gateway to answer /healthz', 60 * S);
   const tickets = async () => (await api<TicketPage>('/api/tickets?site=WP-02&limit=100')).tickets.filter((t) => t.rule === 'wp-cod');
   const stored = () => {
@@ -61,7 +62,7 @@ describe('kill -9 in the middle of an open duration', () => {
     });
     sims = await startSimulators(registry, { mqttUrl: broker.url, mqttIntervalMs: 1000 });
     writeFileSync(join(dir, 'park.yaml'), stringify(sims.registry));
-    env = { PARK_CONFIG: join(dir, 'park.yaml'), INFLUX_URL: influx.url, INFLUX_DATABASE: influx.database, MQTT_URL: broker.url, HTTP_PORT: String(await freePort()), DATA_DIR: dir };
+    env = { PARK_CONFIG: join(dir, 'park.yaml'), INFLUX_URL: influx.url, INFLUX_DATABASE: influx.database, MQTT_URL: broker.url, HTTP_PORT: String(await freePort()), DATA_DIR: dir, PARK_ADMIN_TOKEN: `restart-test-${process.pid}-admin-token` };
   }, 120_000);
 
   afterAll(async () => {

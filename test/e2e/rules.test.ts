@@ -74,10 +74,10 @@ describe('detection, tickets and valve interlock on the running park', () => {
     p.sims.signals.set('WP-01', 'w01018', 220);
     const t = await waitFor(async () => one(await p.tickets('site=WP-01'), 'WP-01', 'wp-cod').find((x) => x.compliantSince !== undefined), 'verification to start');
     for (const to of ['acknowledged', 'rectifying', 'awaiting_verification']) {
-      const res = await p.api<Ticket>(`/api/tickets/${t.id}/transitions`, { method: 'POST', body: { to, actor: '王青', note: `step to ${to}` } });
+      const res = await p.api<Ticket>(`/api/tickets/${t.id}/transitions`, { method: 'POST', body: { to, actor: 'wang.qing', note: `step to ${to}` } });
       expect(res.status, to).toBe(200);
     }
-    const early = await p.api<{ message: string }>(`/api/tickets/${t.id}/transitions`, { method: 'POST', body: { to: 'closed', actor: '王青', note: 'fixed' } });
+    const early = await p.api<{ message: string }>(`/api/tickets/${t.id}/transitions`, { method: 'POST', body: { to: 'closed', actor: 'wang.qing', note: 'fixed' } });
     expect(early.status).toBe(409);
     expect(early.body.message).toMatch(/compliant for .* of the required/);
     expect((await p.api<Ticket>(`/api/tickets/${t.id}`)).body.status).toBe('awaiting_verification');
@@ -93,18 +93,18 @@ describe('detection, tickets and valve interlock on the running park', () => {
     p.sims.signals.set('WP-01', 'w01018', 220);
   });
 
-  it('an officer reopens the valve through the API; actor and reason are recorded on the ticket', async () => {
-    const bad = await p.api<{ message: string }>('/api/valves/WP-01/open', { method: 'POST', body: { actor: '王青' } });
+  it('the section chief reopens the valve through the API; actor and reason are recorded on the ticket', async () => {
+    const bad = await p.api<{ message: string }>('/api/valves/WP-01/open', { method: 'POST', body: { actor: 'wang.qing' } });
     expect(bad.status).toBe(400);
     const res = await p.api<{ action: { kind: string; actor: string; reason: string; confirmed: boolean } }>('/api/valves/WP-01/open', {
       method: 'POST',
-      body: { actor: '王青', reason: '复核合格，恢复排水' },
+      body: { actor: 'wang.qing', reason: '复核合格，恢复排水' },
     });
     expect(res.status).toBe(200);
-    expect(res.body.action).toMatchObject({ kind: 'valve-open', actor: '王青', reason: '复核合格，恢复排水', confirmed: true });
+    expect(res.body.action).toMatchObject({ kind: 'valve-open', actor: 'wang.qing', reason: '复核合格，恢复排水', confirmed: true });
     expect(p.sims.signals.valveOpen('WP-01')).toBe(true);
     const [t] = one(await p.tickets('site=WP-01'), 'WP-01', 'wp-cod');
-    expect(t!.evidence.some((e) => e.kind === 'valve' && (e.data as { kind: string; actor: string }).kind === 'valve-open' && (e.data as { actor: string }).actor === '王青')).toBe(true);
+    expect(t!.evidence.some((e) => e.kind === 'valve' && (e.data as { kind: string; actor: string }).kind === 'valve-open' && (e.data as { actor: string }).actor === 'wang.qing')).toBe(true);
   });
 
   it('a rain outlet flowing in dry weather with in-limit quality: illicit-discharge ticket (晴天出水)', async () => {

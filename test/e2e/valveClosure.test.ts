@@ -32,7 +32,7 @@ describe('a ticket whose valve was shut closes on samples under flow; a valve re
   let p: RunningPark;
   let id: string;
   const ticket = async () => (await p.api<Ticket>(`/api/tickets/${id}`)).body;
-  const move = (to: string) => p.api<{ message?: string }>(`/api/tickets/${id}/transitions`, { method: 'POST', body: { to, actor: '王青', note: `to ${to}` } });
+  const move = (to: string) => p.api<{ message?: string }>(`/api/tickets/${id}/transitions`, { method: 'POST', body: { to, actor: 'wang.qing', note: `to ${to}` } });
 
   beforeAll(async () => {
     p = await startPark(park());
@@ -75,7 +75,7 @@ describe('a ticket whose valve was shut closes on samples under flow; a valve re
   });
 
   it('the officer reopens the valve: 3 compliant samples under flow, then the ticket closes', async () => {
-    const res = await p.api<{ action: ValveAction }>('/api/valves/WP-09/open', { method: 'POST', body: { actor: '王青', reason: '整改完成, 验证性排放' } });
+    const res = await p.api<{ action: ValveAction }>('/api/valves/WP-09/open', { method: 'POST', body: { actor: 'wang.qing', reason: '整改完成, 验证性排放' } });
     expect(res.status).toBe(200);
     const done = await waitFor(async () => {
       const x = await ticket();

@@ -10,6 +10,7 @@ import { scenarios } from '../../simulators/scenarios/index.js';
 import { scaleTime } from '../../simulators/timeScale.js';
 import { startBroker } from './broker.js';
 import { startInflux, type RunningInflux } from './influx.js';
+import { as, testAccess, type Person, type TestAccess } from './principal.js';
 import { startWecomStandIn, type WecomStandIn } from './wecomStandIn.js';
 
 /**
@@ -31,7 +32,10 @@ export interface RunningPark {
   dataDir: string;
   /** the WeCom group-robot stand-in the park's alerts go to */
   wecom: WecomStandIn;
-  api<T>(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }>;
+  /** the gateway's access control (test principals) and its audit log */
+  access: TestAccess;
+  /** an API request, by default as 王青 acting as section chief (test/helpers/principal.ts) */
+  api<T>(path: string, init?: { method?: string; body?: unknown; as?: Person }): Promise<{ status: number; body: T }>;
   tickets(query?: string): Promise<Ticket[]>;
   close(): Promise<void>;
 }
@@ -50,11 +54,13 @@ export async function startPark(input: Registry, opts: { scenario?: string; spee
   const broker = await startBroker();
   const speed = opts.scenario ? (opts.speed ?? scenarios[opts.scenario]?.speed ?? 1) : 1;
   const sims = await startSimulators(registry, { mqttUrl: broker.url, mqttIntervalMs: 1000, ...(opts.scenario ? { scenario: opts.scenario, speed } : {}) });
-  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir, alertSecrets: { wecomKey: 'test-robot' } });
-  const api = async <T>(path: string, init: { method?: string; body?: unknown } = {}) => {
+  const access = testAccess();
+  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir, alertSecrets: { wecomKey: 'test-robot' }, access });
+  const api = async <T>(path: string, init: { method?: string; body?: unknown; as?: Person } = {}) => {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
       method: init.method ?? 'GET',
-      ...(init.body !== undefined ? { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : {}),
+      headers: { ...as(init.as ?? 'chiefOfficer'), ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
     });
     return { status: res.status, body: (await res.json()) as T };
   };
@@ -64,6 +70,7 @@ export async function startPark(input: Registry, opts: { scenario?: string; spee
     gw,
     dataDir,
     wecom,
+    access,
     api,
     async tickets(query = '') {
       const page = (await api<TicketPage>(`/api/tickets?limit=500${query ? '&' + query : ''}`)).body;

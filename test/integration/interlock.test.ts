@@ -12,6 +12,7 @@ import { createActuator, createInterlock, registerValveRoutes, type Interlock, t
 import type { RuleEvent } from '../../processor/rules/schema.js';
 import { startModbusSimulators, type ModbusSimulators } from '../../simulators/modbus/index.js';
 import { ParkSignals } from '../../simulators/signals.js';
+import { as, testAccess } from '../helpers/principal.js';
 import { registryFor, until } from './modbusHarness.js';
 
 const MIN = 60_000;
@@ -91,7 +92,9 @@ beforeAll(async () => {
     interlock.observeBatch(batch.readings);
   });
   app = Fastify();
-  registerValveRoutes(app, interlock);
+  const access = testAccess();
+  access.install(app);
+  registerValveRoutes(app, interlock, { audit: access.audit, registry: sim.registry });
   await app.ready();
   const devices = [...TCP, ...RTU].map((s) => `${s}-M`);
   await until(() => devices.every((d) => health.get(d)?.online), 'every device polled once', 60_000);
@@ -197,20 +200,21 @@ describe('a valve device that does not answer', () => {
 });
 
 describe('reopening a valve over HTTP (a person only)', () => {
-  const open = (site: string, payload: unknown) => app.inject({ method: 'POST', url: `/api/valves/${site}/open`, payload: payload as object });
+  // 王青 as section chief: reopening needs the chief or admin role (access rules: test/integration/accessRoutes.test.ts)
+  const open = (site: string, payload: unknown) => app.inject({ method: 'POST', url: `/api/valves/${site}/open`, payload: payload as object, headers: as('chiefOfficer') });
 
   it('POST /api/valves/WP-01/open opens the valve and records who and why', async () => {
-    const res = await open('WP-01', { actor: 'OF-01 王青', reason: '企业整改完成, 复测达标' });
+    const res = await open('WP-01', { reason: '企业整改完成, 复测达标' });
     expect(res.statusCode).toBe(200);
     const { action } = res.json<{ action: ValveAction }>();
-    expect(action).toMatchObject({ kind: 'valve-open', site: 'WP-01', device: 'WP-01-M', ok: true, confirmed: true, actor: 'OF-01 王青', reason: '企业整改完成, 复测达标' });
+    expect(action).toMatchObject({ kind: 'valve-open', site: 'WP-01', device: 'WP-01-M', ok: true, confirmed: true, actor: 'wang.qing', reason: '企业整改完成, 复测达标' });
     expect(actions.at(-1)).toEqual(action);
     expect(signals.valveOpen('WP-01')).toBe(true);
     await until(() => pollAfter('WP-01-M', 'w99002', action.at)?.value === 1, 'WP-01-M reporting the valve open');
-    const list = await app.inject({ method: 'GET', url: '/api/valves' });
+    const list = await app.inject({ method: 'GET', url: '/api/valves', headers: as('viewer') });
     const valves = list.json<{ valves: { site: string; open?: boolean; lastAction?: ValveAction }[] }>().valves;
     expect(valves.map((v) => v.site).sort()).toEqual(['WP-01', 'WP-02', 'WP-03', 'WP-35']);
-    expect(valves.find((v) => v.site === 'WP-01')).toMatchObject({ open: true, lastAction: { kind: 'valve-open', actor: 'OF-01 王青' } });
+    expect(valves.find((v) => v.site === 'WP-01')).toMatchObject({ open: true, lastAction: { kind: 'valve-open', actor: 'wang.qing' } });
   });
 
   it('refuses a bad body, an unknown site and a pipe without interlock', async () => {
@@ -218,22 +222,47 @@ describe('reopening a valve over HTTP (a person only)', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ message: string }>().message).toMatch(/actor/);
     expect((await open('WP-01', { actor: 'system', reason: 'x' })).statusCode).toBe(400);
-    expect((await open('WP-01', { actor: 'OF-01' })).json<{ message: string }>().message).toMatch(/reason/);
-    const unknown = await open('WP-99', { actor: 'OF-01', reason: 'x' });
+    expect((await open('WP-01', {})).json<{ message: string }>().message).toMatch(/reason/);
+    expect((await open('WP-01', { reason: 'x'.repeat(2001) })).json<{ message: string }>().message).toMatch(/reason/);
+    const unknown = await open('WP-99', { reason: 'x' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json<{ message: string }>().message).toBe('no site WP-99');
-    const none = await open('WP-36', { actor: 'OF-10', reason: 'x' });
+    const none = await open('WP-36', { reason: 'x' });
     expect(none.statusCode).toBe(404);
     expect(none.json<{ message: string }>().message).toBe('site WP-36 has no valve interlock enabled');
   });
 
   it('answers 502 with the reason when the device does not take the write', async () => {
-    const res = await open('WP-03', { actor: 'OF-01 王青', reason: '复测达标' });
+    const res = await open('WP-03', { reason: '复测达标' });
     expect(res.statusCode).toBe(502);
     const body = res.json<{ message: string; action: ValveAction }>();
     expect(body.message).toMatch(/timeout after 1000 ms \(FC 05 coil 0 ON\)/);
-    expect(body.action).toMatchObject({ kind: 'valve-open', ok: false, attempts: 2, actor: 'OF-01 王青', reason: '复测达标' });
+    expect(body.action).toMatchObject({ kind: 'valve-open', ok: false, attempts: 2, actor: 'wang.qing', reason: '复测达标' });
     signals.setSilent('WP-03-M', false);
+  });
+});
+
+describe('valve commands are serialised per valve and idempotent', () => {
+  it('20 parallel reopens of WP-02 over HTTP make one Modbus write on the simulator; all get its outcome', async () => {
+    signals.setValve('WP-02', false);
+    const writes: boolean[] = [];
+    const setValve = signals.setValve.bind(signals);
+    // the simulator switches the valve when a write reaches its control coil (simulators/modbus/unit.ts)
+    signals.setValve = (site, open) => {
+      if (site === 'WP-02') writes.push(open);
+      setValve(site, open);
+    };
+    try {
+      const res = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => app.inject({ method: 'POST', url: '/api/valves/WP-02/open', payload: { reason: `复测达标 ${i}` }, headers: as(i % 2 ? 'chief' : 'admin') })),
+      );
+      expect(res.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
+      expect(writes).toEqual([true]);
+      expect(res.filter((r) => !r.json<{ joined?: boolean }>().joined)).toHaveLength(1);
+      expect(signals.valveOpen('WP-02')).toBe(true);
+    } finally {
+      signals.setValve = setValve;
+    }
   });
 });
 
