@@ -1,9 +1,11 @@
 import type { Gateway } from './app.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker/index.js';
+import type { EmbeddedBroker } from './broker/index.js';
+import { startConfiguredBroker } from './broker/startup.js';
 import { parseEnv, type Env } from './env.js';
 import { component, createSupervisor } from './lifecycle/index.js';
 import { createLogger } from './log.js';
 import { ConfigError, loadRegistry } from './registry/loader.js';
+import { loadSecrets } from './secrets/index.js';
 import type { Registry } from './registry/schema.js';
 import { alertSecrets } from '../processor/alerts/index.js';
 import { snapshotRetentionFromEnv } from '../processor/snapshots/config.js';
@@ -24,7 +26,10 @@ try {
 
 /** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
 async function runGateway(env: Env, registry: Registry): Promise<void> {
-  const log = createLogger();
+  // secrets first, so every log line is redacted
+  const { secrets, warnings } = loadSecrets(env.PARK_SECRETS_FILE);
+  const log = createLogger(undefined, undefined, secrets.redact);
+  for (const w of warnings) log.warn({ path: w.path }, w.message);
   let broker: EmbeddedBroker | undefined;
   let gw: Gateway | undefined;
   const supervisor = createSupervisor(
@@ -33,7 +38,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
       component(
         'broker',
         async () => {
-          if (!env.MQTT_URL) broker = await startEmbeddedBroker({ host: env.BIND_HOST, port: env.MQTT_PORT, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
+          if (!env.MQTT_URL) broker = await startConfiguredBroker({ env, registry, users: secrets.file.mqtt.users, secretsPath: secrets.path, log });
         },
         () => broker?.close(),
       ),
@@ -59,6 +64,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
             hj212Port: env.HJ212_PORT,
             log,
           });
+          if (broker) gw.metrics.observeBroker(broker.counters);
         },
         () => gw?.stop(),
       ),
