@@ -25,8 +25,8 @@ export const BrokerEnvSchema = z.object({
   MQTT_CONNECT_RATE: positive(10),
   MQTT_CONNECT_BURST: positive(50),
   /** PUBLISHes per second per connection, and how many at once */
-  MQTT_PUBLISH_RATE: positive(200),
-  MQTT_PUBLISH_BURST: positive(1000),
+  MQTT_PUBLISH_RATE: positive(1000),
+  MQTT_PUBLISH_BURST: positive(10_000),
 });
 
 /** cross-field rules of BrokerEnvSchema, for EnvSchema's superRefine */

@@ -19,7 +19,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxPacketBytes: 256 * 1024,
   maxRetained: 1000,
   connectRate: { perSec: 10, burst: 50 },
-  publishRate: { perSec: 200, burst: 1000 },
+  publishRate: { perSec: 1000, burst: 10_000 },
   backoff: { baseMs: 250, maxMs: 30_000 },
 };
 

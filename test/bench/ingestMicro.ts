@@ -122,7 +122,7 @@ async function partB() {
   console.log(`\nB. ${BN} QoS 1 messages through the embedded broker, PUBACK awaited (window 2000)`);
   const ctx = (mqttUrl: string): InputContext => ({ registry, log, deadLetters: createDeadLetterStore(), health: createDeviceHealth(), mqttUrl });
 
-  const w = await startEmbeddedBroker({ topicPrefix: cfg.topicPrefix, access: anonymousAccess() });
+  const w = await startEmbeddedBroker({ topicPrefix: cfg.topicPrefix, access: anonymousAccess(), limits: { publishRate: { perSec: 1e9, burst: 1e9 } } });
   const g1 = gateway({ ...ctx(w.url), mqttFeed: w.feed });
   const elu0 = performance.eventLoopUtilization();
   const r1 = await publish(w.url);
