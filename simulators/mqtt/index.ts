@@ -84,7 +84,7 @@ export async function startMqttSimulators(registry: Registry, signals: ParkSigna
   const clients = new Map<string, MqttClient>();
   const tag = randomUUID().slice(0, 8);
   for (const login of new Set(['', ...[...devices.values()].map(loginOf)])) {
-    if (login === '' && opts.credentials && [...devices.values()].every((d) => loginOf(d) !== '')) continue; // everyone has a login
+    if (login === '' && opts.credentials && devices.size > 0 && [...devices.values()].every((d) => loginOf(d) !== '')) continue; // everyone has a login
     const client = await mqtt.connectAsync(opts.url, {
       clientId: login === '' ? (opts.clientId ?? `park-sim-mqtt-${tag}`) : `park-sim-${login}-${tag}`,
       protocolVersion: 4,
