@@ -66,6 +66,25 @@ describe('the embedded broker authenticates every client (secrets file mqtt.user
     expect(denied('connect reserved-client-id')).toBeGreaterThanOrEqual(1);
   });
 
+  it("a device's client id cannot be taken by another login while it is connected; its own login may take it back", async () => {
+    const a = keep(await tryConnect(broker.url, { ...login(devA), clientId: 'shared-id' }));
+    expect(a.ok).toBe(true);
+    const b = keep(await tryConnect(broker.url, { ...login(siteB.id), clientId: 'shared-id' }));
+    expect(b).toMatchObject({ ok: false, code: 2 });
+    expect(a.client.connected).toBe(true);
+    expect(denied('connect client-id-in-use')).toBe(1);
+    const closed = new Promise<void>((resolve) => a.client.once('close', () => resolve()));
+    const again = keep(await tryConnect(broker.url, { ...login(devA), clientId: 'shared-id' }));
+    expect(again.ok).toBe(true);
+    await closed; // [MQTT-3.1.4-2]: the earlier connection of the same client id is closed
+    await again.client.endAsync();
+    // once it is gone, the id is free for anyone with a login
+    await waitFor(async () => {
+      const c = keep(await tryConnect(broker.url, { ...login(siteB.id), clientId: 'shared-id' }));
+      return c.ok;
+    }, 'the client id released');
+  });
+
   it('repeated refusals from one address are answered ever more slowly', async () => {
     expect(keep(await tryConnect(broker.url, login(devA))).ok).toBe(true); // forgets earlier tests' refusals
     const times: number[] = [];

@@ -30,7 +30,8 @@ const DUMMY_HASH = '$scrypt$ln=15,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAA
 
 /**
  * aedes' authenticate and authorizeSubscribe hooks, and the topic check of authorizePublish.
- * - CONNECT: a reserved client id (the gateway's) → CONNACK 2 identifier rejected; no user name or
+ * - CONNECT: a reserved client id (the gateway's), or one a client of another user holds → CONNACK 2
+ *   identifier rejected (no session take-over, [MQTT-3.1.4-2]); no user name or
  *   no password → 5 not authorized; unknown user or wrong password → 4 bad user name or password
  *   [MQTT-3.2.2-4]; aedes then closes the connection [MQTT-3.2.2-5]. Each refusal's CONNACK waits a
  *   back-off that doubles per refusal from the same address (limits.ts). Passwords are checked with
@@ -51,6 +52,8 @@ export function createAccess(o: {
   const allowed = new Map(Object.entries(access.publish).map(([u, topics]) => [u, new Set(topics)]));
   const setTimer = o.setTimer ?? ((fn, ms) => void setTimeout(fn, ms));
   const usernames = new WeakMap<Client, string>();
+  /** client id → the connected client holding it, so another user cannot take its session over */
+  const held = new Map<string, Client>();
 
   const authenticate: NonNullable<AedesOptions['authenticate']> = (client, username, password, done) => {
     const addr = addressOf(client);
@@ -68,8 +71,12 @@ export function createAccess(o: {
     o.verify(password.toString('utf8'), hash ?? DUMMY_HASH).then(
       (ok) => {
         if (ok && hash !== undefined) {
+          // [MQTT-3.1.4-2]: a second CONNECT with a client id disconnects the client holding it; only its own user may do that
+          const holder = held.get(client.id);
+          if (holder && holder !== client && usernames.get(holder) !== username) return refuse('client-id-in-use', CONNACK.IDENTIFIER_REJECTED);
           o.addresses.succeeded(addr);
           usernames.set(client, username);
+          held.set(client.id, client);
           return done(null, true);
         }
         refuse(hash === undefined ? 'unknown-user' : 'bad-password', CONNACK.BAD_USERNAME_OR_PASSWORD);
@@ -96,5 +103,10 @@ export function createAccess(o: {
     return topics?.has(topic) ? undefined : 'topic-not-allowed';
   };
 
-  return { authenticate, authorizeSubscribe, publishRefusal, usernameOf: (c: Client | null) => (c ? usernames.get(c) : undefined) };
+    /** the client's connection ended (aedes clientDisconnect / clientError): its client id is free again */
+  const released = (client: Client) => {
+    if (held.get(client.id) === client) held.delete(client.id);
+  };
+
+  return { authenticate, authorizeSubscribe, publishRefusal, released, usernameOf: (c: Client | null) => (c ? usernames.get(c) : undefined) };
 }

@@ -61,6 +61,7 @@ try {
     },
     { authenticate: access.authenticate, authorizeSubscribe: access.authorizeSubscribe, authorizePublish },
   );
+  running.broker.on('clientDisconnect', access.released);
   port.on('message', (m: ToWorker) => {
     if (m.type === 'settle') handoff.settle(m.ids, m.err === undefined ? undefined : new Error(m.err));
     else if (m.type === 'close') void running.close().then(() => send({ type: 'closed' }));
