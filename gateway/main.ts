@@ -1,6 +1,6 @@
 import type { Gateway } from './app.js';
 import type { EmbeddedBroker } from './broker/index.js';
-import { startConfiguredBroker } from './broker/startup.js';
+import { configureBroker } from './broker/startup.js';
 import { parseEnv, type Env } from './env.js';
 import { component, createSupervisor } from './lifecycle/index.js';
 import { createLogger } from './log.js';
@@ -31,6 +31,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
   const log = createLogger(undefined, undefined, secrets.redact);
   for (const w of warnings) log.warn({ path: w.path }, w.message);
   let broker: EmbeddedBroker | undefined;
+  const brokerSetup = env.MQTT_URL ? undefined : configureBroker({ env, registry, users: secrets.file.mqtt.users, secretsPath: secrets.path, log });
   let gw: Gateway | undefined;
   const supervisor = createSupervisor(
     [
@@ -38,7 +39,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
       component(
         'broker',
         async () => {
-          if (!env.MQTT_URL) broker = await startConfiguredBroker({ env, registry, users: secrets.file.mqtt.users, secretsPath: secrets.path, log });
+          broker = await brokerSetup?.start();
         },
         () => broker?.close(),
       ),

@@ -36,7 +36,7 @@ describe('broker environment', () => {
 
   it('a missing certificate file is named at start', () => {
     const env = parseEnv({ MQTT_TLS_PORT: '0', MQTT_TLS_CERT_FILE: '/nonexistent/cert.pem', MQTT_TLS_KEY_FILE: '/nonexistent/key.pem' });
-    expect(() => brokerSettings(env)).toThrow('MQTT_TLS_CERT_FILE /nonexistent/cert.pem: ENOENT');
+    expect(() => brokerSettings(env)).toThrow('MQTT_TLS_CERT_FILE: cannot read /nonexistent/cert.pem: ENOENT');
   });
 });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { ConfigError } from '../registry/loader.js';
 import type { Registry } from '../registry/schema.js';
 import type { BrokerAccess } from './access.js';
 import type { BrokerEnvSchema } from './config.js';
@@ -44,7 +45,7 @@ export function brokerSettings(env: BrokerEnv): Pick<EmbeddedBrokerOptions, 'pla
     try {
       return readFileSync(path, 'utf8');
     } catch (err) {
-      throw new Error(`${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ConfigError('environment', [{ path: what, message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
     }
   };
   const tls =
