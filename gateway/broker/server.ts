@@ -1,9 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
-import { Aedes, type AedesOptions, type AuthenticateError } from 'aedes';
-import { guardConnection } from './packetGuard.js';
+import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
+import { guardConnection } from './packetGuard.js';
 
 export interface BrokerOptions {
   /** interface to bind; loopback unless told otherwise */
@@ -22,8 +23,8 @@ export interface BrokerOptions {
   maxPacketBytes?: number;
   /** called once per new connection: false closes it at once (e.g. over the connection rate) */
   admit?: (socket: Socket) => boolean;
-  /** a connection cut off by maxPacketBytes */
-  onTooBig?: (socket: Socket, reason: string) => void;
+  /** a connection cut off by maxPacketBytes (client: its aedes client, once it sent CONNECT) */
+  onTooBig?: (socket: Socket, reason: string, client: Client | null) => void;
 }
 
 export interface RunningBroker {
@@ -99,7 +100,9 @@ export async function serveAedes(opts: BrokerOptions = {}, hooks: Pick<AedesOpti
     socket.on('error', () => undefined); // aedes or the guard reports; an unhandled socket error must not end the thread
     if (opts.admit && !opts.admit(socket)) return void socket.destroy();
     const max = opts.maxPacketBytes;
-    broker.handle(max === undefined ? socket : guardConnection(socket, max, (reason) => opts.onTooBig?.(socket, reason)));
+    if (max === undefined) return void broker.handle(socket);
+    const conn: Duplex & { client?: Client } = guardConnection(socket, max, (reason) => opts.onTooBig?.(socket, reason, conn.client ?? null));
+    broker.handle(conn);
   };
   const servers: Server[] = [];
   const plain = opts.plain ?? true;

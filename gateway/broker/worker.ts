@@ -57,7 +57,7 @@ try {
         denied('connect', 'rate', null, undefined, socket.remoteAddress);
         return false;
       },
-      onTooBig: (socket, reason) => denied('packet', 'too-large', null, reason, socket.remoteAddress),
+      onTooBig: (socket, reason, client) => denied('packet', 'too-large', client, reason, socket.remoteAddress),
     },
     { authenticate: access.authenticate, authorizeSubscribe: access.authorizeSubscribe, authorizePublish },
   );
