@@ -121,4 +121,15 @@ describe('the gateway process and its embedded broker', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${env.HTTP_PORT}/metrics`)).text();
     expect(metrics).toMatch(/park_mqtt_denied_total\{action="connect",reason="bad-password"\} 1/);
   }, 90 * S);
+
+  it("MQTT_ALLOW_ANONYMOUS=true: anyone connects, with a loud warning at start; the gateway's client id stays reserved", async () => {
+    const { gw, env } = await gateway({ MQTT_ALLOW_ANONYMOUS: 'true' });
+    expect(gw.logs.some((l) => l.level === 40 && /^MQTT_ALLOW_ANONYMOUS=true: THE EMBEDDED BROKER ACCEPTS ANY CLIENT/.test(l.msg))).toBe(true);
+    const url = `mqtt://127.0.0.1:${env.MQTT_PORT}`;
+    const anon = await tryConnect(url);
+    const asGateway = await tryConnect(url, { clientId: registry.inputs.mqtt.clientId });
+    clients.push(anon.client, asGateway.client);
+    expect(anon.ok).toBe(true);
+    expect(asGateway).toMatchObject({ ok: false, code: 2 });
+  }, 90 * S);
 });
