@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { BrokerEnvSchema, checkBrokerEnv } from './broker/config.js';
 import { ConfigError } from './registry/loader.js';
 import { AlertsEnvSchema } from '../processor/alerts/config.js';
 import { SpoolEnvSchema } from '../processor/sinks/spool/config.js';
@@ -60,8 +61,11 @@ export const EnvSchema = z.object({
   ...SpoolEnvSchema.shape,
   /** SNAPSHOT_MAX_COUNT, SNAPSHOT_MAX_AGE_DAYS, SNAPSHOT_MAX_MB */
   ...SnapshotEnvSchema.shape,
+  /** the embedded broker: MQTT_ALLOW_ANONYMOUS, MQTT_PLAIN, MQTT_TLS_PORT/_CERT_FILE/_KEY_FILE, MQTT_MAX_PACKET_BYTES, MQTT_MAX_RETAINED, MQTT_CONNECT_RATE/_BURST, MQTT_PUBLISH_RATE/_BURST */
+  ...BrokerEnvSchema.shape,
 }).superRefine(
   (e, ctx) => {
+    checkBrokerEnv(e, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
     if (e.INFLUX_VERSION !== '2') return;
     for (const key of ['INFLUX_ORG', 'INFLUX_BUCKET', 'INFLUX_TOKEN'] as const)
       if (!e[key]?.trim()) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required when INFLUX_VERSION=2` });

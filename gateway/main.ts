@@ -1,5 +1,6 @@
 import type { Gateway } from './app.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker/index.js';
+import type { EmbeddedBroker } from './broker/index.js';
+import { configureBroker } from './broker/startup.js';
 import { parseEnv, type Env } from './env.js';
 import { component, createSupervisor } from './lifecycle/index.js';
 import { externalBroker } from './inputs/mqtt/client.js';
@@ -47,6 +48,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
   // PARK_ADMIN_TOKEN: accepted as an admin bearer token (provisioning, automation), like InfluxDB 2's and Grafana's init variables
   const adminToken = env.PARK_ADMIN_TOKEN ?? secrets.file.http?.adminToken;
   let broker: EmbeddedBroker | undefined;
+  const brokerSetup = env.MQTT_URL ? undefined : configureBroker({ env, registry, users: secrets.file.mqtt.users, secretsPath: secrets.path, log });
   let gw: Gateway | undefined;
   const supervisor = createSupervisor(
     [
@@ -54,7 +56,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
       component(
         'broker',
         async () => {
-          if (!env.MQTT_URL) broker = await startEmbeddedBroker({ host: env.BIND_HOST, port: env.MQTT_PORT, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
+          broker = await brokerSetup?.start();
         },
         () => broker?.close(),
       ),
@@ -82,6 +84,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
             people: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH, secureCookies: env.SESSION_COOKIE_SECURE },
             log,
           });
+          if (broker) gw.metrics.observeBroker(broker.counters);
         },
         () => gw?.stop(),
       ),

@@ -4,10 +4,11 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { filter } from 'rxjs';
 import { startGateway, type GatewayStatus } from '../gateway/app.js';
-import { startEmbeddedBroker } from '../gateway/broker/index.js';
+import { brokerAccess, startEmbeddedBroker } from '../gateway/broker/index.js';
 import { parseEnv } from '../gateway/env.js';
 import { randomSecret, redactor } from '../gateway/secrets/index.js';
 import { ConfigError, loadRegistry } from '../gateway/registry/loader.js';
+import { demoMqttLogins } from './demoLogins.js';
 import { describeChange } from '../processor/tickets/describe.js';
 import { startInflux } from '../test/helpers/influx.js';
 import { startSimulators } from './index.js';
@@ -64,12 +65,14 @@ try {
   cleanups.push(() => influx.close());
   say(`InfluxDB ${influx.url} database ${influx.database}${env.INFLUX_URL ? '' : ` (private influxd, data in ${join(env.DATA_DIR, 'influxdb')})`}`);
 
-  const broker = env.MQTT_URL ? undefined : await startEmbeddedBroker({ port: env.MQTT_PORT, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
+  // the embedded broker's logins: a random password per MQTT device, its hash in <DATA_DIR>/demo-secrets.yaml (0600), the plain one for its simulator only
+  const logins = env.MQTT_URL ? undefined : demoMqttLogins(registry, env.DATA_DIR);
+  const broker = logins ? await startEmbeddedBroker({ port: env.MQTT_PORT, log, topicPrefix: registry.inputs.mqtt.topicPrefix, access: brokerAccess(registry, logins.hashes).access }) : undefined;
   if (broker) cleanups.push(() => broker.close());
   const mqttUrl = env.MQTT_URL ?? broker!.url;
-  say(`MQTT ${mqttUrl}${broker ? ' (embedded broker in its own thread)' : ''}`);
+  say(`MQTT ${mqttUrl}${broker ? ` (embedded broker in its own thread; ${Object.keys(logins!.hashes).length} device logins, hashes in ${logins!.file})` : ''}`);
 
-  const sims = await startSimulators(registry, { mqttUrl, speed, scenario: args.scenario, onStep: (s) => say(`scenario ${args.scenario}: ${s}`) });
+  const sims = await startSimulators(registry, { mqttUrl, mqttCredentials: logins?.plain, speed, scenario: args.scenario, onStep: (s) => say(`scenario ${args.scenario}: ${s}`) });
   cleanups.push(() => sims.close());
   const devices = registry.sites.reduce((n, s) => n + s.devices.length, 0);
   say(`simulators: ${devices} devices at ${registry.sites.length} sites, scenario "${args.scenario}", speed ×${speed}`);

@@ -31,6 +31,8 @@ export interface ParkSimulators {
 export interface SimulatorOptions {
   /** broker the MQTT devices publish to */
   mqttUrl: string;
+  /** MQTT logins → plain passwords (device or site ids; see startMqttSimulators) */
+  mqttCredentials?: Record<string, string>;
   /** serve Modbus on the registry's configured ports (deployment) instead of free ports (tests, demo) */
   fixedPorts?: boolean;
   /** simulated time runs this many times faster */
@@ -51,7 +53,7 @@ export async function startSimulators(registry: Registry, o: SimulatorOptions): 
   const modbus = await startModbusSimulators(registry, signals, { fixedPorts: o.fixedPorts });
   let mqtt: Awaited<ReturnType<typeof startMqttSimulators>>;
   try {
-    mqtt = await startMqttSimulators(registry, signals, { url: o.mqttUrl, intervalMs: o.mqttIntervalMs });
+    mqtt = await startMqttSimulators(registry, signals, { url: o.mqttUrl, intervalMs: o.mqttIntervalMs, credentials: o.mqttCredentials });
   } catch (err) {
     await modbus.close();
     throw err;

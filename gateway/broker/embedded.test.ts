@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { BrokerHandoff } from '../inputs/types.js';
 import { waitFor } from '../../test/helpers/wait.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './index.js';
+import { anonymousAccess, startEmbeddedBroker, type EmbeddedBroker } from './index.js';
 
 let broker: EmbeddedBroker | undefined;
 const clients: MqttClient[] = [];
@@ -20,7 +20,7 @@ async function client(url: string, opts: mqtt.IClientOptions = {}): Promise<Mqtt
 
 describe('startEmbeddedBroker (aedes in a worker thread, data handed to the gateway)', () => {
   it('holds the PUBACK of a data message until its hand-off is settled; other subscribers get it after that', async () => {
-    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1', access: anonymousAccess() });
     expect(broker.url).toBe(`mqtt://127.0.0.1:${broker.port}`);
     const handoffs: BrokerHandoff[] = [];
     const sub = broker.feed.subscribe((h) => handoffs.push(h));
@@ -51,7 +51,7 @@ describe('startEmbeddedBroker (aedes in a worker thread, data handed to the gate
   });
 
   it('passes other topics at once, without a hand-off', async () => {
-    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1', access: anonymousAccess() });
     const handoffs: BrokerHandoff[] = [];
     broker.feed.subscribe((h) => handoffs.push(h));
     const device = await client(broker.url);
@@ -60,7 +60,7 @@ describe('startEmbeddedBroker (aedes in a worker thread, data handed to the gate
   });
 
   it('settle(err): no PUBACK, the connection is closed, and the device sends the message again', async () => {
-    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1', access: anonymousAccess() });
     const handoffs: BrokerHandoff[] = [];
     broker.feed.subscribe((h) => handoffs.push(h));
     const device = await client(broker.url, { clientId: `dev-${process.pid}`, clean: false, reconnectPeriod: 50 });
@@ -76,7 +76,7 @@ describe('startEmbeddedBroker (aedes in a worker thread, data handed to the gate
   });
 
   it('keeps hand-offs that arrive before the gateway subscribes, and feeds one input at a time', async () => {
-    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1', access: anonymousAccess() });
     // the broker thread's hand-offs as they reach the main thread
     let reached = 0;
     broker.worker.on('message', (m: { type: string }) => void (m.type === 'data' && reached++));
@@ -98,7 +98,7 @@ describe('startEmbeddedBroker (aedes in a worker thread, data handed to the gate
   });
 
   it('close() ends the thread and frees the port; twice is harmless', async () => {
-    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1' });
+    broker = await startEmbeddedBroker({ topicPrefix: 'park/v1', access: anonymousAccess() });
     const { url } = broker;
     await Promise.all([broker.close(), broker.close()]);
     broker = undefined;

@@ -4,13 +4,40 @@ import { Worker } from 'node:worker_threads';
 import { Observable, Subject } from 'rxjs';
 import type { Logger } from 'pino';
 import type { BrokerHandoff, BrokerMessage } from '../inputs/types.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
-import type { BrokerOptions } from './server.js';
+import type { BrokerAccess } from './access.js';
+import { DEFAULT_LIMITS, type BrokerLimits, type FromWorker, type ToWorker, type WorkerConfig } from './protocol.js';
+
+export interface EmbeddedBrokerOptions {
+  /** interface to bind; loopback unless told otherwise */
+  host?: string;
+  /** plain TCP port; 0 picks a free one */
+  port?: number;
+  /** the plain TCP listener (default true) */
+  plain?: boolean;
+  /** an mqtts listener: port (0 picks one), certificate and key (PEM) */
+  tls?: { port: number; cert: string; key: string };
+  topicPrefix: string;
+  /** who may connect and publish (policy.ts brokerAccess); there is no default: every caller decides */
+  access: BrokerAccess;
+  limits?: Partial<BrokerLimits>;
+  log?: Logger;
+}
+
+/** Refusals by action and reason, as counted in park_mqtt_denied_total. */
+export interface BrokerCounters {
+  denied: Map<string, number>;
+  retainCleared: Map<string, number>;
+}
 
 export interface EmbeddedBroker {
   /** e.g. mqtt://127.0.0.1:1883 */
   url: string;
   port: number;
+  /** mqtts://127.0.0.1:<tlsPort> when the TLS listener is on */
+  tlsUrl?: string;
+  tlsPort?: number;
+  /** refusals (key `<action> <reason>`) and cleared retain flags (key: reason) so far */
+  readonly counters: BrokerCounters;
   /** the data messages, one hand-off per broker turn; give it to the MQTT input (InputContext.mqttFeed) */
   feed: Observable<BrokerHandoff>;
   /** the broker's thread (its event loop utilisation is the broker's share of the process' CPU) */
@@ -51,9 +78,20 @@ function forwardLog(log: Logger | undefined, line: string) {
  * the device only after the hand-off is settled (handoff.ts), i.e. after its readings are on disk.
  * Hand-offs that arrive while nobody subscribes to `feed` wait (their devices wait for the PUBACK).
  */
-export async function startEmbeddedBroker(opts: BrokerOptions & { topicPrefix: string }): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
-  const cfg: WorkerConfig = { host, port: opts.port ?? 0, username: opts.username, password: opts.password, topicPrefix: opts.topicPrefix, logLevel: opts.log?.level ?? 'silent' };
+  const cfg: WorkerConfig = {
+    host,
+    port: opts.port ?? 0,
+    plain: opts.plain ?? true,
+    tls: opts.tls,
+    topicPrefix: opts.topicPrefix,
+    access: opts.access,
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    logLevel: opts.log?.level ?? 'silent',
+  };
+  const counters: BrokerCounters = { denied: new Map(), retainCleared: new Map() };
+  const bump = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
   const worker = spawn(cfg);
   const send = (m: ToWorker) => worker.postMessage(m);
   const handoffs = new Subject<BrokerHandoff>();
@@ -77,10 +115,12 @@ export async function startEmbeddedBroker(opts: BrokerOptions & { topicPrefix: s
     };
   };
 
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, tlsPort } = await new Promise<{ port: number; tlsPort?: number }>((resolve, reject) => {
     worker.once('error', reject);
     worker.on('message', (m: FromWorker) => {
-      if (m.type === 'listening') resolve(m.port);
+      if (m.type === 'listening') resolve(m);
+      else if (m.type === 'denied') bump(counters.denied, `${m.action} ${m.reason}`);
+      else if (m.type === 'retainCleared') bump(counters.retainCleared, m.reason);
       else if (m.type === 'failed') reject(new Error(m.message));
       else if (m.type === 'data') {
         const h = toHandoff(m);
@@ -94,7 +134,9 @@ export async function startEmbeddedBroker(opts: BrokerOptions & { topicPrefix: s
     throw err;
   });
   worker.on('error', (err) => opts.log?.error({ err }, 'mqtt broker thread failed'));
-  const url = `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const h = host.includes(':') ? `[${host}]` : host;
+  const tlsUrl = cfg.tls ? `mqtts://${h}:${tlsPort}` : undefined;
+  const url = cfg.plain ? `mqtt://${h}:${port}` : tlsUrl!;
 
   const feed = new Observable<BrokerHandoff>((subscriber) => {
     if (attached) {
@@ -122,5 +164,5 @@ export async function startEmbeddedBroker(opts: BrokerOptions & { topicPrefix: s
       handoffs.complete();
     })());
 
-  return { url, port, feed, worker, close };
+  return { url, port, tlsUrl, tlsPort, counters, feed, worker, close };
 }

@@ -1,7 +1,10 @@
 import { serveAedes, type BrokerOptions, type RunningBroker } from './server.js';
 
 export { credentialsHook, type BrokerOptions, type RunningBroker } from './server.js';
-export { startEmbeddedBroker, type EmbeddedBroker } from './embedded.js';
+export { startEmbeddedBroker, type BrokerCounters, type EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded.js';
+export type { BrokerAccess } from './access.js';
+export { DEFAULT_LIMITS, type BrokerLimits } from './protocol.js';
+export { anonymousAccess, brokerAccess, brokerSettings, dataTopic, type BrokerEnv } from './policy.js';
 
 /**
  * A plain aedes broker in the calling thread (no hand-off): for tests and tools that need a broker

@@ -1,7 +1,10 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { Aedes, type AedesOptions, type AuthenticateError } from 'aedes';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
+import { guardConnection } from './packetGuard.js';
 
 export interface BrokerOptions {
   /** interface to bind; loopback unless told otherwise */
@@ -12,12 +15,25 @@ export interface BrokerOptions {
   username?: string;
   password?: string;
   log?: Logger;
+  /** also (or, with plain: false, only) an mqtts listener on this port, with this certificate and key (PEM) */
+  tls?: { port: number; cert: string | Buffer; key: string | Buffer };
+  /** the plain TCP listener (default true) */
+  plain?: boolean;
+  /** packets announcing more bytes than this are cut off as their fixed header arrives (packetGuard.ts) */
+  maxPacketBytes?: number;
+  /** called once per new connection: false closes it at once (e.g. over the connection rate) */
+  admit?: (socket: Socket) => boolean;
+  /** a connection cut off by maxPacketBytes (client: its aedes client, once it sent CONNECT) */
+  onTooBig?: (socket: Socket, reason: string, client: Client | null) => void;
 }
 
 export interface RunningBroker {
-  /** e.g. mqtt://127.0.0.1:41883 */
+  /** e.g. mqtt://127.0.0.1:41883 (the mqtts:// one when plain TCP is off) */
   url: string;
   port: number;
+  /** the mqtts listener, when there is one */
+  tlsUrl?: string;
+  tlsPort?: number;
   broker: Aedes;
   /** disconnects every client, stops listening and releases the port */
   close(): Promise<void>;
@@ -69,7 +85,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  * Persistent sessions (CleanSession = 0) keep subscriptions and queue QoS 1 messages while the
  * client is away [MQTT-3.1.2-4]; that state lives in memory and ends with the broker.
  */
-export async function serveAedes(opts: BrokerOptions = {}, hooks: Pick<AedesOptions, 'authorizePublish'> = {}): Promise<RunningBroker> {
+export async function serveAedes(opts: BrokerOptions = {}, hooks: Pick<AedesOptions, 'authorizePublish' | 'authenticate' | 'authorizeSubscribe'> = {}): Promise<RunningBroker> {
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log;
   const options: AedesOptions = { ...hooks };
@@ -77,12 +93,22 @@ export async function serveAedes(opts: BrokerOptions = {}, hooks: Pick<AedesOpti
     options.authenticate = credentialsHook(opts.username ?? '', opts.password ?? '', log);
   }
   const broker = await Aedes.createBroker(options);
-  const server = createServer(broker.handle);
   const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
+  const onSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-  });
+    socket.on('error', () => undefined); // aedes or the guard reports; an unhandled socket error must not end the thread
+    if (opts.admit && !opts.admit(socket)) return void socket.destroy();
+    const max = opts.maxPacketBytes;
+    if (max === undefined) return void broker.handle(socket);
+    const conn: Duplex & { client?: Client } = guardConnection(socket, max, (reason) => opts.onTooBig?.(socket, reason, conn.client ?? null));
+    broker.handle(conn);
+  };
+  const servers: Server[] = [];
+  const plain = opts.plain ?? true;
+  if (plain) servers.push(createServer(onSocket));
+  if (opts.tls) servers.push(createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onSocket));
+  if (servers.length === 0) throw new Error('mqtt broker: no listener (plain TCP is off and no TLS listener is configured)');
   if (log) {
     broker.on('clientReady', (c) => log.debug({ clientId: c.id, clean: c.clean }, 'mqtt broker: client connected'));
     broker.on('clientDisconnect', (c) => log.debug({ clientId: c.id }, 'mqtt broker: client disconnected'));
@@ -90,26 +116,32 @@ export async function serveAedes(opts: BrokerOptions = {}, hooks: Pick<AedesOpti
     broker.on('connectionError', (c, err) => log.debug({ clientId: c.id, err: err.message }, 'mqtt broker: connection error'));
   }
 
-  let port: number;
+  const ports: number[] = [];
   try {
-    port = await listen(server, opts.port ?? 0, host);
+    if (plain) ports.push(await listen(servers[0]!, opts.port ?? 0, host));
+    if (opts.tls) ports.push(await listen(servers.at(-1)!, opts.tls.port, host));
   } catch (err) {
+    for (const s of servers) s.close();
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     throw err;
   }
-  const url = `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log?.info({ url }, 'mqtt broker listening');
+  const h = host.includes(':') ? `[${host}]` : host;
+  const tlsPort = opts.tls ? ports.at(-1) : undefined;
+  const tlsUrl = tlsPort === undefined ? undefined : `mqtts://${h}:${tlsPort}`;
+  const port = ports[0]!;
+  const url = plain ? `mqtt://${h}:${port}` : tlsUrl!;
+  log?.info({ url, tlsUrl }, 'mqtt broker listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const serversClosed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       // sockets that never completed CONNECT are not aedes clients; end them here
       for (const s of sockets) s.destroy();
-      await serverClosed;
+      await serversClosed;
       log?.info({ url }, 'mqtt broker closed');
     })());
 
-  return { url, port, broker, close };
+  return { url, port, tlsUrl, tlsPort, broker, close };
 }

@@ -9,12 +9,14 @@ import type { MeansCounters } from '../../processor/means/index.js';
 import type { InfluxSinkCounters, PointWriter } from '../../processor/sinks/influx/index.js';
 import type { TicketFilter, TicketPage } from '../../processor/tickets/types.js';
 import { TicketCategorySchema, TICKET_STATUSES } from '../../processor/tickets/types.js';
+import { registerBrokerMetrics, type BrokerCountsSource } from './broker.js';
 import { countDeadLetters, LabelledCounts, readingsInCounter, timedWriter, trackConnections, type ConnectionState } from './hooks.js';
 
 import { createReadiness, influxPing, mqttConnected, spoolNotFull, type Readiness } from './readiness.js';
 
 export { createReadiness, influxPing, mqttConnected, spoolNotFull, type CheckResult, type Readiness, type ReadinessCheck, type ReadinessReport } from './readiness.js';
 export type { ConnectionState } from './hooks.js';
+export type { BrokerCountsSource } from './broker.js';
 
 /** The on-disk spool of the InfluxDB writer, as metrics and /readyz see it. */
 export interface SpoolStatus {
@@ -54,6 +56,8 @@ export interface GatewayMetrics {
   timeWrites(writer: PointWriter): PointWriter;
   /** hands the collectors the parts to read; before this their metrics read 0 or have no series */
   observe(sources: MetricsSources): void;
+  /** the embedded broker's refusals (park_mqtt_denied_total) and cleared retain flags */
+  observeBroker(source: BrokerCountsSource): void;
   /** Prometheus text exposition format */
   metrics(): Promise<string>;
   readonly contentType: string;
@@ -242,6 +246,8 @@ export function createGatewayMetrics(opts: { registry: ParkRegistry; processMetr
       if (c) setAll(this, [[{}, c.tooLate]]);
     },
   });
+  let brokerCounts: BrokerCountsSource | undefined;
+  registerBrokerMetrics(register, () => brokerCounts);
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register });
 
   return {
@@ -253,6 +259,9 @@ export function createGatewayMetrics(opts: { registry: ParkRegistry; processMetr
     timeWrites: (writer) => timedWriter(writer, (seconds, outcome) => writeSeconds.observe({ outcome }, seconds)),
     observe(sources) {
       src = sources;
+    },
+    observeBroker(source) {
+      brokerCounts = source;
     },
     metrics: () => register.metrics(),
     contentType: register.contentType,

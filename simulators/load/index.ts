@@ -31,6 +31,9 @@ export interface LoadOptions {
   /** default the registry's inputs.mqtt.topicPrefix */
   topicPrefix?: string;
   clientId?: string;
+  /** the broker login (one connection publishes every series: on the embedded broker a login allowed all their topics, or MQTT_ALLOW_ANONYMOUS) */
+  username?: string;
+  password?: string;
   /** publishing timer period (default 10 ms) */
   tickMs?: number;
 }
@@ -152,7 +155,7 @@ export function createLoadGenerator(o: LoadOptions): LoadGenerator {
   const gen: LoadGenerator = {
     async start() {
       if (client) return;
-      client = await mqtt.connectAsync(o.url, { clientId: o.clientId ?? `park-load-${randomUUID().slice(0, 8)}`, protocolVersion: 4, clean: true, reconnectPeriod: 1000 });
+      client = await mqtt.connectAsync(o.url, { clientId: o.clientId ?? `park-load-${randomUUID().slice(0, 8)}`, protocolVersion: 4, clean: true, reconnectPeriod: 1000, username: o.username, password: o.password });
       client.on('error', () => undefined); // reconnects on its own; QoS 1 messages wait in its store
       startedAt = Date.now();
       timer = setInterval(tick, o.tickMs ?? 10);

@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log('options: --url <mqtt url> --rate <readings/s> --duration <s> --shape full|single --qos 0|1 --write-park <file.yaml>');
+  console.log('options: --url <mqtt url> --rate <readings/s> --duration <s> --shape full|single --qos 0|1 --write-park <file.yaml>\nbroker login: MQTT_USERNAME, MQTT_PASSWORD');
   process.exit(0);
 }
 const park = loadPark(loadRegistry(process.env.PARK_CONFIG));
@@ -40,7 +40,9 @@ const qos = Number(args.qos);
 if (shape !== 'full' && shape !== 'single') throw new Error(`--shape must be full or single, got ${args.shape}`);
 if (qos !== 0 && qos !== 1) throw new Error(`--qos must be 0 or 1, got ${args.qos}`);
 
-const gen = createLoadGenerator({ url: args.url, registry: park, rate: Number(args.rate), durationMs: Number(args.duration) * 1000, shape, qos });
+// the broker login, from the environment (never a command-line argument, which other users can read in ps)
+const login = process.env.MQTT_USERNAME ? { username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD } : {};
+const gen = createLoadGenerator({ url: args.url, registry: park, rate: Number(args.rate), durationMs: Number(args.duration) * 1000, shape, qos, ...login });
 const t0 = Date.now();
 await gen.start();
 const progress = setInterval(() => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)} s] produced ${gen.produced()} readings in ${gen.messages} messages, errors ${gen.errors}`), 5000);

@@ -14,6 +14,12 @@ export interface MqttSimulatorOptions {
   clientId?: string;
   username?: string;
   password?: string;
+  /**
+   * login → plain password, as the broker's users (secrets file `mqtt.users`): a device whose id is a
+   * login connects as itself, else one whose site id is a login shares its station's connection; the
+   * rest share one connection with `username`/`password`.
+   */
+  credentials?: Record<string, string>;
 }
 
 export interface MqttSimulators {
@@ -73,25 +79,35 @@ export async function startMqttSimulators(registry: Registry, signals: ParkSigna
   for (const site of registry.sites) {
     for (const d of site.devices) if (d.kind === 'mqtt') devices.set(d.id, { site: site.id, device: d, topic: `${prefix}/${site.id}/${d.id}/data` });
   }
-  const client = await mqtt.connectAsync(opts.url, {
-    clientId: opts.clientId ?? `park-sim-mqtt-${randomUUID().slice(0, 8)}`,
-    protocolVersion: 4,
-    clean: true,
-    reconnectPeriod: 1000,
-    username: opts.username,
-    password: opts.password,
-  });
-  client.on('error', () => undefined); // reconnects on its own; publishes wait in the offline queue
+  const creds = opts.credentials ?? {};
+  const loginOf = (sim: SimDevice) => (Object.hasOwn(creds, sim.device.id) ? sim.device.id : Object.hasOwn(creds, sim.site) ? sim.site : '');
+  const clients = new Map<string, MqttClient>();
+  const tag = randomUUID().slice(0, 8);
+  for (const login of new Set(['', ...[...devices.values()].map(loginOf)])) {
+    if (login === '' && opts.credentials && devices.size > 0 && [...devices.values()].every((d) => loginOf(d) !== '')) continue; // everyone has a login
+    const client = await mqtt.connectAsync(opts.url, {
+      clientId: login === '' ? (opts.clientId ?? `park-sim-mqtt-${tag}`) : `park-sim-${login}-${tag}`,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 1000,
+      username: login === '' ? opts.username : login,
+      password: login === '' ? opts.password : creds[login],
+    });
+    client.on('error', () => undefined); // reconnects on its own; publishes wait in the offline queue
+    clients.set(login, client);
+  }
+  const shared = () => clients.get('') ?? clients.values().next().value!;
   let published = 0;
 
-  const publishRaw = async (topic: string, payload: string | Buffer) => {
+  const publishOn = async (client: MqttClient, topic: string, payload: string | Buffer) => {
     await publishAsync(client, topic, payload);
     published++;
   };
+  const publishRaw = (topic: string, payload: string | Buffer) => publishOn(shared(), topic, payload);
   const publishDevice = async (sim: SimDevice) => {
     if (signals.isSilent(sim.device.id)) return;
     const payload = signals.isGarbage(sim.device.id) ? garbagePayload(signals, sim.site, sim.device) : JSON.stringify(devicePayload(signals, sim.site, sim.device));
-    await publishRaw(sim.topic, payload);
+    await publishOn(clients.get(loginOf(sim)) ?? shared(), sim.topic, payload);
   };
   const lookup = (deviceId: string): SimDevice => {
     const sim = devices.get(deviceId);
@@ -116,7 +132,7 @@ export async function startMqttSimulators(registry: Registry, signals: ParkSigna
     topicOf: (deviceId) => lookup(deviceId).topic,
     close: async () => {
       timers.forEach(clearInterval);
-      await client.endAsync();
+      await Promise.all([...clients.values()].map((c) => c.endAsync()));
     },
     get published() {
       return published;
@@ -125,8 +141,15 @@ export async function startMqttSimulators(registry: Registry, signals: ParkSigna
 }
 
 /** Publish one raw payload on a topic with a short-lived connection (QoS 1), e.g. a malformed message in a test. */
-export async function publishRaw(url: string, topic: string, payload: string | Buffer, opts: { clientId?: string; retain?: boolean } = {}): Promise<void> {
-  const client = await mqtt.connectAsync(url, { clientId: opts.clientId ?? `park-sim-raw-${randomUUID().slice(0, 8)}`, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
+export async function publishRaw(url: string, topic: string, payload: string | Buffer, opts: { clientId?: string; retain?: boolean; username?: string; password?: string } = {}): Promise<void> {
+  const client = await mqtt.connectAsync(url, {
+    clientId: opts.clientId ?? `park-sim-raw-${randomUUID().slice(0, 8)}`,
+    protocolVersion: 4,
+    clean: true,
+    reconnectPeriod: 0,
+    username: opts.username,
+    password: opts.password,
+  });
   try {
     await client.publishAsync(topic, payload, { qos: 1, retain: opts.retain ?? false });
   } finally {

@@ -6,7 +6,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { filter, mergeMap, type Subscription } from 'rxjs';
 import { startGateway, type Gateway } from '../../gateway/app.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../gateway/broker/index.js';
+import { anonymousAccess, startEmbeddedBroker, type EmbeddedBroker } from '../../gateway/broker/index.js';
 import { parseRegistry } from '../../gateway/registry/loader.js';
 import { procCpuMs } from './procs.js';
 
@@ -89,7 +89,7 @@ let jitter: { collecting: boolean; last: Map<string, number>; deviations: Record
 async function start(m: GatewayStart) {
   const registry = parseRegistry(JSON.parse(readFileSync(m.registryFile, 'utf8')), m.registryFile);
   const log = pino({ level: 'warn' }, pino.destination({ dest: join(m.dataDir, 'gateway.log'), sync: false, minLength: 4096 }));
-  if (m.embeddedBroker) broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, log, topicPrefix: registry.inputs.mqtt.topicPrefix });
+  if (m.embeddedBroker) broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, log, topicPrefix: registry.inputs.mqtt.topicPrefix, access: anonymousAccess(), limits: { publishRate: { perSec: 1e9, burst: 1e9 } } });
   const mqttUrl = broker?.url ?? m.mqttUrl!;
   gw = await startGateway({ registry, mqttUrl, mqttFeed: broker?.feed, influx: m.influx, httpPort: 0, dataDir: m.dataDir, log, alertSecrets: m.wecomKey ? { wecomKey: m.wecomKey } : {} });
   const g = gw;

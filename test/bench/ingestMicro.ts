@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { filter, Subject } from 'rxjs';
 import { pino } from 'pino';
-import { createBroker, startEmbeddedBroker } from '../../gateway/broker/index.js';
+import { anonymousAccess, createBroker, startEmbeddedBroker } from '../../gateway/broker/index.js';
 import { createDeadLetterStore } from '../../gateway/deadLetter/index.js';
 import { createDeviceHealth } from '../../gateway/health/index.js';
 import { MqttPayloadSchema } from '../../gateway/inputs/mqtt/config.js';
@@ -122,7 +122,7 @@ async function partB() {
   console.log(`\nB. ${BN} QoS 1 messages through the embedded broker, PUBACK awaited (window 2000)`);
   const ctx = (mqttUrl: string): InputContext => ({ registry, log, deadLetters: createDeadLetterStore(), health: createDeviceHealth(), mqttUrl });
 
-  const w = await startEmbeddedBroker({ topicPrefix: cfg.topicPrefix });
+  const w = await startEmbeddedBroker({ topicPrefix: cfg.topicPrefix, access: anonymousAccess(), limits: { publishRate: { perSec: 1e9, burst: 1e9 } } });
   const g1 = gateway({ ...ctx(w.url), mqttFeed: w.feed });
   const elu0 = performance.eventLoopUtilization();
   const r1 = await publish(w.url);

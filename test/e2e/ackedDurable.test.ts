@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../gateway/registry/loader.js';
+import { stringify } from 'yaml';
 import type { Registry } from '../../gateway/registry/schema.js';
 import { loadPark } from '../../simulators/load/index.js';
 import { inSpoolAppend, slowSpoolAppendEnv, startGatewayProcess, whenMqttInputReady, type GatewayProcess } from '../helpers/gatewayProcess.js';
@@ -12,23 +13,30 @@ import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { freePort } from '../helpers/influxd.js';
 import { loadRigEnv, storedSeries } from '../helpers/loadRig.js';
 import { startMosquitto, type MosquittoCredentials, type RunningMosquitto } from '../helpers/mosquitto.js';
+import { hashesOf } from '../helpers/mqttAuth.js';
 import { waitFor } from '../helpers/wait.js';
 
 const S = 1000;
+
+/** A login for the publisher's device, its hash in `<dir>/secrets.yaml` (mqtt.users) where the gateway reads it. */
+function embeddedLogin(dir: string, park: Registry): { username: string; password: string } {
+  const device = park.sites.flatMap((s) => s.devices).find((d) => d.kind === 'mqtt')!;
+  const password = 'acked-durable-device-pw';
+  writeFileSync(join(dir, 'secrets.yaml'), stringify({ mqtt: { users: hashesOf({ [device.id]: password }) } }), { mode: 0o600 });
+  return { username: device.id, password };
+}
 
 /**
  * A device as a new user would write it: QoS 1, every message unique (sequence number as value and as
  * the millisecond of its timestamp), and whatever was not PUBACKed is sent again after a reconnect
  * (mqtt.js keeps unacknowledged QoS 1 PUBLISHes in its outgoing store and resends them, CleanSession 0).
  */
-function publisher(url: string, park: Registry, onAck: (seq: number) => void, logins?: MosquittoCredentials) {
+function publisher(url: string, park: Registry, onAck: (seq: number) => void, login: { username?: string; password?: string } = {}) {
   const site = park.sites.find((s) => s.devices.some((d) => d.kind === 'mqtt'))!;
   const device = site.devices.find((d) => d.kind === 'mqtt')!;
   const code = device.kind === 'mqtt' ? device.channels[0]! : '';
   const topic = `${park.inputs.mqtt.topicPrefix}/${site.id}/${device.id}/data`;
   const t0 = Date.now() - 60 * S;
-  // the shipped Mosquitto takes logins only (username = device id, password issued by the credentials tool)
-  const login = logins ? { username: device.id, password: logins.users.get(device.id) } : {};
   const client: MqttClient = mqtt.connect(url, { protocolVersion: 4, clientId: `dev-${randomUUID().slice(0, 8)}`, clean: false, reconnectPeriod: 100, ...login });
   let seq = 0;
   let running = true;
@@ -66,9 +74,15 @@ async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; 
   const deadInflux = `http://127.0.0.1:${await freePort()}`; // the outage: nothing listens there
   const gatewayLogin = o.logins ? { MQTT_USERNAME: o.logins.gateway.username, MQTT_PASSWORD: o.logins.gateway.password } : undefined;
   const { park, env } = await loadRigEnv(o.dir, { influxUrl: deadInflux, database: o.influx.database, mqttUrl: o.mqttUrl ?? '', extra: gatewayLogin });
+  // the shipped Mosquitto takes logins only (username = device id, password issued by the credentials tool)
+  const mqttDevice = park.sites.flatMap((s) => s.devices).find((d) => d.kind === 'mqtt')!;
+  let login: { username?: string; password?: string } = o.logins ? { username: mqttDevice.id, password: o.logins.users.get(mqttDevice.id) } : {};
   if (!o.mqttUrl) {
     delete (env as Record<string, string>).MQTT_URL;
     env.MQTT_PORT = String(o.brokerPort);
+    // the embedded broker admits the device with its login from the secrets file; this device sends 2000 messages/s
+    login = embeddedLogin(o.dir, park);
+    Object.assign(env, { PARK_SECRETS_FILE: join(o.dir, 'secrets.yaml'), MQTT_PUBLISH_RATE: '100000', MQTT_PUBLISH_BURST: '100000' });
   }
   const url = o.mqttUrl ?? `mqtt://127.0.0.1:${o.brokerPort}`;
   const report = join(o.dir, 'slow-spool-appends');
@@ -81,11 +95,16 @@ async function killAfterAckThenRestart(o: { dir: string; influx: RunningInflux; 
     pub.pause();
     killed = gateways[0]!.kill9();
   };
-  const pub = publisher(url, park, (n) => {
-    acked.add(n);
-    // SIGKILL right after a PUBACK, while the gateway is inside a held spool append
-    if (acked.size >= 600 && !killed && inSpoolAppend(report).now) kill();
-  }, o.logins);
+  const pub = publisher(
+    url,
+    park,
+    (n) => {
+      acked.add(n);
+      // SIGKILL right after a PUBACK, while the gateway is inside a held spool append
+      if (acked.size >= 600 && !killed && inSpoolAppend(report).now) kill();
+    },
+    login,
+  );
   try {
     await waitFor(() => acked.size >= 600, '600 PUBACKs', 120 * S, 5);
     // a gateway keeping the contract may send its PUBACKs only between held appends: then, a few appends

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
-import { createBroker, startEmbeddedBroker } from '../../gateway/broker/index.js';
+import { anonymousAccess, createBroker, startEmbeddedBroker } from '../../gateway/broker/index.js';
 import { createDeadLetterStore } from '../../gateway/deadLetter/index.js';
 import { createDeviceHealth } from '../../gateway/health/index.js';
 import { createMqttInput } from '../../gateway/inputs/mqtt/index.js';
@@ -87,7 +87,7 @@ describe('MQTT input: a QoS 1 PUBACK goes out only after the batch is acknowledg
   });
 
   it('with the embedded broker: one batch per hand-off, the device PUBACKed after ack()', async () => {
-    const broker = await startEmbeddedBroker({ topicPrefix: registry.inputs.mqtt.topicPrefix });
+    const broker = await startEmbeddedBroker({ topicPrefix: registry.inputs.mqtt.topicPrefix, access: anonymousAccess() });
     stops.push(() => broker.close());
     const batches: ReadingBatch[] = [];
     const sub = createMqttInput()({ ...context(''), mqttFeed: broker.feed }).subscribe((b) => batches.push(b));
