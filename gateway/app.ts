@@ -11,6 +11,7 @@ import type { BrokerHandoff, InputContext } from './inputs/types.js';
 import { createLogger } from './log.js';
 import type { Registry } from './registry/schema.js';
 import { createProcessor, type Processor } from '../processor/index.js';
+import { createSqliteStoredTimestamps } from '../processor/stored/index.js';
 import { createInfluxSink, influx1Writer, type InfluxSink } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness, type GatewayMetrics } from './metrics/index.js';
@@ -111,7 +112,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // every point (readings and ticket annotations) is on disk (<dataDir>/spool) before its message is acknowledged; replayed in order
   const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters, writer, spool: { dir: join(o.dataDir, 'spool'), ...o.spool } });
   // the processor appends each batch's accepted readings to the spool (sink.append), then acknowledges the batch
-  const processor = createProcessor({ registry, batches$, store: sink, deadLetters, log });
+  // every (series, timestamp) stored, in <dataDir>/stored.db: stored history is never overwritten, across restarts (issue 11)
+  const stored = createSqliteStoredTimestamps(join(o.dataDir, 'stored.db'));
+  const processor = createProcessor({ registry, batches$, store: sink, deadLetters, log, stored });
 
   // rules → tickets (整改工单) → responders; tickets and rule state share one SQLite file
   const db = createSqliteStore({ file: join(o.dataDir, 'park.db') });
@@ -151,6 +154,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const supervisor = createSupervisor(
     [
       component('spool', () => sink.start(), () => sink.stop()),
+      component('stored', () => stored.open(), () => stored.close()),
       component(
         'state',
         () => {
