@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { merge, share, Subscription, tap, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
-import { createDeadLetterStore, type DeadLetterStore } from './deadLetter/index.js';
+import { createDeadLetterStore, type DeadLetterBounds, type DeadLetterStore } from './deadLetter/index.js';
 import { createDeviceHealth, type DeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
 import { registerSnapshotRoutes } from './http/snapshots.js';
@@ -60,6 +60,8 @@ export interface GatewayOptions {
   log?: Logger;
   /** the HJ 212 listener's port instead of the registry's (HJ212_PORT; 0 takes a free one) */
   hj212Port?: number;
+  /** bounds of <dataDir>/dead-letters*.jsonl (DEAD_LETTER_FILE_MB, DEAD_LETTER_FILES) */
+  deadLetters?: Partial<DeadLetterBounds>;
 }
 
 export interface GatewayStatus {
@@ -67,6 +69,8 @@ export interface GatewayStatus {
   accepted: number;
   rejected: number;
   deadLetters: number;
+  /** dead letters deleted from disk by rotation (their files are bounded) */
+  deadLettersDropped: number;
   pointsWritten: number;
   writeErrors: number;
   devices: { online: number; offline: number };
@@ -98,7 +102,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const log = o.log ?? createLogger();
   const registry = o.registry;
   const metrics = createGatewayMetrics({ registry });
-  const deadLetters = metrics.trackDeadLetters(createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') }));
+  const deadLetters = metrics.trackDeadLetters(createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), bounds: o.deadLetters, onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') }));
   const health = createDeviceHealth(registry.sites.flatMap((s) => s.devices.map((d) => d.id)));
   const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl, mqttFeed: o.mqttFeed, connections: metrics.connections };
   const kinds = new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)));
@@ -129,6 +133,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       accepted: c.accepted,
       rejected: sum(c.rejected),
       deadLetters: deadLetters.total(),
+      deadLettersDropped: deadLetters.dropped(),
       pointsWritten: sink.counters.pointsWritten,
       writeErrors: sink.counters.writeErrors,
       devices: health.summary(),

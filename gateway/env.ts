@@ -4,6 +4,7 @@ import { ConfigError } from './registry/loader.js';
 import { AlertsEnvSchema } from '../processor/alerts/config.js';
 import { SpoolEnvSchema } from '../processor/sinks/spool/config.js';
 import { SnapshotEnvSchema } from '../processor/snapshots/config.js';
+import { DeadLetterEnvSchema } from './deadLetter/config.js';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -36,6 +37,8 @@ export const EnvSchema = z.object({
   ...SpoolEnvSchema.shape,
   /** SNAPSHOT_MAX_COUNT, SNAPSHOT_MAX_AGE_DAYS, SNAPSHOT_MAX_MB */
   ...SnapshotEnvSchema.shape,
+  /** DEAD_LETTER_FILE_MB, DEAD_LETTER_FILES */
+  ...DeadLetterEnvSchema.shape,
 }).superRefine(
   (e, ctx) => {
     if (e.INFLUX_VERSION !== '2') return;

@@ -8,6 +8,7 @@ import type { Registry } from './registry/schema.js';
 import { alertSecrets } from '../processor/alerts/index.js';
 import { snapshotRetentionFromEnv } from '../processor/snapshots/config.js';
 import { spoolSettingsFromEnv } from '../processor/sinks/spool/index.js';
+import { deadLetterBoundsFromEnv } from './deadLetter/config.js';
 
 // Composition root: read configuration, then hand over to the app.
 try {
@@ -57,6 +58,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
             snapshots: { retention: snapshotRetentionFromEnv(env) },
             dataDir: env.DATA_DIR,
             hj212Port: env.HJ212_PORT,
+            deadLetters: deadLetterBoundsFromEnv(env),
             log,
           });
         },
