@@ -9,6 +9,7 @@ import { createInputs } from './inputs/registry.js';
 import { fileBackfillStore, type LoggerPoint } from './inputs/hj212/index.js';
 import type { BrokerHandoff, InputContext } from './inputs/types.js';
 import { createLogger } from './log.js';
+import type { SecretsFile } from './secrets/index.js';
 import type { Registry } from './registry/schema.js';
 import { createProcessor, type Processor } from '../processor/index.js';
 import { createSqliteStoredTimestamps } from '../processor/stored/index.js';
@@ -60,6 +61,8 @@ export interface GatewayOptions {
   log?: Logger;
   /** the HJ 212 listener's port instead of the registry's (HJ212_PORT; 0 takes a free one) */
   hj212Port?: number;
+  /** HJ 212 credentials from the secrets file: loggers' PW hashes by MN, upstream PWs by upstream id and MN */
+  hj212Secrets?: SecretsFile['hj212'];
   /** bounds of <dataDir>/dead-letters*.jsonl (DEAD_LETTER_FILE_MB, DEAD_LETTER_FILES) */
   deadLetters?: Partial<DeadLetterBounds>;
 }
@@ -109,7 +112,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // the Modbus links, shared by the Modbus input and the valve commands (one master per RS-485 line)
   const modbusLinks = new LinkPool();
   // the HJ 212 loggers' own minute/hour/day values go through the sink's spool (measurement logger_means); back-fill state in <dataDir>
-  const hj212 = { port: o.hj212Port, points: (ps: readonly LoggerPoint[]) => sink.appendPoints(ps), backfillStore: fileBackfillStore(join(o.dataDir, 'hj212-backfill.json'), (err) => log.error({ err: err.message }, 'hj212 back-fill state not saved')) };
+  const hj212 = { port: o.hj212Port, credentials: o.hj212Secrets, points: (ps: readonly LoggerPoint[]) => sink.appendPoints(ps), backfillStore: fileBackfillStore(join(o.dataDir, 'hj212-backfill.json'), (err) => log.error({ err: err.message }, 'hj212 back-fill state not saved')) };
   const inputs = createInputs({ modbusLinks, hj212 });
   const batches$ = merge(...[...kinds].map((k) => inputs[k](ctx))).pipe(tap((b) => b.readings.forEach(metrics.countReadingIn)));
   const writer = metrics.timeWrites(o.influx.v2 ? influx2Writer({ url: o.influx.url, ...o.influx.v2 }) : influx1Writer(o.influx.url, o.influx.database));
@@ -154,7 +157,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let http!: FastifyInstance;
   let httpPort = 0;
   // HJ 212-2017 forwarding to upstream platforms: its outbox in <dataDir>/hj212-outbox.db; history requests answered from InfluxDB 1.x
-  const forward = registry.upstreams.length > 0 ? createHj212Forwarding({ registry, dataDir: o.dataDir, influx: o.influx.v2 ? undefined : o.influx, log: log.child({ component: 'hj212-forward' }) }) : undefined;
+  const forward = registry.upstreams.length > 0 ? createHj212Forwarding({ registry, upstreamPws: o.hj212Secrets?.upstreams, dataDir: o.dataDir, influx: o.influx.v2 ? undefined : o.influx, log: log.child({ component: 'hj212-forward' }) }) : undefined;
   const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription() };
   const supervisor = createSupervisor(
     [

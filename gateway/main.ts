@@ -9,6 +9,7 @@ import { alertSecrets } from '../processor/alerts/index.js';
 import { snapshotRetentionFromEnv } from '../processor/snapshots/config.js';
 import { spoolSettingsFromEnv } from '../processor/sinks/spool/index.js';
 import { deadLetterBoundsFromEnv } from './deadLetter/config.js';
+import { loadSecrets } from './secrets/index.js';
 
 // Composition root: read configuration, then hand over to the app.
 try {
@@ -26,6 +27,10 @@ try {
 /** `npm start`: the gateway alone, against INFLUX_URL (default http://127.0.0.1:8086) and MQTT_URL or the embedded broker. */
 async function runGateway(env: Env, registry: Registry): Promise<void> {
   const log = createLogger();
+  // HJ 212 credentials (issue 11): loggers' PW hashes and upstream PWs, from the secrets file (PARK_SECRETS_FILE)
+  const loaded = loadSecrets(process.env.PARK_SECRETS_FILE, process.env);
+  for (const w of loaded.warnings) log.warn({ file: w.path }, w.message);
+  const hj212Secrets = loaded.secrets.file.hj212;
   let broker: EmbeddedBroker | undefined;
   let gw: Gateway | undefined;
   const supervisor = createSupervisor(
@@ -59,6 +64,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
             dataDir: env.DATA_DIR,
             hj212Port: env.HJ212_PORT,
             deadLetters: deadLetterBoundsFromEnv(env),
+            hj212Secrets,
             log,
           });
         },

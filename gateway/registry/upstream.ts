@@ -18,8 +18,11 @@ export const UpstreamSiteSchema = z.object({
   site: z.string(),
   /** MN as the upstream knows the site (§6.3.2 Table 3: 24 hex chars in the standard; platforms issue shorter ones too) */
   mn: z.string().regex(/^[0-9A-Za-z]{1,24}$/),
-  /** PW as the upstream knows the site (6 chars in the standard, longer ones occur) */
-  pw: z.string().regex(/^[^;,=&\s]{1,32}$/),
+  /**
+   * Deprecated: PW as the upstream knows the site (6 chars in the standard, longer ones occur), used only
+   * when the secrets file has none (hj212.upstreams.<upstream id>.<MN>). PWs belong in the secrets file.
+   */
+  pw: z.string().regex(/^[^;,=&\s]{1,32}$/).optional(),
   /** factors forwarded; default every pollutant the site reports */
   factors: z.array(PollutantCodeSchema).optional(),
 });
@@ -80,4 +83,24 @@ export function checkUpstreams(upstreams: readonly Upstream[], siteIds: Readonly
       mns.add(s.mn);
     });
   });
+}
+
+/**
+ * The upstreams with each site's PW from the secrets file (`hj212.upstreams[<upstream id>][<MN>]`), the
+ * registry's (deprecated) `pw` when the file has none; `missing` names the sites with neither (their
+ * packets go without a PW, and the platform refuses them).
+ */
+export function withUpstreamPws(upstreams: readonly Upstream[], pws: Readonly<Record<string, Readonly<Record<string, string>>>> = {}): { upstreams: Upstream[]; missing: string[]; plain: string[] } {
+  const missing: string[] = [];
+  const plain: string[] = [];
+  const out = upstreams.map((u) => ({
+    ...u,
+    sites: u.sites.map((s) => {
+      const pw = pws[u.id]?.[s.mn];
+      if (pw === undefined && s.pw === undefined) missing.push(`${u.id}/${s.site} (MN ${s.mn})`);
+      if (pw === undefined && s.pw !== undefined) plain.push(`${u.id}/${s.site} (MN ${s.mn})`);
+      return { ...s, pw: pw ?? s.pw };
+    }),
+  }));
+  return { upstreams: out, missing, plain };
 }

@@ -50,7 +50,7 @@ export async function startPark(input: Registry, opts: { scenario?: string; spee
   const broker = await startBroker();
   const speed = opts.scenario ? (opts.speed ?? scenarios[opts.scenario]?.speed ?? 1) : 1;
   const sims = await startSimulators(registry, { mqttUrl: broker.url, mqttIntervalMs: 1000, ...(opts.scenario ? { scenario: opts.scenario, speed } : {}) });
-  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir, alertSecrets: { wecomKey: 'test-robot' } });
+  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir, alertSecrets: { wecomKey: 'test-robot' }, hj212Secrets: sims.secrets.hj212 });
   const api = async <T>(path: string, init: { method?: string; body?: unknown } = {}) => {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
       method: init.method ?? 'GET',

@@ -30,13 +30,17 @@ export type Hj212Backfill = z.infer<typeof Hj212BackfillSchema>;
 
 /**
  * A data logger (数采仪) that connects to the gateway's HJ 212 listener and reports for its site.
- * Identified by MN, checked against PW (HJ 212-2017 §6.3.2).
+ * Identified by MN, checked against PW (HJ 212-2017 §6.3.2): the hash of its PW is in the secrets file.
  */
 export const Hj212DeviceSchema = z.object({
   kind: z.literal('hj212'),
   id: DeviceIdSchema,
   mn: MnSchema,
-  pw: PwSchema,
+  /**
+   * Deprecated: a plain PW in the registry, checked only when the secrets file holds no hash for this MN
+   * (hj212.loggers.<MN>), with a warning at start. PWs belong in the secrets file, hashed.
+   */
+  pw: PwSchema.optional(),
   /** HJ 212 system code the logger sends (Table 5): 32 wastewater source, 22 air quality, 27 VOC, 31 air source */
   st: z.string().regex(/^[0-9A-Z]{2}$/).default('32'),
   /** the pollutant codes it reports (park codes); a factor outside them is dead-lettered ('unknown-factor') */
