@@ -156,13 +156,34 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let attribution!: OdorAttribution;
   let http!: FastifyInstance;
   let httpPort = 0;
+  let pruneTimer: NodeJS.Timeout | undefined;
   // HJ 212-2017 forwarding to upstream platforms: its outbox in <dataDir>/hj212-outbox.db; history requests answered from InfluxDB 1.x
   const forward = registry.upstreams.length > 0 ? createHj212Forwarding({ registry, upstreamPws: o.hj212Secrets?.upstreams, dataDir: o.dataDir, influx: o.influx.v2 ? undefined : o.influx, log: log.child({ component: 'hj212-forward' }) }) : undefined;
   const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription() };
   const supervisor = createSupervisor(
     [
       component('spool', () => sink.start(), () => sink.stop()),
-      component('stored', () => stored.open(), () => stored.close()),
+      component(
+        'stored',
+        () => {
+          stored.open();
+          // timestamps older than validation accepts (timestampBounds.maxPastMs, plus a day) are forgotten hourly
+          const prune = () => {
+            try {
+              const n = stored.prune(Date.now() - registry.timestampBounds.maxPastMs - 86_400_000);
+              if (n > 0) log.info({ rows: n }, 'stored timestamps older than the accepted past forgotten');
+            } catch (err) {
+              log.error({ err: (err as Error).message }, 'stored timestamps not pruned');
+            }
+          };
+          prune();
+          pruneTimer = setInterval(prune, 3_600_000).unref();
+        },
+        () => {
+          clearInterval(pruneTimer);
+          stored.close();
+        },
+      ),
       component(
         'state',
         () => {

@@ -79,6 +79,18 @@ describe('createStoredDedupe: stored history is never overwritten', () => {
   });
 });
 
+describe('createSqliteStoredTimestamps.prune', () => {
+  it('forgets only timestamps before the bound, of every series', () => {
+    const store = createSqliteStoredTimestamps(tmp());
+    const d = createStoredDedupe(store, () => undefined);
+    turn(d, [1000, 2000, 3000].flatMap((ts) => [{ ...base, ts }, { ...base, device: 'AQ-01-W', ts }]));
+    expect(store.prune(2500)).toBe(4);
+    const a = store.seriesId('AQ-01', 'AQ-01-V', 'a24088');
+    expect([1000, 2000, 3000].map((ts) => store.get(a, ts)?.value)).toEqual([undefined, undefined, 1]);
+    store.close();
+  });
+});
+
 describe('the processor with the durable record', () => {
   it("dead-letters another value for a stored timestamp as 'duplicate-timestamp' and an exact repeat as 'duplicate'", async () => {
     const now = Date.now();

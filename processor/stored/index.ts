@@ -37,6 +37,11 @@ export interface StoredTimestamps {
   record(rows: readonly StoredRow[]): void;
   /** takes rows back (their spool append failed: the source sends them again) */
   remove(rows: readonly Pick<StoredRow, 'series' | 'ts'>[]): void;
+  /**
+   * forgets timestamps before `before` (epoch ms), which validation refuses anyway (timestampBounds.maxPastMs):
+   * the record stays as long as a reading for it could still arrive, no longer; returns the rows deleted
+   */
+  prune(before: number): number;
   close(): void;
 }
 
@@ -72,6 +77,7 @@ export function createSqliteStoredTimestamps(file: string): StoredTimestamps & {
     get: (series, ts) => it().get(series, ts),
     record: (rows) => it().record(rows),
     remove: (rows) => it().remove(rows),
+    prune: (before) => it().prune(before),
     close() {
       impl?.close();
       impl = undefined;
@@ -96,6 +102,8 @@ function openSqlite(file: string): StoredTimestamps {
   const insert = db.prepare('INSERT INTO stored (series, ts, value, flag, gen) VALUES (?, ?, ?, ?, ?) ON CONFLICT (series, ts) DO UPDATE SET gen = excluded.gen');
   const setGen = db.prepare("UPDATE meta SET value = ? WHERE key = 'gen'");
   const del = db.prepare('DELETE FROM stored WHERE series = ? AND ts = ?');
+  // per series, a range of the primary key: no full scan
+  const pruneSeries = db.prepare('DELETE FROM stored WHERE series = ? AND ts < ?');
   const recordTx = db.transaction((rows: readonly StoredRow[]) => {
     gen++;
     setGen.run(gen);
@@ -127,6 +135,11 @@ function openSqlite(file: string): StoredTimestamps {
     },
     remove(rows) {
       if (rows.length > 0) removeTx(rows);
+    },
+    prune(before) {
+      let n = 0;
+      for (const id of ids.values()) n += pruneSeries.run(id, before).changes;
+      return n;
     },
     close: () => db.close(),
   };
