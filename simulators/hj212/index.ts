@@ -39,8 +39,8 @@ export async function startHj212Loggers(registry: Registry, signals: ParkSignals
   const loggers = new Map<string, Hj212LoggerSim>();
   const credentials: Record<string, string> = {};
   for (const { site, device } of devices) {
-    // a registry PW (deprecated) is used as it is; otherwise each logger gets its own, hashed for the gateway
-    const pw = device.pw ?? randomSecret(12);
+    // each logger gets its own PW; the gateway gets its hash (what the secrets file would hold)
+    const pw = randomSecret(12);
     credentials[device.mn] = hashSecret(pw, SIM_HASH_COST);
     const toFactor = new Map(Object.entries(device.factors).map(([factor, code]) => [code, factor]));
     const sim = new Hj212LoggerSim({

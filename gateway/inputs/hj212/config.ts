@@ -37,10 +37,10 @@ export const Hj212DeviceSchema = z.object({
   id: DeviceIdSchema,
   mn: MnSchema,
   /**
-   * Deprecated: a plain PW in the registry, checked only when the secrets file holds no hash for this MN
-   * (hj212.loggers.<MN>), with a warning at start. PWs belong in the secrets file, hashed.
+   * Never here (issue 11: secrets are never plain text at rest): the logger's PW is checked against its
+   * hash in the secrets file, hj212.loggers.<MN>. A registry that still has one is refused at start.
    */
-  pw: PwSchema.optional(),
+  pw: z.never('a logger PW does not belong in the registry: put its hash in the secrets file (hj212.loggers.<MN>, `npm run credentials`)').optional(),
   /** HJ 212 system code the logger sends (Table 5): 32 wastewater source, 22 air quality, 27 VOC, 31 air source */
   st: z.string().regex(/^[0-9A-Z]{2}$/).default('32'),
   /** the pollutant codes it reports (park codes); a factor outside them is dead-lettered ('unknown-factor') */

@@ -23,8 +23,7 @@ export interface Hj212InputOptions {
   backfillStore?: BackfillStore;
   /**
    * HJ 212-2017 §6.3.2: each logger's PW is checked per MN against the hash in the secrets file
-   * (`hj212.loggers[MN]`); a logger without one is checked against its registry `pw` (deprecated) or,
-   * without that either, refused
+   * (`hj212.loggers[MN]`); a logger without one is refused
    */
   credentials?: { loggers: Readonly<Record<string, string>> };
   /** checks a PW against a hash (default createVerifier(): scrypt, successes remembered) */
@@ -60,15 +59,10 @@ export function createHj212Input(o: Hj212InputOptions = {}): InputFactory {
       const log = ctx.log.child({ input: 'hj212' });
       const hashes = o.credentials?.loggers ?? {};
       const verify = o.verify ?? createVerifier();
-      for (const [mn, l] of loggers) {
-        if (hashes[mn]) continue;
-        if (l.device.pw !== undefined) log.warn({ mn, device: l.device.id }, 'hj212 logger PW is plain text in the registry; put its hash in the secrets file (hj212.loggers.<MN>)');
-        else log.warn({ mn, device: l.device.id }, 'hj212 logger has no PW hash in the secrets file (hj212.loggers.<MN>): its packets are refused');
-      }
+      for (const [mn, l] of loggers) if (!hashes[mn]) log.warn({ mn, device: l.device.id }, 'hj212 logger has no PW hash in the secrets file (hj212.loggers.<MN>): its packets are refused');
       const checkPw = (l: LoggerEntry, pw: string | undefined): boolean | Promise<boolean> => {
         const hash = hashes[l.device.mn];
-        if (hash) return pw === undefined ? false : verify(pw, hash);
-        return l.device.pw !== undefined && pw === l.device.pw;
+        return hash !== undefined && pw !== undefined ? verify(pw, hash) : false;
       };
       const points = o.points ?? ((ps: readonly LoggerPoint[]) => log.warn({ points: ps.length }, 'hj212 logger aggregates dropped: no point sink'));
       const onConnection = (socket: Socket) => {
