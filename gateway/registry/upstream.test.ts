@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRegistry } from './loader.js';
 import { RegistrySchema } from './schema.js';
+import { withUpstreamPws } from './upstream.js';
 
 describe('registry upstreams', () => {
   it('the park forwards WP-01, WP-02 and AQ-01 to the city platform with the standard timeouts (HJ 212-2017 §6.5 Table 1)', () => {
@@ -31,5 +32,17 @@ describe('registry upstreams', () => {
         expect.stringMatching(/^upstreams\.0\.commands\.realtime\.intervalMs: /),
       ]),
     );
+  });
+});
+
+describe('withUpstreamPws: upstream PWs come from the secrets file (issue 11)', () => {
+  it("fills each site's PW from hj212.upstreams[<upstream id>][<MN>] and names the sites without one", () => {
+    const [city] = loadRegistry().upstreams;
+    const { upstreams, missing, plain } = withUpstreamPws([city!], { city: { '88888880000001': 'from-secrets-1', '88888880000002': 'from-secrets-2' } });
+    expect(upstreams[0]!.sites.map((s) => s.pw)).toEqual(['from-secrets-1', 'from-secrets-2', undefined]);
+    expect(missing).toEqual(['city/AQ-01 (MN 88888880000101)']);
+    expect(plain).toEqual([]);
+    // the shipped park has none of its own
+    expect(city!.sites.every((s) => s.pw === undefined)).toBe(true);
   });
 });
