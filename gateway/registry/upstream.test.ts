@@ -13,7 +13,7 @@ describe('registry upstreams', () => {
     expect(city!.st).toEqual({ wastewater_pipe: '32', rain_outlet: '32', air_fence: '27', weather: '22' });
   });
 
-  it('refuses an unknown site, a site or MN named twice, and a real-time interval outside 30..3600 s', () => {
+  it('refuses an unknown site, a site or MN named twice, a PW in the registry, and a real-time interval outside 30..3600 s', () => {
     const doc = structuredClone(loadRegistry()) as unknown as { upstreams: Array<Record<string, unknown>> };
     doc.upstreams[0]!.sites = [
       { site: 'WP-99', mn: 'A1', pw: '123456' },
@@ -29,6 +29,7 @@ describe('registry upstreams', () => {
         'upstreams.0.sites.0.site: unknown site "WP-99"',
         'upstreams.0.sites.2.site: site "WP-01" named twice for upstream city',
         'upstreams.0.sites.2.mn: MN "A2" given to two sites of upstream city',
+        'upstreams.0.sites.0.pw: an upstream PW does not belong in the registry: put it in the secrets file (hj212.upstreams.city.A1)',
         expect.stringMatching(/^upstreams\.0\.commands\.realtime\.intervalMs: /),
       ]),
     );
