@@ -12,7 +12,7 @@ import { createLogger } from './log.js';
 import type { SecretsFile } from './secrets/index.js';
 import type { Registry } from './registry/schema.js';
 import { createProcessor, type Processor } from '../processor/index.js';
-import { createSqliteStoredTimestamps } from '../processor/stored/index.js';
+import { createSqliteStoredTimestamps, prunePeriodically } from '../processor/stored/index.js';
 import { createInfluxSink, influx1Writer, type InfluxSink } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness, type GatewayMetrics } from './metrics/index.js';
@@ -156,31 +156,22 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let attribution!: OdorAttribution;
   let http!: FastifyInstance;
   let httpPort = 0;
-  let pruneTimer: NodeJS.Timeout | undefined;
+  let stopPrune = () => {};
   // HJ 212-2017 forwarding to upstream platforms: its outbox in <dataDir>/hj212-outbox.db; history requests answered from InfluxDB 1.x
   const forward = registry.upstreams.length > 0 ? createHj212Forwarding({ registry, upstreamPws: o.hj212Secrets?.upstreams, dataDir: o.dataDir, influx: o.influx.v2 ? undefined : o.influx, log: log.child({ component: 'hj212-forward' }) }) : undefined;
   const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription() };
   const supervisor = createSupervisor(
     [
       component('spool', () => sink.start(), () => sink.stop()),
+      // timestamps older than validation accepts are forgotten hourly
       component(
         'stored',
         () => {
           stored.open();
-          // timestamps older than validation accepts (timestampBounds.maxPastMs, plus a day) are forgotten hourly
-          const prune = () => {
-            try {
-              const n = stored.prune(Date.now() - registry.timestampBounds.maxPastMs - 86_400_000);
-              if (n > 0) log.info({ rows: n }, 'stored timestamps older than the accepted past forgotten');
-            } catch (err) {
-              log.error({ err: (err as Error).message }, 'stored timestamps not pruned');
-            }
-          };
-          prune();
-          pruneTimer = setInterval(prune, 3_600_000).unref();
+          stopPrune = prunePeriodically(stored, registry.timestampBounds.maxPastMs, log);
         },
         () => {
-          clearInterval(pruneTimer);
+          stopPrune();
           stored.close();
         },
       ),

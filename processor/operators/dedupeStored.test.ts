@@ -8,7 +8,7 @@ import { createLogger } from '../../gateway/log.js';
 import type { Reading } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import { createProcessor } from '../index.js';
-import { createSqliteStoredTimestamps } from '../stored/index.js';
+import { createSqliteStoredTimestamps, prunePeriodically } from '../stored/index.js';
 import type { Duplicate } from './dedupe.js';
 import { createStoredDedupe } from './dedupeStored.js';
 
@@ -87,6 +87,20 @@ describe('createSqliteStoredTimestamps.prune', () => {
     expect(store.prune(2500)).toBe(4);
     const a = store.seriesId('AQ-01', 'AQ-01-V', 'a24088');
     expect([1000, 2000, 3000].map((ts) => store.get(a, ts)?.value)).toEqual([undefined, undefined, 1]);
+    store.close();
+  });
+
+  it('prunePeriodically forgets what is older than the accepted past (maxPastMs and a day) at once, then hourly', () => {
+    const store = createSqliteStoredTimestamps(tmp());
+    const d = createStoredDedupe(store, () => undefined);
+    const DAY = 86_400_000;
+    turn(d, [{ ...base, ts: 10 * DAY }, { ...base, ts: 20 * DAY }]);
+    const lines: unknown[] = [];
+    const stop = prunePeriodically(store, 5 * DAY, { info: (o: unknown) => void lines.push(o), error: () => undefined }, 3_600_000, () => 20 * DAY);
+    stop();
+    const id = store.seriesId(base.site, base.device, base.pollutant);
+    expect([store.get(id, 10 * DAY), store.get(id, 20 * DAY)?.value]).toEqual([undefined, 1]);
+    expect(lines).toEqual([{ rows: 1 }]);
     store.close();
   });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
 
 /** What was stored for one series at one timestamp. */
 export interface StoredValue {
@@ -143,4 +144,23 @@ function openSqlite(file: string): StoredTimestamps {
     },
     close: () => db.close(),
   };
+}
+
+/**
+ * Prunes now and every `everyMs` (default 1 h) the timestamps older than validation accepts
+ * (timestampBounds.maxPastMs, plus a day of margin): a reading that old is refused before dedupe, so its
+ * record is no longer needed. Returns the stop.
+ */
+export function prunePeriodically(stored: StoredTimestamps, maxPastMs: number, log: Pick<Logger, 'info' | 'error'>, everyMs = 3_600_000, now: () => number = Date.now): () => void {
+  const prune = () => {
+    try {
+      const rows = stored.prune(now() - maxPastMs - 86_400_000);
+      if (rows > 0) log.info({ rows }, 'stored timestamps older than the accepted past forgotten');
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'stored timestamps not pruned');
+    }
+  };
+  prune();
+  const timer = setInterval(prune, everyMs).unref();
+  return () => clearInterval(timer);
 }
