@@ -143,6 +143,7 @@ describe('HJ 212 input over real TCP', () => {
     expect(c.replies[0]!.cp.fields.QnRtn).toBe('3');
     expect(deadLetters.recent()[0]).toMatchObject({ reason: 'bad-pw', detail: `wrong PW for MN ${device.mn}` });
     expect(deadLetters.recent()[0]!.detail).not.toContain('not-the-pw');
+    expect(deadLetters.recent()[0]!.raw).toContain(`PW=[redacted];MN=${device.mn}`); // the frame is kept, its PW is not
     // the right PW after a wrong one on the same connection, then packets in order behind the hashing
     c.socket.write(Buffer.concat([packets().realtimePacket(t0, 4), packets().realtimePacket(t0 + 30_000, 4)]));
     await waitFor(() => batches.length === 2, 'both packets');
@@ -159,6 +160,7 @@ describe('HJ 212 input over real TCP', () => {
     await waitFor(() => deadLetters.counts()['mn-mismatch'] === 1, 'the refusal');
     expect(c.replies.at(-1)).toMatchObject({ cn: '9011', cp: { fields: { QnRtn: '4' } } });
     expect(deadLetters.recent().at(-1)!.detail).toBe(`connection authenticated as MN ${device.mn}; a packet for MN ${other.mn} is refused`);
+    expect(deadLetters.recent().at(-1)!.raw).not.toContain(OTHER_PW);
     // its own packets still pass after the refusal; the other logger's never did
     c.socket.write(packets().realtimePacket(t0 + 60_000, 4));
     await waitFor(() => batches.length === 2, 'the next own packet');

@@ -108,7 +108,8 @@ export class Hj212Session {
 
   private reject(reason: string, detail: string, raw: string, packet?: Hj212Packet): void {
     const logger = packet ? this.d.loggers.get(packet.mn) : undefined;
-    this.d.ctx.deadLetters.put({ source: 'hj212', where: `${this.where}${packet ? ` MN=${packet.mn} CN=${packet.cn}` : ''}`, reason, detail, raw: raw.slice(0, RAW) });
+    // the frame as received, without its PW (a logger's secret, right or wrong, is never kept in plain text)
+    this.d.ctx.deadLetters.put({ source: 'hj212', where: `${this.where}${packet ? ` MN=${packet.mn} CN=${packet.cn}` : ''}`, reason, detail, raw: raw.slice(0, RAW).replace(/PW=[^;&]*/g, 'PW=[redacted]') });
     this.d.ctx.log.warn({ input: 'hj212', reason, detail, mn: packet?.mn, site: logger?.site }, 'hj212 packet rejected');
   }
 
