@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { merge, share, Subscription, tap, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
-import { createDeadLetterStore, type DeadLetterStore } from './deadLetter/index.js';
+import { createDeadLetterStore, type DeadLetterBounds, type DeadLetterStore } from './deadLetter/index.js';
 import { createDeviceHealth, type DeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
 import type { MetricsAuth } from './http/hardening.js';
@@ -13,8 +13,10 @@ import { fileBackfillStore, type LoggerPoint } from './inputs/hj212/index.js';
 import type { BrokerHandoff, InputContext } from './inputs/types.js';
 import type { MqttClientAuth } from './inputs/mqtt/client.js';
 import { createLogger } from './log.js';
+import type { SecretsFile } from './secrets/index.js';
 import type { Registry } from './registry/schema.js';
 import { createProcessor, type Processor } from '../processor/index.js';
+import { createSqliteStoredTimestamps, prunePeriodically } from '../processor/stored/index.js';
 import { createInfluxSink, influx1Writer, type InfluxSink } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness, type GatewayMetrics } from './metrics/index.js';
@@ -83,6 +85,10 @@ export interface GatewayOptions {
    * log, instead of gateway/auth's sign-in (then /api/login, /api/users and /api/audit are not served).
    */
   access?: { install(app: FastifyInstance): void; audit: AuditLog };
+  /** HJ 212 credentials from the secrets file: loggers' PW hashes by MN, upstream PWs by upstream id and MN */
+  hj212Secrets?: SecretsFile['hj212'];
+  /** bounds of <dataDir>/dead-letters*.jsonl (DEAD_LETTER_FILE_MB, DEAD_LETTER_FILES) */
+  deadLetters?: Partial<DeadLetterBounds>;
 }
 
 export interface GatewayStatus {
@@ -90,6 +96,8 @@ export interface GatewayStatus {
   accepted: number;
   rejected: number;
   deadLetters: number;
+  /** dead letters deleted from disk by rotation (their files are bounded) */
+  deadLettersDropped: number;
   pointsWritten: number;
   writeErrors: number;
   devices: { online: number; offline: number };
@@ -125,21 +133,23 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const log = o.log ?? createLogger();
   const registry = o.registry;
   const metrics = createGatewayMetrics({ registry });
-  const deadLetters = metrics.trackDeadLetters(createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') }));
+  const deadLetters = metrics.trackDeadLetters(createDeadLetterStore({ file: join(o.dataDir, 'dead-letters.jsonl'), bounds: o.deadLetters, onError: (err) => log.error({ err }, 'dead-letter file not writable; keeping entries in memory only') }));
   const health = createDeviceHealth(registry.sites.flatMap((s) => s.devices.map((d) => d.id)));
   const ctx: InputContext = { registry, log, deadLetters, health, mqttUrl: o.mqttUrl, mqttClient: o.mqttClient, mqttFeed: o.mqttFeed, connections: metrics.connections };
   const kinds = new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)));
   // the Modbus links, shared by the Modbus input and the valve commands (one master per RS-485 line)
   const modbusLinks = new LinkPool();
   // the HJ 212 loggers' own minute/hour/day values go through the sink's spool (measurement logger_means); back-fill state in <dataDir>
-  const hj212 = { port: o.hj212Port, points: (ps: readonly LoggerPoint[]) => sink.appendPoints(ps), backfillStore: fileBackfillStore(join(o.dataDir, 'hj212-backfill.json'), (err) => log.error({ err: err.message }, 'hj212 back-fill state not saved')) };
+  const hj212 = { port: o.hj212Port, credentials: o.hj212Secrets, points: (ps: readonly LoggerPoint[]) => sink.appendPoints(ps), backfillStore: fileBackfillStore(join(o.dataDir, 'hj212-backfill.json'), (err) => log.error({ err: err.message }, 'hj212 back-fill state not saved')) };
   const inputs = createInputs({ modbusLinks, hj212 });
   const batches$ = merge(...[...kinds].map((k) => inputs[k](ctx))).pipe(tap((b) => b.readings.forEach(metrics.countReadingIn)));
   const writer = metrics.timeWrites(o.influx.v2 ? influx2Writer({ url: o.influx.url, ...o.influx.v2 }) : influx1Writer(o.influx.url, o.influx.database));
   // every point (readings and ticket annotations) is on disk (<dataDir>/spool) before its message is acknowledged; replayed in order
   const sink = createInfluxSink({ url: o.influx.url, database: o.influx.database, registry, log, deadLetters, writer, spool: { dir: join(o.dataDir, 'spool'), ...o.spool } });
   // the processor appends each batch's accepted readings to the spool (sink.append), then acknowledges the batch
-  const processor = createProcessor({ registry, batches$, store: sink, deadLetters, log });
+  // every (series, timestamp) stored, in <dataDir>/stored.db: stored history is never overwritten, across restarts (issue 11)
+  const stored = createSqliteStoredTimestamps(join(o.dataDir, 'stored.db'));
+  const processor = createProcessor({ registry, batches$, store: sink, deadLetters, log, stored });
 
   // rules → tickets (整改工单) → responders; tickets and rule state share one SQLite file
   const db = createSqliteStore({ file: join(o.dataDir, 'park.db') });
@@ -154,6 +164,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       accepted: c.accepted,
       rejected: sum(c.rejected),
       deadLetters: deadLetters.total(),
+      deadLettersDropped: deadLetters.dropped(),
       pointsWritten: sink.counters.pointsWritten,
       writeErrors: sink.counters.writeErrors,
       devices: health.summary(),
@@ -177,12 +188,25 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const access = createAccessControl({ file: join(o.dataDir, 'access.db'), registry, adminToken: o.people?.adminToken, hashCost: o.people?.hashCost, log: log.child({ component: 'access' }) });
   // what the routes and the interlock record (delegates to access.db once the 'access' component has started)
   const audit: AuditLog = o.access?.audit ?? access.audit;
+  let stopPrune = () => {};
   // HJ 212-2017 forwarding to upstream platforms: its outbox in <dataDir>/hj212-outbox.db; history requests answered from InfluxDB 1.x
-  const forward = registry.upstreams.length > 0 ? createHj212Forwarding({ registry, dataDir: o.dataDir, influx: o.influx.v2 ? undefined : o.influx, log: log.child({ component: 'hj212-forward' }) }) : undefined;
+  const forward = registry.upstreams.length > 0 ? createHj212Forwarding({ registry, upstreamPws: o.hj212Secrets?.upstreams, dataDir: o.dataDir, influx: o.influx.v2 ? undefined : o.influx, log: log.child({ component: 'hj212-forward' }) }) : undefined;
   const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription() };
   const supervisor = createSupervisor(
     [
       component('spool', () => sink.start(), () => sink.stop()),
+      // timestamps older than validation accepts are forgotten hourly
+      component(
+        'stored',
+        () => {
+          stored.open();
+          stopPrune = prunePeriodically(stored, registry.timestampBounds.maxPastMs, log);
+        },
+        () => {
+          stopPrune();
+          stored.close();
+        },
+      ),
       component(
         'state',
         () => {

@@ -5,6 +5,7 @@ import { ConfigError } from './registry/loader.js';
 import { AlertsEnvSchema } from '../processor/alerts/config.js';
 import { SpoolEnvSchema } from '../processor/sinks/spool/config.js';
 import { SnapshotEnvSchema } from '../processor/snapshots/config.js';
+import { DeadLetterEnvSchema } from './deadLetter/config.js';
 
 /** an empty variable (docker compose's `${X:+…}` when X is unset) counts as unset */
 const unsetWhenEmpty = (s: z.ZodString) => z.preprocess((v) => (v === '' ? undefined : v), s.min(1).optional());
@@ -63,6 +64,8 @@ export const EnvSchema = z.object({
   ...SnapshotEnvSchema.shape,
   /** the embedded broker: MQTT_ALLOW_ANONYMOUS, MQTT_PLAIN, MQTT_TLS_PORT/_CERT_FILE/_KEY_FILE, MQTT_MAX_PACKET_BYTES, MQTT_MAX_RETAINED, MQTT_CONNECT_RATE/_BURST, MQTT_PUBLISH_RATE/_BURST */
   ...BrokerEnvSchema.shape,
+  /** DEAD_LETTER_FILE_MB, DEAD_LETTER_FILES */
+  ...DeadLetterEnvSchema.shape,
 }).superRefine(
   (e, ctx) => {
     checkBrokerEnv(e, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));

@@ -11,6 +11,7 @@ import type { Registry } from './registry/schema.js';
 import { alertSecrets } from '../processor/alerts/index.js';
 import { snapshotRetentionFromEnv } from '../processor/snapshots/config.js';
 import { spoolSettingsFromEnv } from '../processor/sinks/spool/index.js';
+import { deadLetterBoundsFromEnv } from './deadLetter/config.js';
 
 // Composition root: read configuration, then hand over to the app.
 try {
@@ -47,6 +48,8 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
   if (external && !external.auth.username) log.warn({ url: external.url }, 'external broker without a login (MQTT_USERNAME, or mqtt.gateway in the secrets file): only a broker that admits anonymous clients accepts it');
   // PARK_ADMIN_TOKEN: accepted as an admin bearer token (provisioning, automation), like InfluxDB 2's and Grafana's init variables
   const adminToken = env.PARK_ADMIN_TOKEN ?? secrets.file.http?.adminToken;
+  // HJ 212 credentials: loggers' PW hashes and upstream PWs, from the secrets file
+  const hj212Secrets = secrets.file.hj212;
   let broker: EmbeddedBroker | undefined;
   const brokerSetup = env.MQTT_URL ? undefined : configureBroker({ env, registry, users: secrets.file.mqtt.users, secretsPath: secrets.path, log });
   let gw: Gateway | undefined;
@@ -82,6 +85,8 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
             dataDir: env.DATA_DIR,
             hj212Port: env.HJ212_PORT,
             people: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH, secureCookies: env.SESSION_COOKIE_SECURE },
+            deadLetters: deadLetterBoundsFromEnv(env),
+            hj212Secrets,
             log,
           });
           if (broker) gw.metrics.observeBroker(broker.counters);

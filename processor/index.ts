@@ -4,7 +4,9 @@ import type { Reading, ReadingBatch } from '../gateway/model/reading.js';
 import type { Registry } from '../gateway/registry/schema.js';
 import type { DeadLetterStore } from '../gateway/deadLetter/index.js';
 import { batchValidator, type Rejection } from './operators/validate.js';
-import { createDedupe, type Dedupe, type DedupeOptions } from './operators/dedupe.js';
+import { createDedupe, type Dedupe, type DedupeOptions, type Duplicate } from './operators/dedupe.js';
+import { createStoredDedupe } from './operators/dedupeStored.js';
+import type { StoredTimestamps } from './stored/index.js';
 
 /** Counters of the processor's front door. */
 export interface ProcessorCounters {
@@ -12,7 +14,7 @@ export interface ProcessorCounters {
   received: Record<string, number>;
   /** readings that passed validation and dedupe and were appended to the store */
   accepted: number;
-  /** readings refused, by reason (validation reasons, and 'duplicate') */
+  /** readings refused, by reason (validation reasons, 'duplicate' for an exact repeat, 'duplicate-timestamp' for another value at a stored timestamp) */
   rejected: Record<string, number>;
 }
 
@@ -40,6 +42,11 @@ export interface ProcessorDeps {
   /** clock the timestamp bounds are judged against (default asyncScheduler: the wall clock) */
   scheduler?: SchedulerLike;
   dedupe?: DedupeOptions;
+  /**
+   * the durable record of stored (series, timestamp) pairs: with it, a stored timestamp is refused however
+   * old and across restarts (issue 11); without it, dedupe remembers recent timestamps in memory only
+   */
+  stored?: StoredTimestamps;
   /**
    * When the accepted readings are appended: 'turn' (default) gathers the batches of one event-loop
    * turn and appends them as one record (one write(2) for every message read in that turn), then
@@ -80,12 +87,15 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     log.warn({ site: rej.reading.site, device: rej.reading.device, pollutant: rej.reading.pollutant, reason: rej.reason }, rej.detail);
     rejections.next(rej);
   };
-  const newDedupe = () =>
-    // a repeat of a (series, ts) already accepted, e.g. an MQTT QoS 1 redelivery: counted and dead-lettered, not written twice
-    createDedupe((dup) => {
-      counters.rejected.duplicate = (counters.rejected.duplicate ?? 0) + 1;
-      deadLetters.put({ source: 'processor', where: `${dup.reading.site}/${dup.reading.device}`, reason: 'duplicate', detail: dup.detail, raw: JSON.stringify(dup.reading) });
-    }, deps.dedupe);
+  // a repeat of a (series, ts) already accepted, e.g. an MQTT QoS 1 redelivery: counted and dead-lettered, not written twice;
+  // another value for a stored timestamp: refused as 'duplicate-timestamp' (stored history is never overwritten, issue 11)
+  const onDuplicate = (dup: Duplicate) => {
+    const reason = dup.kept ? 'duplicate-timestamp' : 'duplicate';
+    counters.rejected[reason] = (counters.rejected[reason] ?? 0) + 1;
+    deadLetters.put({ source: 'processor', where: `${dup.reading.site}/${dup.reading.device}`, reason, detail: dup.detail, raw: JSON.stringify(dup.reading) });
+    if (dup.kept) log.warn({ site: dup.reading.site, device: dup.reading.device, pollutant: dup.reading.pollutant, reason }, dup.detail);
+  };
+  const newDedupe = () => (deps.stored ? createStoredDedupe(deps.stored, onDuplicate) : createDedupe(onDuplicate, deps.dedupe));
 
   const settle = (batch: ReadingBatch, err?: Error) => {
     try {
@@ -108,6 +118,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const persist = (dedupe: Dedupe, batches: readonly ReadingBatch[], accepted: readonly Reading[]): readonly Reading[] => {
     if (accepted.length > 0) {
       try {
+        // recorded as stored first, then made durable: see processor/stored for the order under kill -9
+        dedupe.commit?.(accepted);
         store.append(accepted);
       } catch (err) {
         dedupe.forget(accepted);

@@ -81,7 +81,8 @@ try {
   say(`outlet cameras (可视监控): ${sims.cameras.url('RO-01').replace('RO-01', '<site>')}, a JPEG snapshot attached to each outlet ticket`);
 
   // rule durations, verification periods and shut-off delays play `speed` times faster, like the simulators
-  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, mqttFeed: broker?.feed, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log, people: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH } });
+  // the simulated loggers' PWs (hashed) and the upstream stand-ins' PWs, as a secrets file would give them
+  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, mqttFeed: broker?.feed, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log, people: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH }, hj212Secrets: sims.secrets.hj212 });
   const ticketLog = gw.tickets.changes$.pipe(filter((c) => c.type !== 'updated')).subscribe((c) => {
     say(describeChange(c));
     // odor tickets: the likely source (异味溯源), from the attribution evidence the ticket was written with

@@ -21,6 +21,8 @@ export interface ParkSimulators {
   upstreams: Record<string, UpstreamSimulator>;
   /** the HJ 212 data loggers (devices of kind hj212), dialling the registry's inputs.hj212 port */
   hj212: Hj212LoggerSims;
+  /** what the gateway's secrets file must hold for the simulators: the loggers' PW hashes, the upstreams' PWs (GatewayOptions.hj212Secrets) */
+  secrets: { hj212: { loggers: Record<string, string>; upstreams: Record<string, Record<string, string>> } };
   /** MQTT messages published so far */
   published(): number;
   /** publish every MQTT device now (tests) */
@@ -95,6 +97,7 @@ export async function startSimulators(registry: Registry, o: SimulatorOptions): 
     cameras,
     upstreams: upstreams.sims,
     hj212,
+    secrets: { hj212: { loggers: hj212.credentials.loggers, upstreams: upstreams.pws } },
     published: () => mqtt.published,
     publishNow: (id) => mqtt.publishNow(id),
     async close() {

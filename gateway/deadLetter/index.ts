@@ -1,5 +1,7 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { DeadLetterBounds } from './config.js';
+import { RotatingFile } from './rotate.js';
+
+export { DeadLetterEnvSchema, deadLetterBoundsFromEnv, type DeadLetterBounds, type DeadLetterEnv } from './config.js';
 
 /** A rejected input kept for review: what it was, where it came from, why it was refused. */
 export interface DeadLetter {
@@ -24,21 +26,34 @@ export interface DeadLetterStore {
   /** count per reason since start */
   counts(): Record<string, number>;
   total(): number;
+  /** entries deleted from disk by rotation (the bound on the files), kept across restarts */
+  dropped(): number;
 }
 
 const RAW_LIMIT = 4096;
 
 /**
  * Keeps the last `capacity` entries in memory and, when `file` is given, appends every entry as one
- * JSON line (the durable record for review). Never throws: a failing disk is reported once via onError.
+ * JSON line (the durable record for review), in files bounded by `bounds` (default 5 × 10 MiB, rotated:
+ * gateway/deadLetter/rotate.ts) so that a flood of bad input cannot fill the disk (issue 11); what rotation
+ * deletes is counted (`dropped`). Never throws: a failing disk is reported once via onError.
  */
-export function createDeadLetterStore(opts: { file?: string; capacity?: number; onError?: (err: Error) => void } = {}): DeadLetterStore {
+export function createDeadLetterStore(opts: { file?: string; capacity?: number; bounds?: Partial<DeadLetterBounds>; onError?: (err: Error) => void } = {}): DeadLetterStore {
   const capacity = opts.capacity ?? 1000;
   const ring: DeadLetter[] = [];
   const byReason: Record<string, number> = {};
   let total = 0;
   let diskFailed = false;
-  if (opts.file) mkdirSync(dirname(opts.file), { recursive: true });
+  const fail = (err: unknown) => {
+    diskFailed = true;
+    opts.onError?.(err as Error);
+  };
+  const out = opts.file ? new RotatingFile(opts.file, { maxFileBytes: opts.bounds?.maxFileBytes ?? 10 * 1024 * 1024, maxFiles: opts.bounds?.maxFiles ?? 5 }) : undefined;
+  try {
+    out?.open();
+  } catch (err) {
+    fail(err);
+  }
   return {
     put(e) {
       const entry: DeadLetter = { ...e, at: e.at ?? Date.now(), raw: e.raw.length > RAW_LIMIT ? e.raw.slice(0, RAW_LIMIT) + '…' : e.raw };
@@ -46,17 +61,17 @@ export function createDeadLetterStore(opts: { file?: string; capacity?: number; 
       byReason[entry.reason] = (byReason[entry.reason] ?? 0) + 1;
       ring.push(entry);
       if (ring.length > capacity) ring.shift();
-      if (opts.file && !diskFailed) {
+      if (out && !diskFailed) {
         try {
-          appendFileSync(opts.file, JSON.stringify(entry) + '\n');
+          out.append(JSON.stringify(entry) + '\n');
         } catch (err) {
-          diskFailed = true;
-          opts.onError?.(err as Error);
+          fail(err);
         }
       }
     },
     recent: (limit = 100) => ring.slice(-limit),
     counts: () => ({ ...byReason }),
     total: () => total,
+    dropped: () => out?.dropped() ?? 0,
   };
 }

@@ -37,6 +37,7 @@ export function countDeadLetters(store: DeadLetterStore, counts: LabelledCounts)
     recent: (limit) => store.recent(limit),
     counts: () => store.counts(),
     total: () => store.total(),
+    dropped: () => store.dropped(),
   };
 }
 

@@ -84,6 +84,7 @@ export function createGatewayMetrics(opts: { registry: ParkRegistry; processMetr
   const park = opts.registry;
   const readingsIn = readingsInCounter(park);
   const deadLetters = new LabelledCounts();
+  let deadLetterStore: DeadLetterStore | undefined;
   const conn = trackConnections();
   let src: MetricsSources | undefined;
   const registers = [register];
@@ -125,6 +126,14 @@ export function createGatewayMetrics(opts: { registry: ParkRegistry; processMetr
     registers,
     collect() {
       setAll(this, deadLetters.entries().map(([[source = '', reason = ''], n]) => [{ source, reason }, n]));
+    },
+  });
+  new Counter({
+    name: 'park_dead_letters_dropped_total',
+    help: 'Dead letters deleted from disk by rotation (DEAD_LETTER_FILES files of DEAD_LETTER_FILE_MB), kept across restarts',
+    registers,
+    collect() {
+      setAll(this, [[{}, deadLetterStore?.dropped() ?? 0]]);
     },
   });
 
@@ -255,7 +264,7 @@ export function createGatewayMetrics(opts: { registry: ParkRegistry; processMetr
     countReadingIn: readingsIn.count,
     connections: conn.events,
     connectionState: conn.state,
-    trackDeadLetters: (store) => countDeadLetters(store, deadLetters),
+    trackDeadLetters: (store) => (deadLetterStore = countDeadLetters(store, deadLetters)),
     timeWrites: (writer) => timedWriter(writer, (seconds, outcome) => writeSeconds.observe({ outcome }, seconds)),
     observe(sources) {
       src = sources;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REGISTRY_PATH, loadRegistry, registryJsonSchema } from './loader.js';
+import { DEFAULT_REGISTRY_PATH, loadRegistry, parseRegistry, registryJsonSchema } from './loader.js';
 
 describe('default park registry', () => {
   const r = loadRegistry();
@@ -46,5 +46,20 @@ describe('default park registry', () => {
   it('ships a JSON schema for editors that matches the zod schema', () => {
     const file = JSON.parse(readFileSync(DEFAULT_REGISTRY_PATH.replace(/park\.yaml$/, 'park.schema.json'), 'utf8'));
     expect(file).toEqual(JSON.parse(JSON.stringify(registryJsonSchema())));
+  });
+});
+
+describe('no plain secrets in the registry (issue 11)', () => {
+  it('the shipped park holds no HJ 212 PW, for loggers or upstreams', () => {
+    const text = readFileSync(DEFAULT_REGISTRY_PATH, 'utf8');
+    expect(text).not.toMatch(/^\s*pw:/m);
+    expect(text).not.toMatch(/\bpw: /);
+  });
+
+  it('refuses a logger PW in the registry, pointing at the secrets file', () => {
+    const doc = structuredClone(loadRegistry()) as unknown as { sites: { devices: Record<string, unknown>[] }[] };
+    const logger = doc.sites.flatMap((s) => s.devices).find((d) => d.kind === 'hj212')!;
+    logger.pw = '123456';
+    expect(() => parseRegistry(doc)).toThrow(/pw.*secrets file \(hj212\.loggers\.<MN>/s);
   });
 });

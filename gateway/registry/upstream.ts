@@ -18,8 +18,12 @@ export const UpstreamSiteSchema = z.object({
   site: z.string(),
   /** MN as the upstream knows the site (§6.3.2 Table 3: 24 hex chars in the standard; platforms issue shorter ones too) */
   mn: z.string().regex(/^[0-9A-Za-z]{1,24}$/),
-  /** PW as the upstream knows the site (6 chars in the standard, longer ones occur) */
-  pw: z.string().regex(/^[^;,=&\s]{1,32}$/),
+  /**
+   * PW as the upstream knows the site (6 chars in the standard, longer ones occur): from the secrets file
+   * (hj212.upstreams.<upstream id>.<MN>, withUpstreamPws). A park file that names one is refused
+   * (checkUpstreams); only an upstream built in code (tests, tools) may carry it here.
+   */
+  pw: z.string().regex(/^[^;,=&\s]{1,32}$/).optional(),
   /** factors forwarded; default every pollutant the site reports */
   factors: z.array(PollutantCodeSchema).optional(),
 });
@@ -64,7 +68,7 @@ export const UpstreamSchema = z.object({
 });
 export type Upstream = z.infer<typeof UpstreamSchema>;
 
-/** registry cross-references of `upstreams`: ids unique, each upstream's sites exist and are named once, MNs unique per upstream */
+/** registry cross-references of `upstreams`: ids unique, each upstream's sites exist and are named once, MNs unique per upstream, no PW */
 export function checkUpstreams(upstreams: readonly Upstream[], siteIds: ReadonlySet<string>, addIssue: (path: (string | number)[], message: string) => void): void {
   const ids = new Set<string>();
   upstreams.forEach((u, i) => {
@@ -76,8 +80,30 @@ export function checkUpstreams(upstreams: readonly Upstream[], siteIds: Readonly
       if (!siteIds.has(s.site)) addIssue(['upstreams', i, 'sites', j, 'site'], `unknown site "${s.site}"`);
       if (sites.has(s.site)) addIssue(['upstreams', i, 'sites', j, 'site'], `site "${s.site}" named twice for upstream ${u.id}`);
       if (mns.has(s.mn)) addIssue(['upstreams', i, 'sites', j, 'mn'], `MN "${s.mn}" given to two sites of upstream ${u.id}`);
+      // issue 11: secrets never in the registry; the upstream's PW is in the secrets file
+      if (s.pw !== undefined) addIssue(['upstreams', i, 'sites', j, 'pw'], `an upstream PW does not belong in the registry: put it in the secrets file (hj212.upstreams.${u.id}.${s.mn})`);
       sites.add(s.site);
       mns.add(s.mn);
     });
   });
+}
+
+/**
+ * The upstreams with each site's PW from the secrets file (`hj212.upstreams[<upstream id>][<MN>]`), the
+ * registry's (deprecated) `pw` when the file has none; `missing` names the sites with neither (their
+ * packets go without a PW, and the platform refuses them).
+ */
+export function withUpstreamPws(upstreams: readonly Upstream[], pws: Readonly<Record<string, Readonly<Record<string, string>>>> = {}): { upstreams: Upstream[]; missing: string[]; plain: string[] } {
+  const missing: string[] = [];
+  const plain: string[] = [];
+  const out = upstreams.map((u) => ({
+    ...u,
+    sites: u.sites.map((s) => {
+      const pw = pws[u.id]?.[s.mn];
+      if (pw === undefined && s.pw === undefined) missing.push(`${u.id}/${s.site} (MN ${s.mn})`);
+      if (pw === undefined && s.pw !== undefined) plain.push(`${u.id}/${s.site} (MN ${s.mn})`);
+      return { ...s, pw: pw ?? s.pw };
+    }),
+  }));
+  return { upstreams: out, missing, plain };
 }

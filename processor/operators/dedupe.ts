@@ -29,6 +29,8 @@ export interface Dedupe {
   accept(readings: readonly Reading[]): Reading[];
   /** forget readings `accept` let through (their append failed: the source sends them again, and they must pass then) */
   forget(readings: readonly Reading[]): void;
+  /** records readings `accept` let through as stored, just before they are appended (a durable dedupe; in memory: nothing to do) */
+  commit?(readings: readonly Reading[]): void;
 }
 
 

@@ -11,7 +11,12 @@
  *    messages) → aedes → gateway → PUBACK, all on this machine:
  *    - "worker + hand-off": aedes in its worker thread, PUBACK after the processor's append;
  *    - "same thread + client": aedes in the gateway's thread and the MQTT input as its client (before).
+ *    With `--stored`, the processor's dedupe is the durable record of stored timestamps (processor/stored,
+ *    SQLite in a temp dir) instead of the in-memory one: run with and without it to see its cost.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { filter, Subject } from 'rxjs';
@@ -26,11 +31,12 @@ import type { InputContext } from '../../gateway/inputs/types.js';
 import type { Reading, ReadingBatch } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import { createProcessor } from '../../processor/index.js';
+import { createSqliteStoredTimestamps } from '../../processor/stored/index.js';
 import { createDedupe } from '../../processor/operators/dedupe.js';
 import { batchValidator } from '../../processor/operators/validate.js';
 import { connectRaw, publishSize, writePublish } from './mqttRaw.js';
 
-const { values: args } = parseArgs({ options: { messages: { type: 'string', default: '200000' }, 'broker-messages': { type: 'string', default: '100000' } } });
+const { values: args } = parseArgs({ options: { messages: { type: 'string', default: '200000' }, 'broker-messages': { type: 'string', default: '100000' }, stored: { type: 'boolean', default: false } } });
 const N = Number(args.messages);
 const BN = Number(args['broker-messages']);
 const registry = loadRegistry();
@@ -113,13 +119,23 @@ async function publish(url: string, window = 2000): Promise<number> {
 function gateway(ctx: InputContext) {
   let stored = 0;
   const batches$ = createMqttInput({ clientIdSuffix: String(process.pid) })(ctx);
-  const p = createProcessor({ registry, batches$, store: { append: (rs) => void (stored += rs.length) }, deadLetters: createDeadLetterStore(), log });
+  const dir = args.stored ? mkdtempSync(join(tmpdir(), 'ingest-stored-')) : undefined;
+  const record = dir ? createSqliteStoredTimestamps(join(dir, 'stored.db')) : undefined;
+  const p = createProcessor({ registry, batches$, store: { append: (rs) => void (stored += rs.length) }, deadLetters: createDeadLetterStore(), log, ...(record ? { stored: record } : {}) });
   const sub = p.accepted$.subscribe();
-  return { stored: () => stored, stop: () => sub.unsubscribe() };
+  return {
+    stored: () => stored,
+    stop: () => {
+      if (Object.keys(p.counters.rejected).length > 0) console.log('  refused:', JSON.stringify(p.counters.rejected));
+      sub.unsubscribe();
+      record?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function partB() {
-  console.log(`\nB. ${BN} QoS 1 messages through the embedded broker, PUBACK awaited (window 2000)`);
+  console.log(`\nB. ${BN} QoS 1 messages through the embedded broker, PUBACK awaited (window 2000), dedupe ${args.stored ? 'durable (SQLite)' : 'in memory'}`);
   const ctx = (mqttUrl: string): InputContext => ({ registry, log, deadLetters: createDeadLetterStore(), health: createDeviceHealth(), mqttUrl });
 
   const w = await startEmbeddedBroker({ topicPrefix: cfg.topicPrefix, access: anonymousAccess(), limits: { publishRate: { perSec: 1e9, burst: 1e9 } } });

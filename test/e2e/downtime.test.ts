@@ -33,7 +33,7 @@ describe('gateway downtime is not counted against the devices', () => {
   let dir: string;
   let gw: Gateway | undefined;
 
-  const start = () => startGateway({ registry: sims.registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir: dir, log: createLogger('test', 'silent') });
+  const start = () => startGateway({ registry: sims.registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir: dir, log: createLogger('test', 'silent'), hj212Secrets: sims.secrets.hj212 });
   const noDataTickets = () => gw!.tickets.list({ category: 'no-data', limit: 500 }).tickets;
   const stored = () => {
     const db = new Database(join(dir, 'park.db'), { fileMustExist: true });

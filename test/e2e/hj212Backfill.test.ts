@@ -10,6 +10,7 @@ import { freePort } from '../../simulators/hj212/index.js';
 import { Hj212LoggerSim } from '../../simulators/hj212/logger.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { waitFor } from '../helpers/wait.js';
+import { hashSecret } from '../../gateway/secrets/index.js';
 
 const HOUR = 3_600_000;
 const STEP = 30_000; // the logger's real-time interval (RtdInterval 30 s)
@@ -34,8 +35,11 @@ describe('HJ 212 back-fill (补传): a logger offline for 2 simulated hours', ()
     // a re-opened window is judged 1 s after its last late reading instead of 5 min
     registry.lateness.graceMs = 1000;
     const device = registry.sites[0]!.devices[0] as Hj212Device;
-    gw = await startGateway({ registry, mqttUrl: 'mqtt://127.0.0.1:1', influx, httpPort: 0, dataDir, log: createLogger('hj212-backfill', 'silent') });
-    sim = new Hj212LoggerSim({ host: '127.0.0.1', port: registry.inputs.hj212.port, mn: device.mn, pw: device.pw, channels: device.channels, value, now: () => clock, intervalMs: STEP, ackTimeoutMs: 5000 });
+    // the logger's PW, and its hash as the secrets file holds it (cheap cost: a test)
+    const pw = 'wp31-logger-pw';
+    const hj212Secrets = { loggers: { [device.mn]: hashSecret(pw, { ln: 4, r: 8, p: 1 }) }, upstreams: {} };
+    gw = await startGateway({ registry, mqttUrl: 'mqtt://127.0.0.1:1', influx, httpPort: 0, dataDir, log: createLogger('hj212-backfill', 'silent'), hj212Secrets });
+    sim = new Hj212LoggerSim({ host: '127.0.0.1', port: registry.inputs.hj212.port, mn: device.mn, pw, channels: device.channels, value, now: () => clock, intervalMs: STEP, ackTimeoutMs: 5000 });
     sim.start();
     await waitFor(() => sim.online, 'the logger connected');
   }, 60_000);

@@ -31,7 +31,7 @@ describe('demo scenario odor-attribution end to end', () => {
     influx = await startInflux();
     broker = await startBroker();
     sims = await startSimulators(fastPark(), { mqttUrl: broker.url, mqttIntervalMs: 1000, speed });
-    gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir, access: testAccess() });
+    gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir, access: testAccess(), hj212Secrets: sims.secrets.hj212 });
     stopScenario = runScenario(scenario, { signals: sims.signals, registry: sims.registry, clock: sims.clock });
   }, 120_000);
   afterAll(async () => {

@@ -49,7 +49,7 @@ describe('end to end: simulators → gateway → processor → InfluxDB', () => 
     broker = await startBroker();
     sims = await startSimulators(registry, { mqttUrl: broker.url, mqttIntervalMs: 1000 });
     for (const [site, code, value] of spots) sims.signals.set(site, code, value);
-    gw = await startGateway({ registry: sims.registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir });
+    gw = await startGateway({ registry: sims.registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir, hj212Secrets: sims.secrets.hj212 });
   }, 120_000);
 
   afterAll(async () => {

@@ -55,7 +55,7 @@ export async function startPark(input: Registry, opts: { scenario?: string; spee
   const speed = opts.scenario ? (opts.speed ?? scenarios[opts.scenario]?.speed ?? 1) : 1;
   const sims = await startSimulators(registry, { mqttUrl: broker.url, mqttIntervalMs: 1000, ...(opts.scenario ? { scenario: opts.scenario, speed } : {}) });
   const access = testAccess();
-  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir, alertSecrets: { wecomKey: 'test-robot' }, access });
+  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl: broker.url, influx, httpPort: 0, dataDir, alertSecrets: { wecomKey: 'test-robot' }, access, hj212Secrets: sims.secrets.hj212 });
   const api = async <T>(path: string, init: { method?: string; body?: unknown; as?: Person } = {}) => {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
       method: init.method ?? 'GET',

@@ -77,6 +77,7 @@ const cases: Case[] = [
     },
     detail: /^AQ-03\/AQ-03-V\/a24088 at .*: already received \(a redelivery\); dropped$/,
   },
+  { name: 'a payload naming another site than its topic', source: 'mqtt', reason: 'identity-mismatch', send: pub(AQ03, JSON.stringify({ site: 'AQ-06', device: 'AQ-06-V', ts: Date.now(), values: { a24088: 1 } })), detail: /^AQ-03\/AQ-03-V: the payload names AQ-06\/AQ-06-V, the topic AQ-03\/AQ-03-V$/ },
   { name: 'a topic with too few levels', source: 'mqtt', reason: 'topic-outside-scheme', send: pub(`${prefix}/AQ-03`, doc({ a24088: 1 })), detail: /topic does not match/ },
 ];
 
@@ -136,6 +137,14 @@ describe('bad input through the running gateway: counted, dead-lettered with its
     await goodReadingArrives();
     if (c.source === 'modbus') await waitFor(async () => (await influx.query(`SELECT "value" FROM "rain_outlet" WHERE "site" = 'RO-01' AND "pollutant" = 'w21003' AND time > ${Date.now() - 60_000}ms`)).some((r) => r.value === 1.5), 'RO-01 w21003 = 1.5 again');
     expect((await fetch(`http://127.0.0.1:${gw.httpPort}/healthz`)).status).toBe(200);
+  });
+
+  it('a payload naming another site is never written: neither for its topic nor for the site it names', async () => {
+    const forged = 42.625;
+    await publishRaw(broker.url, AQ03, JSON.stringify({ site: 'AQ-06', ts: Date.now(), values: { a24088: forged } }));
+    await waitFor(() => gw.deadLetters.recent(1000).find((d) => d.reason === 'identity-mismatch' && d.raw.includes(String(forged))), 'the forged message dead-lettered');
+    await goodReadingArrives(); // published after it, so stored after it had its chance
+    expect(await influx.query(`SELECT "value" FROM "air_fence" WHERE "value" = ${forged}`)).toEqual([]);
   });
 
   it('a payload of exactly the limit is accepted', async () => {

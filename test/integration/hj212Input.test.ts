@@ -8,6 +8,7 @@ import { decodeFrame, Hj212Framer, type Hj212Packet } from '../../gateway/protoc
 import type { ReadingBatch } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Hj212Device } from '../../gateway/registry/schema.js';
+import { hashSecret } from '../../gateway/secrets/index.js';
 import { Hj212LoggerSim } from '../../simulators/hj212/logger.js';
 import { crc16 } from '../../simulators/hj212/wire.js';
 import { waitFor } from '../helpers/wait.js';
@@ -15,6 +16,12 @@ import { waitFor } from '../helpers/wait.js';
 const registry = loadRegistry();
 const site = registry.sites.find((s) => s.id === 'WP-31')!;
 const device = site.devices.find((d) => d.kind === 'hj212') as Hj212Device;
+const other = registry.sites.find((s) => s.id === 'WP-32')!.devices.find((d) => d.kind === 'hj212') as Hj212Device;
+/** the loggers' PWs, and their hashes as the secrets file holds them (cheap cost: tests) */
+const PW = 'wp31-logger-pw';
+const OTHER_PW = 'wp32-logger-pw';
+const cheap = { ln: 4, r: 8, p: 1 };
+const credentials = { loggers: { [device.mn]: hashSecret(PW, cheap), [other.mn]: hashSecret(OTHER_PW, cheap) } };
 const stops: (() => unknown)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
@@ -26,7 +33,7 @@ async function startInput(autoAck = false): Promise<{ port: number; batches: Rea
   const points: LoggerPoint[] = [];
   const deadLetters = createDeadLetterStore();
   let port = 0;
-  const input = createHj212Input({ port: 0, onListening: (a) => (port = a.port), points: (ps) => void points.push(...ps) });
+  const input = createHj212Input({ port: 0, credentials, onListening: (a) => (port = a.port), points: (ps) => void points.push(...ps) });
   const sub = input({ registry, log: pino({ level: 'silent' }), deadLetters, health: createDeviceHealth(), mqttUrl: '' }).subscribe((b) => {
     batches.push(b);
     if (autoAck) b.ack?.();
@@ -51,7 +58,7 @@ async function client(port: number): Promise<{ socket: Socket; replies: Hj212Pac
 }
 
 /** packets as the park's WP-31 logger makes them (values from a fixed function) */
-function packets(pw = device.pw, mn = device.mn): Hj212LoggerSim {
+function packets(pw = PW, mn = device.mn): Hj212LoggerSim {
   return new Hj212LoggerSim({ host: '127.0.0.1', port: 1, mn, pw, channels: device.channels, value: (c, at) => (at / 1000) % 100 + c.length, now: Date.now, intervalMs: device.intervalMs });
 }
 /** ##, length, segment, HJ 212 CRC16, CR LF (the logger simulator's wire code, not the gateway's codec) */
@@ -113,7 +120,7 @@ describe('HJ 212 input over real TCP', () => {
   it('stores nothing from an unknown MN or a wrong PW: refused with 9011 QnRtn 4 / 3, counted, dead-lettered, closed after 3 refusals', async () => {
     const { port, batches, deadLetters } = await startInput();
     const c = await client(port);
-    c.socket.write(packets(device.pw, 'FFFF00000000000000000001').realtimePacket(t0, 5));
+    c.socket.write(packets(PW, 'FFFF00000000000000000001').realtimePacket(t0, 5));
     c.socket.write(packets('654321').realtimePacket(t0, 5));
     await waitFor(() => c.replies.length === 2, 'two refusals');
     expect(c.replies.map((r) => [r.cn, r.cp.fields.QnRtn])).toEqual([['9011', '4'], ['9011', '3']]);
@@ -128,10 +135,47 @@ describe('HJ 212 input over real TCP', () => {
     expect(deadLetters.counts()).toEqual({ 'unknown-mn': 1, 'bad-pw': 2 });
   });
 
+  it('checks the PW against the hash in the secrets file: a registry-less wrong PW stores nothing, the right one is verified once', async () => {
+    const { port, batches, deadLetters } = await startInput(true);
+    const c = await client(port);
+    c.socket.write(packets('not-the-pw').realtimePacket(t0, 5));
+    await waitFor(() => c.replies.length === 1, 'the refusal');
+    expect(c.replies[0]!.cp.fields.QnRtn).toBe('3');
+    expect(deadLetters.recent()[0]).toMatchObject({ reason: 'bad-pw', detail: `wrong PW for MN ${device.mn}` });
+    expect(deadLetters.recent()[0]!.detail).not.toContain('not-the-pw');
+    expect(deadLetters.recent()[0]!.raw).toContain(`PW=[redacted];MN=${device.mn}`); // the frame is kept, its PW is not
+    // the right PW after a wrong one on the same connection, then packets in order behind the hashing
+    c.socket.write(Buffer.concat([packets().realtimePacket(t0, 4), packets().realtimePacket(t0 + 30_000, 4)]));
+    await waitFor(() => batches.length === 2, 'both packets');
+    expect(batches.map((b) => b.readings[0]!.ts)).toEqual([t0, t0 + 30_000]);
+    expect(batches.flatMap((b) => b.readings.map((r) => r.site))).toEqual(Array(2 * device.channels.length).fill('WP-31'));
+  });
+
+  it("binds a connection to its first authenticated MN: another logger's MN on it is refused and stores nothing, even with that logger's right PW", async () => {
+    const { port, batches, deadLetters } = await startInput(true);
+    const c = await client(port);
+    c.socket.write(packets().realtimePacket(t0, 4));
+    await waitFor(() => batches.length === 1, 'the first packet, as WP-31');
+    c.socket.write(packets(OTHER_PW, other.mn).realtimePacket(t0 + 30_000, 5));
+    await waitFor(() => deadLetters.counts()['mn-mismatch'] === 1, 'the refusal');
+    expect(c.replies.at(-1)).toMatchObject({ cn: '9011', cp: { fields: { QnRtn: '4' } } });
+    expect(deadLetters.recent().at(-1)!.detail).toBe(`connection authenticated as MN ${device.mn}; a packet for MN ${other.mn} is refused`);
+    expect(deadLetters.recent().at(-1)!.raw).not.toContain(OTHER_PW);
+    // its own packets still pass after the refusal; the other logger's never did
+    c.socket.write(packets().realtimePacket(t0 + 60_000, 4));
+    await waitFor(() => batches.length === 2, 'the next own packet');
+    expect(batches.flatMap((b) => b.readings.map((r) => r.site))).not.toContain('WP-32');
+    // the other logger on its own connection is fine
+    const own = await client(port);
+    own.socket.write(packets(OTHER_PW, other.mn).realtimePacket(t0 + 30_000, 4));
+    await waitFor(() => batches.length === 3, "WP-32's packet on its own connection");
+    expect(batches[2]!.readings[0]!.site).toBe('WP-32');
+  });
+
   it('reassembles a split packet (PNUM/PNO) into one batch; each part gets its own 9014 once the whole is durable', async () => {
     const { port, batches } = await startInput();
     const clock = t0;
-    const sim = new Hj212LoggerSim({ host: '127.0.0.1', port, mn: device.mn, pw: device.pw, channels: device.channels, value: () => 3.5, now: () => clock, intervalMs: 30_000, splitFactors: 3, ackTimeoutMs: 5_000 });
+    const sim = new Hj212LoggerSim({ host: '127.0.0.1', port, mn: device.mn, pw: PW, channels: device.channels, value: () => 3.5, now: () => clock, intervalMs: 30_000, splitFactors: 3, ackTimeoutMs: 5_000 });
     stops.push(() => sim.close());
     sim.start();
     await waitFor(() => sim.online, 'the logger connected');
@@ -150,7 +194,7 @@ describe('HJ 212 input over real TCP', () => {
     const { port, batches, points } = await startInput();
     const c = await client(port);
     // the hour before t0: the logger's 2061 from its history of that hour
-    const segment = `QN=20261127095959001;ST=32;CN=2061;PW=${device.pw};MN=${device.mn};Flag=5;CP=&&DataTime=20261127090000;w01018-Min=40.1,w01018-Avg=41.5,w01018-Max=43.0,w01018-Flag=N;w00000-Cou=63.0,w00000-Avg=17.5,w00000-Flag=N&&`;
+    const segment = `QN=20261127095959001;ST=32;CN=2061;PW=${PW};MN=${device.mn};Flag=5;CP=&&DataTime=20261127090000;w01018-Min=40.1,w01018-Avg=41.5,w01018-Max=43.0,w01018-Flag=N;w00000-Cou=63.0,w00000-Avg=17.5,w00000-Flag=N&&`;
     c.socket.write(encodeFrame(segment));
     await waitFor(() => c.replies.find((r) => r.cn === '9014'), '9014 of the hour packet');
     expect(batches).toHaveLength(0);
@@ -180,7 +224,7 @@ describe('HJ 212 input over real TCP', () => {
 
   it('logger simulator: a packet whose batch failed to be made durable gets no 9014 and is sent again after the timeout, with its QN', async () => {
     const { port, batches } = await startInput();
-    const sim = new Hj212LoggerSim({ host: '127.0.0.1', port, mn: device.mn, pw: device.pw, channels: ['w01018'], value: () => 42, now: () => t0, intervalMs: 30_000, ackTimeoutMs: 300, retries: 3 });
+    const sim = new Hj212LoggerSim({ host: '127.0.0.1', port, mn: device.mn, pw: PW, channels: ['w01018'], value: () => 42, now: () => t0, intervalMs: 30_000, ackTimeoutMs: 300, retries: 3 });
     stops.push(() => sim.close());
     sim.start();
     await waitFor(() => sim.online, 'the logger connected');
@@ -198,7 +242,7 @@ describe('HJ 212 input over real TCP', () => {
   it('logger simulator: minute (2051) and hour (2061) values from its history at their boundaries', async () => {
     const { port, points } = await startInput(true);
     let clock = t0 - 20 * 60_000;
-    const sim = new Hj212LoggerSim({ host: '127.0.0.1', port, mn: device.mn, pw: device.pw, channels: ['w01018'], value: (_c, at) => (at < t0 - 10 * 60_000 ? 10 : 20), now: () => clock, intervalMs: 30_000, minuteMs: 600_000 });
+    const sim = new Hj212LoggerSim({ host: '127.0.0.1', port, mn: device.mn, pw: PW, channels: ['w01018'], value: (_c, at) => (at < t0 - 10 * 60_000 ? 10 : 20), now: () => clock, intervalMs: 30_000, minuteMs: 600_000 });
     stops.push(() => sim.close());
     sim.start();
     await waitFor(() => sim.online, 'the logger connected');

@@ -48,7 +48,7 @@ describe('GET /metrics and /readyz of a running gateway', () => {
     influx = await startInflux();
     broker = await createBroker({ port: 0 });
     sims = await startSimulators(registry, { mqttUrl: broker.url, mqttIntervalMs: 500 });
-    gw = await startGateway({ registry: sims.registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir });
+    gw = await startGateway({ registry: sims.registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir, hj212Secrets: sims.secrets.hj212 });
   }, 120_000);
   afterAll(async () => {
     await gw?.stop();

@@ -30,13 +30,17 @@ export type Hj212Backfill = z.infer<typeof Hj212BackfillSchema>;
 
 /**
  * A data logger (数采仪) that connects to the gateway's HJ 212 listener and reports for its site.
- * Identified by MN, checked against PW (HJ 212-2017 §6.3.2).
+ * Identified by MN, checked against PW (HJ 212-2017 §6.3.2): the hash of its PW is in the secrets file.
  */
 export const Hj212DeviceSchema = z.object({
   kind: z.literal('hj212'),
   id: DeviceIdSchema,
   mn: MnSchema,
-  pw: PwSchema,
+  /**
+   * Never here (issue 11: secrets are never plain text at rest): the logger's PW is checked against its
+   * hash in the secrets file, hj212.loggers.<MN>. A registry that still has one is refused at start.
+   */
+  pw: z.never('a logger PW does not belong in the registry: put its hash in the secrets file (hj212.loggers.<MN>, `npm run credentials`)').optional(),
   /** HJ 212 system code the logger sends (Table 5): 32 wastewater source, 22 air quality, 27 VOC, 31 air source */
   st: z.string().regex(/^[0-9A-Z]{2}$/).default('32'),
   /** the pollutant codes it reports (park codes); a factor outside them is dead-lettered ('unknown-factor') */

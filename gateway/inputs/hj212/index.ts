@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import type { ReadingBatch } from '../../model/reading.js';
 import type { Registry } from '../../registry/schema.js';
+import { createVerifier } from '../../secrets/index.js';
 import type { InputContext, InputFactory } from '../types.js';
 import { BackfillPlanner } from './backfill.js';
 import { memoryBackfillStore, type BackfillStore } from './backfillStore.js';
@@ -20,6 +21,13 @@ export interface Hj212InputOptions {
   points?: (points: readonly LoggerPoint[]) => void;
   /** back-fill bookkeeping, kept across restarts (default: in memory) */
   backfillStore?: BackfillStore;
+  /**
+   * HJ 212-2017 §6.3.2: each logger's PW is checked per MN against the hash in the secrets file
+   * (`hj212.loggers[MN]`); a logger without one is refused
+   */
+  credentials?: { loggers: Readonly<Record<string, string>> };
+  /** checks a PW against a hash (default createVerifier(): scrypt, successes remembered) */
+  verify?: (plain: string, hash: string) => Promise<boolean>;
   /** the bound address, once listening */
   onListening?: (address: { host: string; port: number }) => void;
   now?: () => number;
@@ -49,6 +57,13 @@ export function createHj212Input(o: Hj212InputOptions = {}): InputFactory {
       const sessions = new Set<Hj212Session>();
       const byMn = new Map<string, Hj212Session>();
       const log = ctx.log.child({ input: 'hj212' });
+      const hashes = o.credentials?.loggers ?? {};
+      const verify = o.verify ?? createVerifier();
+      for (const [mn, l] of loggers) if (!hashes[mn]) log.warn({ mn, device: l.device.id }, 'hj212 logger has no PW hash in the secrets file (hj212.loggers.<MN>): its packets are refused');
+      const checkPw = (l: LoggerEntry, pw: string | undefined): boolean | Promise<boolean> => {
+        const hash = hashes[l.device.mn];
+        return hash !== undefined && pw !== undefined ? verify(pw, hash) : false;
+      };
       const points = o.points ?? ((ps: readonly LoggerPoint[]) => log.warn({ points: ps.length }, 'hj212 logger aggregates dropped: no point sink'));
       const onConnection = (socket: Socket) => {
         socket.setNoDelay(true);
@@ -58,6 +73,7 @@ export function createHj212Input(o: Hj212InputOptions = {}): InputFactory {
           loggers,
           planner,
           now,
+          checkPw,
           sink: {
             readings: (readings, durable) => subscriber.next({ readings, ack: (err) => durable(err) }),
             points,

@@ -20,12 +20,19 @@ export interface SessionDeps {
   planner: BackfillPlanner;
   sink: SessionSink;
   now: () => number;
+  /**
+   * the logger's PW against its credential (the hash in the secrets file): true/false at once when known
+   * without hashing, a promise when scrypt must run (off the event loop)
+   */
+  checkPw(logger: LoggerEntry, pw: string | undefined): boolean | Promise<boolean>;
   /** the logger (by MN) now speaks over this session: an older connection of the same MN is closed */
   claim(mn: string, session: Hj212Session): void;
   release(mn: string, session: Hj212Session): void;
 }
 
 const RAW = 4096;
+/** frames held while a PW is being verified; more are refused ('overloaded'): a flood cannot grow memory */
+const MAX_QUEUED = 256;
 
 /**
  * One TCP connection from a data logger: frames (HJ 212-2017 §6.3.1) → packets → auth (MN, PW) → commands.
@@ -39,7 +46,11 @@ export class Hj212Session {
   private refusals = 0;
   /** keeps the QNs of host requests sent in one millisecond apart */
   private qnSeq = 0;
-  private mn: string | undefined;
+  /** the MN and PW this connection authenticated with: the connection is bound to that MN (a logger reports only its own site) */
+  private authed: { mn: string; pw: string } | undefined;
+  /** frames waiting while a PW is verified (order kept) */
+  private readonly queue: Buffer[] = [];
+  private busy = false;
   private readonly where: string;
 
   constructor(
@@ -54,13 +65,11 @@ export class Hj212Session {
   /** bytes from the socket, in any cut */
   data(chunk: Buffer): void {
     for (const out of this.framer.push(chunk)) {
-      try {
-        if ('garbage' in out) this.reject(out.reason, out.detail, out.garbage.toString('utf8'));
-        else this.frame(out.frame);
-      } catch (err) {
-        this.reject('internal-error', (err as Error).message, 'frame' in out ? out.frame.toString('utf8') : '');
-      }
+      if ('garbage' in out) this.reject(out.reason, out.detail, out.garbage.toString('utf8'));
+      else if (this.queue.length >= MAX_QUEUED) this.reject('overloaded', `more than ${MAX_QUEUED} frames waiting for the PW check`, out.frame.toString('utf8'));
+      else this.queue.push(out.frame);
     }
+    this.drain();
     for (const p of this.reassembler.expire(this.d.now())) {
       this.partAcks.delete(`${p.mn}/${p.cn}/${p.cp.dataTime ?? ''}/${p.pnum}`);
       this.reject('split-timeout', `PNO ${p.pno} of ${p.pnum} never completed`, p.qn ?? '');
@@ -68,7 +77,29 @@ export class Hj212Session {
   }
 
   closed(): void {
-    if (this.mn) this.d.release(this.mn, this);
+    if (this.authed) this.d.release(this.authed.mn, this);
+  }
+
+  /** frames in arrival order; a PW check that must hash holds the ones behind it until it is done */
+  private drain(): void {
+    while (!this.busy && this.queue.length > 0) {
+      const frame = this.queue.shift()!;
+      let wait: Promise<void> | void = undefined;
+      try {
+        wait = this.frame(frame);
+      } catch (err) {
+        this.reject('internal-error', (err as Error).message, frame.toString('utf8'));
+      }
+      if (wait) {
+        this.busy = true;
+        void wait
+          .catch((err: unknown) => this.reject('internal-error', (err as Error).message, frame.toString('utf8')))
+          .finally(() => {
+            this.busy = false;
+            if (!this.socket.destroyed) this.drain();
+          });
+      }
+    }
   }
 
   close(): void {
@@ -77,7 +108,8 @@ export class Hj212Session {
 
   private reject(reason: string, detail: string, raw: string, packet?: Hj212Packet): void {
     const logger = packet ? this.d.loggers.get(packet.mn) : undefined;
-    this.d.ctx.deadLetters.put({ source: 'hj212', where: `${this.where}${packet ? ` MN=${packet.mn} CN=${packet.cn}` : ''}`, reason, detail, raw: raw.slice(0, RAW) });
+    // the frame as received, without its PW (a logger's secret, right or wrong, is never kept in plain text)
+    this.d.ctx.deadLetters.put({ source: 'hj212', where: `${this.where}${packet ? ` MN=${packet.mn} CN=${packet.cn}` : ''}`, reason, detail, raw: raw.slice(0, RAW).replace(/PW=[^;&]*/g, 'PW=[redacted]') });
     this.d.ctx.log.warn({ input: 'hj212', reason, detail, mn: packet?.mn, site: logger?.site }, 'hj212 packet rejected');
   }
 
@@ -85,26 +117,41 @@ export class Hj212Session {
     if (!this.socket.destroyed) this.socket.write(frame);
   }
 
-  private frame(frame: Buffer): void {
+  private frame(frame: Buffer): void | Promise<void> {
     const decoded = decodeFrame(frame);
     if (!decoded.ok) return this.reject(decoded.error.reason, decoded.error.detail, frame.toString('utf8'));
     const raw = frame.toString('utf8');
     const p = decoded.packet;
+    // the connection is bound to the MN it first authenticated as: a logger reports only its own site (issue 11)
+    if (this.authed && p.mn !== this.authed.mn) return this.refuse(p, raw, 'mn-mismatch', `connection authenticated as MN ${this.authed.mn}; a packet for MN ${p.mn} is refused`, 4);
     const logger = this.d.loggers.get(p.mn);
     // unknown MN / wrong PW: refused with 9011 QnRtn 4 (MN error) / 3 (PW error) (HJ 212-2017 Table 7), nothing stored
-    if (!logger || p.pw !== logger.device.pw) {
-      this.reject(logger ? 'bad-pw' : 'unknown-mn', logger ? `wrong PW for MN ${p.mn}` : `MN ${p.mn} is not a registered logger`, raw, p);
-      this.send(requestReply(p, logger ? 3 : 4));
-      if (++this.refusals >= this.d.ctx.registry.inputs.hj212.maxRefusals) {
-        this.d.ctx.log.warn({ input: 'hj212', where: this.where, refusals: this.refusals }, 'hj212 connection closed after refused packets');
-        this.socket.end();
-      }
-      return;
+    if (!logger) return this.refuse(p, raw, 'unknown-mn', `MN ${p.mn} is not a registered logger`, 4);
+    if (this.authed && p.pw === this.authed.pw) return this.authenticated(p, logger, raw);
+    const ok = this.d.checkPw(logger, p.pw);
+    if (typeof ok === 'boolean') return ok ? this.authenticated(p, logger, raw) : this.refuse(p, raw, 'bad-pw', `wrong PW for MN ${p.mn}`, 3);
+    return ok.then((yes) => {
+      if (this.socket.destroyed) return;
+      if (yes) this.authenticated(p, logger, raw);
+      else this.refuse(p, raw, 'bad-pw', `wrong PW for MN ${p.mn}`, 3);
+    });
+  }
+
+  /** refused with 9011 QnRtn (Table 7); the connection is closed after maxRefusals */
+  private refuse(p: Hj212Packet, raw: string, reason: string, detail: string, qnRtn: number): void {
+    this.reject(reason, detail, raw, p);
+    this.send(requestReply(p, qnRtn));
+    if (++this.refusals >= this.d.ctx.registry.inputs.hj212.maxRefusals) {
+      this.d.ctx.log.warn({ input: 'hj212', where: this.where, refusals: this.refusals }, 'hj212 connection closed after refused packets');
+      this.socket.end();
     }
-    if (this.mn !== p.mn) {
-      this.mn = p.mn;
+  }
+
+  private authenticated(p: Hj212Packet, logger: LoggerEntry, raw: string): void {
+    if (!this.authed) {
+      this.authed = { mn: p.mn, pw: p.pw ?? '' };
       this.d.claim(p.mn, this);
-    }
+    } else this.authed.pw = p.pw ?? '';
     this.d.ctx.health.ok(logger.device.id);
     // split packets (Appendix C, Tables C.47-C.50): the whole is handled once complete; every part that asked
     // for it gets its 9014 with its own QN, once the whole is durable (like any upload, design habit 10)
@@ -172,7 +219,7 @@ export class Hj212Session {
         return;
       case '1013': // time-calibration request (Table 9 notice): 9013, then 1012 set time
         this.send(noticeReply(p));
-        this.send(hostRequest({ qn: makeQn(this.d.now(), this.qnSeq++ % 1000), st: logger.device.st, cn: '1012', pw: logger.device.pw, mn: p.mn, fields: { SystemTime: hj212Time(this.d.now()) } }));
+        this.send(hostRequest({ qn: makeQn(this.d.now(), this.qnSeq++ % 1000), st: logger.device.st, cn: '1012', pw: this.authed?.pw ?? '', mn: p.mn, fields: { SystemTime: hj212Time(this.d.now()) } }));
         return;
       case '9013':
       case '9014':
@@ -190,7 +237,7 @@ export class Hj212Session {
     if (!span || this.socket.destroyed) return;
     const qn = makeQn(this.d.now(), this.qnSeq++ % 1000);
     const cfg = logger.device.backfill;
-    this.send(hostRequest({ qn, st: logger.device.st, cn: cfg.cn, pw: logger.device.pw, mn: logger.device.mn, fields: { BeginTime: hj212Time(span.begin), EndTime: hj212Time(span.end) } }));
+    this.send(hostRequest({ qn, st: logger.device.st, cn: cfg.cn, pw: this.authed?.pw ?? '', mn: logger.device.mn, fields: { BeginTime: hj212Time(span.begin), EndTime: hj212Time(span.end) } }));
     this.d.ctx.log.info({ input: 'hj212', mn: logger.device.mn, site: logger.site, begin: span.begin, end: span.end, qn }, 'hj212 back-fill request');
     this.d.planner.sent(logger.device.mn, qn, span, cfg.timeoutMs, () => this.pump(logger));
   }

@@ -27,9 +27,12 @@ export type MqttInputConfig = z.infer<typeof MqttInputConfigSchema>;
 /**
  * Payload published by a device, e.g.
  * {"ts":"2026-11-25T10:00:00.000Z","values":{"a24088":1.25,"a21028":0.012},"flags":{"a21028":"N"}}
- * ts is an ISO-8601 string or epoch milliseconds; flags default to N.
+ * ts is an ISO-8601 string or epoch milliseconds; flags default to N. A device may name itself
+ * (`"site"`, `"device"`): the names must then be the topic's, or the message is refused (identity-mismatch).
  */
 export const MqttPayloadSchema = z.strictObject({
+  site: z.string().min(1).max(64).optional(),
+  device: z.string().min(1).max(64).optional(),
   ts: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]),
   values: z.record(PollutantCodeSchema, z.number()).refine((v) => Object.keys(v).length > 0, 'values is empty'),
   flags: z.record(PollutantCodeSchema, z.enum(['N', 'F', 'M', 'S', 'D', 'C', 'T', 'B'])).optional(),

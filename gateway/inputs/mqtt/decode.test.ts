@@ -138,3 +138,21 @@ describe('decodeMessage: rejects', () => {
     expect(decodeMessage('plant/7/AQ-03/AQ-03-V/data', json({ ts: MS, values: { a24088: 1 } }), index, other).readings).toHaveLength(1);
   });
 });
+
+describe('decodeMessage: a payload naming its own identity (issue 11: identity must match the content)', () => {
+  it('takes a payload that names the topic’s site and device', () => {
+    const out = decodeMessage(T('AQ-03', 'AQ-03-V'), json({ site: 'AQ-03', device: 'AQ-03-V', ts: MS, values: { a24088: 1 } }), index, cfg);
+    expect(out.rejects).toEqual([]);
+    expect(out.readings.map((r) => [r.site, r.device])).toEqual([['AQ-03', 'AQ-03-V']]);
+  });
+
+  it.each([
+    ['another site', { site: 'AQ-01' }, /AQ-03\/AQ-03-V: the payload names AQ-01\/AQ-03-V, the topic AQ-03\/AQ-03-V/],
+    ['another device', { device: 'AQ-01-V' }, /the payload names AQ-03\/AQ-01-V/],
+    ['both', { site: 'AQ-01', device: 'AQ-01-V' }, /the payload names AQ-01\/AQ-01-V/],
+  ])('refuses a payload that names %s: no reading at all', (_, named, detail) => {
+    const out = decodeMessage(T('AQ-03', 'AQ-03-V'), json({ ...named, ts: MS, values: { a24088: 1, a21028: 0.01 } }), index, cfg);
+    expect(out.readings).toEqual([]);
+    expect(out.rejects).toEqual([{ reason: 'identity-mismatch', detail: expect.stringMatching(detail) }]);
+  });
+});

@@ -14,7 +14,8 @@ export type RejectReason =
   | 'unknown-site'
   | 'unknown-device'
   | 'device-not-at-site'
-  | 'unknown-channel';
+  | 'unknown-channel'
+  | 'identity-mismatch';
 
 export interface Reject {
   reason: RejectReason;
@@ -110,6 +111,11 @@ export function decodeMessage(topic: string, payload: Buffer, index: MqttIndex, 
   const parsed = checkPayload(doc);
   if (!parsed.ok) return reject('invalid-payload', `${where}: ${formatIssues(parsed.issues)}`, device.id);
 
+  // a reading whose identity does not match its content is refused, never written, never judged (issue 11)
+  const named = parsed.payload;
+  if ((named.site !== undefined && named.site !== ids.site) || (named.device !== undefined && named.device !== ids.device)) {
+    return reject('identity-mismatch', `${where}: the payload names ${named.site ?? ids.site}/${named.device ?? ids.device}, the topic ${where}`, device.id);
+  }
   const { values, flags } = parsed.payload;
   const ts = epochMs(parsed.payload.ts);
   if (ts < 0) return reject('invalid-payload', `${where}: ts: ${String(parsed.payload.ts)} is before 1970-01-01T00:00:00Z`, device.id);

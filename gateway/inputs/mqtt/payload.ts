@@ -21,6 +21,7 @@ export function fastPayload(doc: unknown): MqttPayload | undefined {
   if (!isPlainObject(doc)) return undefined;
   let keys = 0;
   for (const k in doc) {
+    // anything else, e.g. a device naming itself (site, device), goes to zod (then checked against the topic)
     if (k !== 'ts' && k !== 'values' && k !== 'flags') return undefined;
     keys++;
   }

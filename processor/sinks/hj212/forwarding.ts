@@ -2,7 +2,7 @@ import { asyncScheduler, interval, Subscription, type SchedulerLike } from 'rxjs
 import type { Logger } from 'pino';
 import type { Reading } from '../../../gateway/model/reading.js';
 import type { Registry } from '../../../gateway/registry/schema.js';
-import type { Upstream } from '../../../gateway/registry/upstream.js';
+import { withUpstreamPws, type Upstream } from '../../../gateway/registry/upstream.js';
 import type { SeriesMean } from '../../means/index.js';
 import { Aggregates, type SiteAggregate } from './aggregate.js';
 import { historyResponder } from './history.js';
@@ -18,6 +18,8 @@ export interface Hj212ForwardingOptions {
   /** timers (real-time interval, 10-min blocks) and the time packets are made */
   scheduler?: SchedulerLike;
   reconnect?: { initialMs: number; maxMs: number };
+  /** the PW each upstream expects per MN, from the secrets file (`hj212.upstreams[<upstream id>][<MN>]`) */
+  upstreamPws?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface Hj212Forwarding {
@@ -41,17 +43,22 @@ const BLOCK_TICK_MS = 30_000;
 export function createHj212Forwarding(o: Hj212ForwardingOptions): Hj212Forwarding {
   const scheduler = o.scheduler ?? asyncScheduler;
   const now = () => scheduler.now();
+  // PWs from the secrets file, never from the registry file (issue 11), except a deprecated registry `pw`
+  const pws = withUpstreamPws(o.registry.upstreams, o.upstreamPws);
+  if (pws.missing.length > 0) o.log?.warn({ sites: pws.missing }, 'hj212 upstream sites without a PW in the secrets file (hj212.upstreams.<upstream>.<MN>): their packets go without one');
+  if (pws.plain.length > 0) o.log?.warn({ sites: pws.plain }, 'hj212 upstream PWs are plain text in the registry; move them to the secrets file (hj212.upstreams.<upstream>.<MN>)');
+  const registry = { ...o.registry, upstreams: pws.upstreams };
   const forwarder = createForwarder({
-    registry: o.registry,
+    registry,
     dataDir: o.dataDir,
     log: o.log,
     reconnect: o.reconnect,
-    onRequest: o.influx ? historyResponder({ registry: o.registry, influx: o.influx, now, log: o.log }) : undefined,
+    onRequest: o.influx ? historyResponder({ registry, influx: o.influx, now, log: o.log }) : undefined,
   });
-  const per = o.registry.upstreams.map((u) => {
+  const per = registry.upstreams.map((u) => {
     const sites = new Map(u.sites.map((s) => [s.site, s.factors ? new Set(s.factors) : undefined] as const));
-    const registry = { sites: o.registry.sites.filter((s) => sites.has(s.id)), means: o.registry.means };
-    return { u, sites, agg: new Aggregates(registry, o.registry.lateness.graceMs) };
+    const carried = { sites: o.registry.sites.filter((s) => sites.has(s.id)), means: o.registry.means };
+    return { u, sites, agg: new Aggregates(carried, o.registry.lateness.graceMs) };
   });
   let subs = new Subscription();
 
