@@ -71,8 +71,8 @@ describe('demo scenario pipe-over-range', () => {
       return x.flowCheck?.doneAt !== undefined ? x : undefined;
     }, 'the flow check to complete', 90 * S);
     expect(done.flowCheck).toMatchObject({ required: 3, count: 3 });
-    for (const to of ['acknowledged', 'rectifying', 'awaiting_verification']) expect((await p.api(`/api/tickets/${cod.id}/transitions`, { method: 'POST', body: { to, actor: '王青' } })).status, to).toBe(200);
-    await waitFor(async () => (await p.api(`/api/tickets/${cod.id}/transitions`, { method: 'POST', body: { to: 'closed', actor: '王青', note: '验证性排放合格' } })).status === 200, 'the close', 30 * S);
+    for (const to of ['acknowledged', 'rectifying', 'awaiting_verification']) expect((await p.api(`/api/tickets/${cod.id}/transitions`, { method: 'POST', body: { to, actor: 'wang.qing' } })).status, to).toBe(200);
+    await waitFor(async () => (await p.api(`/api/tickets/${cod.id}/transitions`, { method: 'POST', body: { to: 'closed', actor: 'wang.qing', note: '验证性排放合格' } })).status === 200, 'the close', 30 * S);
     expect((await ticket(cod.id)).status).toBe('closed');
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { startGatewayProcess, whenMqttInputReady, type GatewayProcess } from '..
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { freePort } from '../helpers/influxd.js';
 import { loadRigEnv } from '../helpers/loadRig.js';
+import { hashesOf } from '../helpers/mqttAuth.js';
 import { waitFor } from '../helpers/wait.js';
 
 const S = 1000;
@@ -45,7 +47,11 @@ describe('stored history is never overwritten (issue 11), across a restart of th
     const code = device.kind === 'mqtt' ? device.channels[0]! : '';
     const topic = `${park.inputs.mqtt.topicPrefix}/${site.id}/${device.id}/data`;
     const ts = Date.now() - 120 * S;
-    const publish = (value: number, at = ts) => publishRaw(url, topic, JSON.stringify({ ts: at, values: { [code]: value } }));
+    // the device's login on the embedded broker (the secrets file holds its hash)
+    const password = 'stored-history-device-pw';
+    writeFileSync(join(dir, 'secrets.yaml'), stringify({ mqtt: { users: hashesOf({ [device.id]: password }) } }), { mode: 0o600 });
+    env.PARK_SECRETS_FILE = join(dir, 'secrets.yaml');
+    const publish = (value: number, at = ts) => publishRaw(url, topic, JSON.stringify({ ts: at, values: { [code]: value } }), { username: device.id, password });
     const valueAt = async (at: number) => (await influx.query<{ value: number }>(`SELECT value FROM ${site.kind} WHERE site = '${site.id}' AND device = '${device.id}' AND pollutant = '${code}' AND time = ${at}ms`))[0]?.value;
     const refused = (value: number) => deadLetters(dir).find((d) => d.reason === 'duplicate-timestamp' && (JSON.parse(d.raw) as { value: number }).value === value);
 

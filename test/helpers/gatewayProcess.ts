@@ -59,6 +59,8 @@ export interface GatewayProcess {
   readonly pid: number;
   /** log lines at or above LOG_LEVEL (default warn), parsed */
   readonly logs: LogLine[];
+  /** everything written to stdout and stderr, as written (when started with `{ capture: true }`) */
+  readonly output: string[];
   /** resolves with the exit code (or signal) */
   readonly exited: Promise<number | string | null>;
   /** resident set size now (/proc/<pid>/status VmRSS), in bytes; undefined once gone */
@@ -77,12 +79,12 @@ let hooked = false;
  * gateway's for RSS), configured by environment variables like production. Resolves once GET /healthz
  * on HTTP_PORT answers.
  */
-export async function startGatewayProcess(env: Record<string, string>, readyTimeoutMs = 60_000): Promise<GatewayProcess> {
+export async function startGatewayProcess(env: Record<string, string>, readyTimeoutMs = 60_000, o: { capture?: boolean } = {}): Promise<GatewayProcess> {
   if (!env.HTTP_PORT) throw new Error('startGatewayProcess: HTTP_PORT is required');
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', o.capture ? 'pipe' : 'inherit'],
     detached: true,
   });
   running.add(child);
@@ -97,6 +99,14 @@ export async function startGatewayProcess(env: Record<string, string>, readyTime
     }),
   );
   const logs: LogLine[] = [];
+  const output: string[] = [];
+  if (o.capture) {
+    child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      process.stderr.write(chunk);
+    });
+  }
   let partial = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     const lines = (partial + chunk.toString('utf8')).split('\n');
@@ -132,6 +142,7 @@ export async function startGatewayProcess(env: Record<string, string>, readyTime
   return {
     pid,
     logs,
+    output,
     exited,
     rss() {
       try {
