@@ -9,28 +9,25 @@ import type { AuditEntry } from './types.js';
 const instant = z.union([z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)), z.coerce.number().int().min(0)]);
 const text = z.string().min(1).max(300);
 
-export const AuditQuerySchema = z
-  .strictObject({
-    from: instant.optional(),
-    to: instant.optional(),
-    actor: text.optional(),
-    action: text.optional(),
-    target: text.optional(),
-    outcome: z.enum(['ok', 'denied', 'failed']).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
-  })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: 'from must be before to', path: ['to'] });
-
-const ExportQuerySchema = z.strictObject({
-  format: z.enum(['csv', 'jsonl']),
+/** what an audit query may filter on */
+const filters = {
   from: instant.optional(),
   to: instant.optional(),
   actor: text.optional(),
   action: text.optional(),
   target: text.optional(),
   outcome: z.enum(['ok', 'denied', 'failed']).optional(),
-});
+};
+
+export const AuditQuerySchema = z
+  .strictObject({
+    ...filters,
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: 'from must be before to', path: ['to'] });
+
+const ExportQuerySchema = z.strictObject({ format: z.enum(['csv', 'jsonl']), ...filters });
 
 const COLUMNS = ['id', 'at', 'actor', 'actorRole', 'address', 'action', 'target', 'outcome', 'reason', 'before', 'after'] as const;
 

@@ -4,20 +4,10 @@ import { waitFor } from '../../test/helpers/wait.js';
 import { loadRegistry } from '../registry/loader.js';
 import { brokerAccess, dataTopic, startEmbeddedBroker, type EmbeddedBroker } from './index.js';
 import { createHeaderScanner } from './packetGuard.js';
+import { remainingLength } from '../../test/helpers/mqttAuth.js';
 
 const MiB = 1024 * 1024;
 
-/** MQTT Remaining Length encoding [MQTT-2.2.3] */
-function remainingLength(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
 
 describe('createHeaderScanner (Remaining Length as the bytes arrive)', () => {
   it('passes packets within the limit, split anywhere, and stops at the first header over it', () => {

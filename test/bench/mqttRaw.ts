@@ -1,5 +1,6 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { remainingLength } from '../helpers/mqttAuth.js';
 
 /**
  * A minimal MQTT 3.1.1 publisher for load generation: CONNECT, PUBLISH at QoS 0/1, PUBACK counting,
@@ -9,16 +10,7 @@ import { performance } from 'node:perf_hooks';
  */
 
 /** MQTT 3.1.1 §2.2.3: remaining length, 1-4 bytes, 7 bits each, MSB = continuation. */
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
+const varint = remainingLength;
 
 function utf8Field(s: string): Buffer {
   const b = Buffer.from(s, 'utf8');

@@ -9,7 +9,7 @@ import { dataTopic } from '../../gateway/broker/index.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
 import { freePort } from '../helpers/influxd.js';
-import { hashesOf, selfSignedCert, tryConnect } from '../helpers/mqttAuth.js';
+import { hashesOf, selfSignedCert, tryConnect, remainingLength } from '../helpers/mqttAuth.js';
 import { waitFor } from '../helpers/wait.js';
 
 const S = 1000;
@@ -37,17 +37,6 @@ async function gateway(extra: Record<string, string>): Promise<{ gw: GatewayProc
   return { gw, env };
 }
 
-/** Remaining Length [MQTT-2.2.3] */
-const remainingLength = (n: number) => {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-};
 
 describe('the gateway process and its embedded broker', () => {
   it('without MQTT users: every client refused, the log says how to provision; a 200 MB publish is cut off and the gateway does not grow', async () => {

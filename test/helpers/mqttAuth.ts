@@ -40,3 +40,15 @@ export function tryConnect(url: string, opts: mqtt.IClientOptions = {}): Promise
     client.once('error', (err) => resolve({ ok: false, code: (err as Error & { code?: number | string }).code, client, ms: Date.now() - t0 }));
   });
 }
+
+/** MQTT 3.1.1 Remaining Length [MQTT-2.2.3]: 1-4 bytes, 7 bits each, the high bit says another byte follows */
+export function remainingLength(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
