@@ -51,10 +51,10 @@ const config = {
       name: 'gateway-to-processor-only-from-composition-root',
       severity: 'error',
       comment:
-        'Only the composition root (gateway/app.ts, main.ts, env.ts, metrics/) wires the processor in; the rest of the gateway depends on the contracts only.',
+        'Only the composition root (gateway/app.ts and its types appTypes.ts, main.ts, env.ts, metrics/) wires the processor in; the rest of the gateway depends on the contracts only.',
       from: {
         path: '^gateway/',
-        pathNot: [TEST, '^gateway/(app|main|env)\\.ts$', '^gateway/metrics/'],
+        pathNot: [TEST, '^gateway/(app|appTypes|main|env)\\.ts$', '^gateway/metrics/'],
       },
       to: { path: '^processor/' },
     },
