@@ -6,6 +6,7 @@ import { AlertsEnvSchema } from '../processor/alerts/config.js';
 import { SpoolEnvSchema } from '../processor/sinks/spool/config.js';
 import { SnapshotEnvSchema } from '../processor/snapshots/config.js';
 import { DeadLetterEnvSchema } from './deadLetter/config.js';
+import { LogFileEnvSchema } from './logFile.js';
 
 /** an empty variable (docker compose's `${X:+…}` when X is unset) counts as unset */
 const unsetWhenEmpty = (s: z.ZodString) => z.preprocess((v) => (v === '' ? undefined : v), s.min(1).optional());
@@ -66,6 +67,8 @@ export const EnvSchema = z.object({
   ...BrokerEnvSchema.shape,
   /** DEAD_LETTER_FILE_MB, DEAD_LETTER_FILES */
   ...DeadLetterEnvSchema.shape,
+  /** LOG_FILE, LOG_FILE_MB, LOG_FILES */
+  ...LogFileEnvSchema.shape,
 }).superRefine(
   (e, ctx) => {
     checkBrokerEnv(e, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { sampleRepeatedWarnings, type LogSampling } from './logSample.js';
 
 const perMinute = Number(process.env.LOG_SAMPLE_PER_MINUTE ?? 20);
@@ -15,7 +15,10 @@ export function createLogger(
   level = process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info'),
   redact?: (line: string) => string,
   sampling: LogSampling | false = Number.isInteger(perMinute) && perMinute > 0 ? { perWindow: perMinute, windowMs: 60_000 } : false,
+  /** where the lines go (default stdout), e.g. a rotated LOG_FILE (gateway/logFile.ts) */
+  destination?: DestinationStream,
 ): Logger {
-  return pino({ name, level, hooks: { ...(redact ? { streamWrite: redact } : {}), ...(sampling ? { logMethod: sampleRepeatedWarnings(sampling) } : {}) } });
+  const opts = { name, level, hooks: { ...(redact ? { streamWrite: redact } : {}), ...(sampling ? { logMethod: sampleRepeatedWarnings(sampling) } : {}) } };
+  return destination ? pino(opts, destination) : pino(opts);
 }
 export type { Logger };

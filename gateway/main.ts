@@ -5,6 +5,7 @@ import { parseEnv, type Env } from './env.js';
 import { component, createSupervisor } from './lifecycle/index.js';
 import { externalBroker } from './inputs/mqtt/client.js';
 import { createLogger } from './log.js';
+import { logFileFromEnv } from './logFile.js';
 import { loadSecrets } from './secrets/index.js';
 import { ConfigError, loadRegistry } from './registry/loader.js';
 import type { Registry } from './registry/schema.js';
@@ -30,7 +31,7 @@ try {
 async function runGateway(env: Env, registry: Registry): Promise<void> {
   // the secrets file (PARK_SECRETS_FILE) and the environment's secrets: every log line is redacted of them
   const { secrets, warnings } = loadSecrets(env.PARK_SECRETS_FILE, process.env);
-  const log = createLogger(undefined, undefined, secrets.redact);
+  const log = createLogger(undefined, undefined, secrets.redact, undefined, logFileFromEnv(env));
   for (const w of warnings) log.warn({ file: w.path }, w.message);
   // the external broker (MQTT_URL): its login from the environment or the secrets file's mqtt.gateway,
   // TLS files; the URL without credentials is what gets logged

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { createLogger } from '../gateway/log.js';
+import { rotatingLog } from '../gateway/logFile.js';
 import { filter } from 'rxjs';
 import { startGateway, type GatewayStatus } from '../gateway/app.js';
 import { brokerAccess, startEmbeddedBroker } from '../gateway/broker/index.js';
@@ -57,7 +58,8 @@ try {
   const logFile = join(env.DATA_DIR, 'gateway.log');
   // PARK_ADMIN_TOKEN: the environment's, or a fresh one for this run; printed below, never written to the log
   const adminToken = env.PARK_ADMIN_TOKEN ?? randomSecret();
-  const log = pino({ name: 'park-gateway', level: process.env.LOG_LEVEL ?? 'info', hooks: { streamWrite: redactor([adminToken]) } }, pino.destination({ dest: logFile, sync: false }));
+  // the gateway's log, redacted of the admin token, sampled, in a rotated file (LOG_FILE_MB × LOG_FILES)
+  const log = createLogger('park-gateway', process.env.LOG_LEVEL ?? 'info', redactor([adminToken]), undefined, rotatingLog(logFile, { maxFileBytes: Math.round(env.LOG_FILE_MB * 1024 * 1024), maxFiles: env.LOG_FILES }));
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
 
