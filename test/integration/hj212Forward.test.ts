@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,7 +38,7 @@ const value = (cp: string) => Number(/w01018-Rtd=(\d+)/.exec(cp)?.[1]);
 
 describe('HJ 212 forwarding: durable outbox', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hj212-outbox-'));
-  const upstream = new UpstreamSimulator({ accounts: { [MN]: '123456' } });
+  const upstream = new UpstreamSimulator({ accounts: { [MN]: 'fwdPW7x' } });
   const children: Child[] = [];
   afterAll(async () => {
     for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) process.kill(-c.proc.pid!, 'SIGKILL');
@@ -64,6 +64,10 @@ describe('HJ 212 forwarding: durable outbox', () => {
     children.push(second);
     await waitFor(() => second.done, 'the second run to append its 30 packets', 60_000, 20);
     expect(upstream.received.some((p) => value(p.cp) >= 200000)).toBe(false);
+    // what waits on disk has no PW (the link puts it in as it sends; the upstream refuses none below)
+    const onDisk = readdirSync(dir).filter((f) => f.startsWith('hj212-outbox.db')).map((f) => readFileSync(join(dir, f), 'latin1')).join('');
+    expect(onDisk).toContain(`MN=${MN}`);
+    expect(onDisk).not.toContain('fwdPW7x');
 
     // the platform comes back on the same port
     await upstream.start();

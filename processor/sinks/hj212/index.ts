@@ -39,10 +39,24 @@ export interface Forwarder {
 }
 
 /** the segment of a data packet as the upstream knows its site (§6.3.2 Table 3: Flag 5 = 2017 + A bit, 4 = 2017 without) */
-export function dataSegment(u: Upstream, kind: keyof Upstream['st'], p: DataPacket, qn: string, ack: boolean): string {
+export function dataSegment(u: Upstream, kind: keyof Upstream['st'], p: DataPacket, qn: string, ack: boolean, withPw = true): string {
   const s = u.sites.find((x) => x.site === p.site);
   if (!s) throw new Error(`upstream ${u.id} does not carry site ${p.site}`);
-  return formatSegment({ head: { QN: qn, ST: u.st[kind], CN: p.cn, PW: s.pw, MN: s.mn, Flag: ack ? 5 : 4 }, fields: p.fields, factors: p.factors });
+  return formatSegment({ head: { QN: qn, ST: u.st[kind], CN: p.cn, PW: withPw ? s.pw : undefined, MN: s.mn, Flag: ack ? 5 : 4 }, fields: p.fields, factors: p.factors });
+}
+
+/**
+ * The outbox keeps each frame without its PW (a credential is not written to disk); the link puts the
+ * upstream's PW for the frame's MN in (§6.3.2 Table 3: PW comes right before MN) and frames it again
+ * (length and CRC over the new segment) as it sends. A frame that already has a PW is sent as it is.
+ */
+export function withPw(frame: string, pwOf: (mn: string) => string | undefined): string {
+  const segment = frame.slice(6, -6);
+  if (/(^|;)PW=/.test(segment.split('CP=&&')[0]!)) return frame;
+  const mn = /(?:^|;)MN=([^;]*)/.exec(segment)?.[1];
+  const pw = mn === undefined ? undefined : pwOf(mn);
+  if (pw === undefined) return frame;
+  return frameSegment(segment.replace(/(^|;)MN=/, `$1PW=${pw};MN=`));
 }
 
 /**
@@ -68,6 +82,7 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
           maxBackoffMs: u.maxBackoffMs,
           reconnect: o.reconnect,
           onRequest: o.onRequest && ((s, send) => o.onRequest!(u, s, send)),
+          seal: (frame) => withPw(frame, (mn) => u.sites.find((s) => s.mn === mn)?.pw),
           log: o.log,
         });
         links.set(u.id, { u, link });
@@ -84,7 +99,7 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
       if (!l || packets.length === 0) return;
       const kind = (p: DataPacket) => kindOf.get(p.site) ?? 'wastewater_pipe';
       if (ack) {
-        outbox.append(upstream, packets.map((p) => ({ cn: p.cn, at: p.at, frameOf: (qn: string) => frameSegment(dataSegment(l.u, kind(p), p, qn, true)) })));
+        outbox.append(upstream, packets.map((p) => ({ cn: p.cn, at: p.at, frameOf: (qn: string) => frameSegment(dataSegment(l.u, kind(p), p, qn, true, false)) })));
         l.link.kick();
       } else {
         for (const p of packets) l.link.write(frameSegment(dataSegment(l.u, kind(p), p, makeQn(p.at), false)));

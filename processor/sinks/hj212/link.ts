@@ -16,6 +16,8 @@ export interface LinkOptions {
   reconnect?: { initialMs: number; maxMs: number };
   /** a request from the upstream (not a 9014): the handler writes its replies with `send` */
   onRequest?: (s: Segment, send: (frame: string) => void) => void;
+  /** the frame as it goes on the wire, from the frame as the outbox keeps it (the PW put in) */
+  seal?: (frame: string) => string;
   log?: Pick<Logger, 'info' | 'warn' | 'debug'>;
 }
 
@@ -74,7 +76,7 @@ export function createLink(o: LinkOptions): Link {
     if (f.tries > 0 || f.entry.attempts > 0) counters.resent++;
     else counters.sent++;
     f.tries++;
-    socket.write(f.entry.frame);
+    socket.write(o.seal ? o.seal(f.entry.frame) : f.entry.frame);
     // the standard's timeout for the first `retries` resends, then doubling up to maxBackoffMs
     const over = f.tries - (o.retries + 1);
     const wait = over < 0 ? o.ackTimeoutMs : Math.min(o.maxBackoffMs, o.ackTimeoutMs * 2 ** (over + 1));

@@ -10,7 +10,7 @@ import { createForwarder } from '../index.js';
 
 const [dir, port, run = '1', count = 'Infinity'] = process.argv.slice(2);
 if (!dir || !port) throw new Error('usage: forwardChild.ts <data dir> <port> [run] [count]');
-const upstream = UpstreamSchema.parse({ id: 'city', host: '127.0.0.1', port: Number(port), sites: [{ site: 'WP-01', mn: '88888880000001', pw: '123456' }], ackTimeoutMs: 1000, retries: 3, maxBackoffMs: 2000 });
+const upstream = UpstreamSchema.parse({ id: 'city', host: '127.0.0.1', port: Number(port), sites: [{ site: 'WP-01', mn: '88888880000001', pw: 'fwdPW7x' }], ackTimeoutMs: 1000, retries: 3, maxBackoffMs: 2000 });
 const fwd = createForwarder({ registry: { upstreams: [upstream], sites: [{ id: 'WP-01', kind: 'wastewater_pipe' }] }, dataDir: dir, reconnect: { initialMs: 50, maxMs: 300 } });
 fwd.start();
 
