@@ -24,7 +24,7 @@ export function selfSignedCert(): { cert: string; key: string } {
 
 export interface Attempt {
   ok: boolean;
-  /** the CONNACK return code of a refusal, or the socket error's code */
+  /** the CONNACK return code of a refusal, the socket error's code, or 'closed' (closed before any CONNACK) */
   code?: number | string;
   client: MqttClient;
   /** ms from connect() to the CONNACK or the error */
@@ -38,6 +38,8 @@ export function tryConnect(url: string, opts: mqtt.IClientOptions = {}): Promise
     const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 15_000, ...opts });
     client.once('connect', () => resolve({ ok: true, client, ms: Date.now() - t0 }));
     client.once('error', (err) => resolve({ ok: false, code: (err as Error & { code?: number | string }).code, client, ms: Date.now() - t0 }));
+    // a broker may close the socket before any CONNACK (a connection over its rate): mqtt.js then reports only 'close'
+    client.once('close', () => resolve({ ok: false, code: 'closed', client, ms: Date.now() - t0 }));
   });
 }
 
