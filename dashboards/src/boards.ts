@@ -1,0 +1,133 @@
+import type { Registry, SiteKind } from '../../gateway/registry/schema.js';
+import { layout, target, variable, type Dashboard, type Panel, type Variable } from './model.js';
+import { BUILTIN_ANNOTATION, factorChart, flagsByFlag, latestTable, meansChart, row, siteFilter, ticketAnnotation } from './panels.js';
+import { dayLimits, enterpriseName, limitsAt, pollutantsOf, sitesOf, staleAfterMs } from './registryFacts.js';
+
+type PanelSpec = Omit<Panel, 'id' | 'gridPos'>;
+
+const HALF = { w: 12, h: 8 };
+const FULL = { w: 24, h: 10 };
+
+function dashboard(uid: string, title: string, description: string, panels: [PanelSpec, { w: number; h: number }][], variables: Variable[], annotationFilter: string): Dashboard {
+  return {
+    uid,
+    title,
+    description,
+    tags: ['park'],
+    timezone: 'browser',
+    schemaVersion: 39,
+    version: 1,
+    editable: false,
+    graphTooltip: 1,
+    refresh: '30s',
+    time: { from: 'now-6h', to: 'now' },
+    timepicker: {},
+    fiscalYearStartMonth: 0,
+    liveNow: false,
+    weekStart: '',
+    annotations: { list: [BUILTIN_ANNOTATION, ticketAnnotation(annotationFilter)] },
+    links: [{ title: '园区 Park', type: 'dashboards', tags: ['park'], asDropdown: true, keepTime: true }],
+    templating: { list: variables },
+    panels: layout(
+      panels.map(([p]) => p),
+      panels.map(([, s]) => s),
+    ),
+  };
+}
+
+const staleOf = (registry: Registry, kinds: readonly SiteKind[]) => Math.max(...registry.sites.filter((s) => kinds.includes(s.kind)).map((s) => staleAfterMs(registry, s)));
+
+const siteVariable = (registry: Registry, kind: SiteKind, label: string): Variable =>
+  variable(
+    'site',
+    label,
+    sitesOf(registry, kind).map((s) => ({ text: `${s.id} ${s.name}`, value: s.id })),
+  );
+
+/** the charts of a kind's factors with their limit lines (the valve state apart), the means, flags and the latest values */
+function kindPanels(registry: Registry, kind: SiteKind, groupBy: string[]): [PanelSpec, { w: number; h: number }][] {
+  const sites = sitesOf(registry, kind);
+  const out: [PanelSpec, { w: number; h: number }][] = [[row('实时值 Readings (flag N) · 限值 limits'), FULL]];
+  for (const code of pollutantsOf(registry, kind)) if (code !== 'w99002') out.push([factorChart(registry, kind, code, sites, (s) => limitsAt(registry, s, code)), HALF]);
+  if (pollutantsOf(registry, kind).includes('w99002'))
+    out.push([
+      {
+        type: 'state-timeline',
+        title: '阀门状态 Valve state (w99002)',
+        datasource: target('A', '').datasource,
+        targets: [target('A', `SELECT last("value") FROM "${kind}" WHERE "pollutant" = 'w99002' AND ${siteFilter(kind)} AND $timeFilter GROUP BY time($__interval), "site" fill(previous)`, { alias: '$tag_site' })],
+        fieldConfig: {
+          defaults: { color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] }, mappings: [{ type: 'value', options: { '0': { text: '关 closed', color: 'red', index: 0 }, '1': { text: '开 open', color: 'green', index: 1 } } }] },
+          overrides: [],
+        },
+      },
+      FULL,
+    ]);
+  const means = registry.means.find((m) => m.siteKind === kind);
+  if (means) {
+    out.push([row('有效均值 Valid means'), FULL]);
+    for (const code of means.pollutants) out.push([meansChart(registry, kind, code, sites[0] ? limitsAt(registry, sites[0], code, dayLimits) : []), HALF]);
+  }
+  out.push([row('数据质量与最新值 Data quality and latest values'), FULL]);
+  out.push([flagsByFlag([kind], siteFilter(kind)), FULL]);
+  out.push([latestTable([kind], siteFilter(kind), staleOf(registry, [kind]), groupBy), { w: 24, h: 12 }]);
+  return out;
+}
+
+export function rainOutlets(registry: Registry): Dashboard {
+  return dashboard('park-rain-outlets', '雨水排口 Rain outlets', 'Rain outlets: every factor with its limit lines, flags, latest values with data age.', kindPanels(registry, 'rain_outlet', ['site', 'pollutant']), [siteVariable(registry, 'rain_outlet', '雨水排口 Outlet')], `"site" =~ /^$site$/`);
+}
+
+export function wastewaterPipes(registry: Registry): Dashboard {
+  const enterprises = [...new Set(sitesOf(registry, 'wastewater_pipe').map((s) => enterpriseName(registry, s)).filter((n): n is string => n !== undefined))];
+  return dashboard(
+    'park-wastewater-pipes',
+    '一企一管 One enterprise, one pipe',
+    'Pipes per enterprise: flow, concentrations with limit lines (纳管协议 where the enterprise has one), valve state, valid hourly and daily means, flags, latest values with data age.',
+    kindPanels(registry, 'wastewater_pipe', ['enterprise', 'site', 'pollutant']),
+    [variable('enterprise', '企业 Enterprise', enterprises.map((n) => ({ text: n, value: n }))), siteVariable(registry, 'wastewater_pipe', '排口 Pipe')],
+    `"site" =~ /^$site$/`,
+  );
+}
+
+export function airFence(registry: Registry): Dashboard {
+  const panels = kindPanels(registry, 'air_fence', ['enterprise', 'site', 'pollutant']);
+  panels.push([row('气象 Weather'), FULL]);
+  for (const code of pollutantsOf(registry, 'weather')) panels.push([factorChart(registry, 'weather', code, sitesOf(registry, 'weather'), () => []), HALF]);
+  return dashboard('park-air-fence', '厂界VOC/异味 Air fence-line', 'Fence-line stations: every factor with its limit lines, weather, flags, latest values with data age.', panels, [siteVariable(registry, 'air_fence', '监测站 Station')], `"site" =~ /^$site$/`);
+}
+
+const KINDS: SiteKind[] = ['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather'];
+const KIND_ZH: Record<SiteKind, string> = { rain_outlet: '雨水排口 Rain outlets', wastewater_pipe: '一企一管 Wastewater pipes', air_fence: '厂界 Air fence-line', weather: '气象 Weather' };
+
+export function parkOverview(registry: Registry): Dashboard {
+  const panels: [PanelSpec, { w: number; h: number }][] = [[row('巡查矩阵 Patrol matrix'), FULL]];
+  panels.push([{ ...latestTable(KINDS, '', staleOf(registry, KINDS), ['kind', 'site', 'enterprise', 'pollutant']), title: '巡查矩阵：各站点各因子最新值与数据龄 Patrol matrix: latest value and data age of every site and factor' }, { w: 24, h: 14 }]);
+  panels.push([row('读数与标记 Readings and flags'), FULL]);
+  for (const kind of KINDS)
+    panels.push([
+      { type: 'stat', title: `${KIND_ZH[kind]} · 读数 readings`, datasource: target('A', '').datasource, targets: [target('A', `SELECT count("value") FROM "${kind}" WHERE $timeFilter`, { alias: '读数 readings' })], fieldConfig: { defaults: { unit: 'short', color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] } }, overrides: [] } },
+      { w: 6, h: 4 },
+    ]);
+  panels.push([flagsByFlag(KINDS, ''), FULL]);
+  panels.push([row('工单 Tickets'), FULL]);
+  panels.push([
+    {
+      type: 'table',
+      title: '工单（按级别 预警/管控/超标） Tickets by level',
+      datasource: target('A', '').datasource,
+      targets: [target('A', 'SELECT last("id") AS "id", last("count") AS "count", last("text") AS "text" FROM "tickets" WHERE $timeFilter GROUP BY "level", "category", "site", "enterprise", "rule", "pollutant"', { resultFormat: 'table' })],
+      fieldConfig: {
+        defaults: {},
+        overrides: [{ matcher: { id: 'byName', options: 'level' }, properties: [{ id: 'displayName', value: '级别 Level' }, { id: 'mappings', value: [{ type: 'value', options: { warning: { text: '预警 warning', color: 'yellow', index: 0 }, control: { text: '管控 control', color: 'orange', index: 1 }, exceedance: { text: '超标 exceedance', color: 'red', index: 2 } } }] }] }],
+      },
+    },
+    { w: 24, h: 10 },
+  ]);
+  return dashboard('park-overview', '园区总览 Park overview', 'The patrol matrix (every site and factor: latest value, flag, data age), readings per kind, flagged readings by flag, tickets by level.', panels, [], '');
+}
+
+/** every dashboard by its file name under dashboards/json */
+export function allDashboards(registry: Registry): Record<string, Dashboard> {
+  return { 'park-overview.json': parkOverview(registry), 'rain-outlets.json': rainOutlets(registry), 'wastewater-pipes.json': wastewaterPipes(registry), 'air-fence.json': airFence(registry) };
+}
