@@ -61,12 +61,16 @@ export function factorChart(registry: Registry, kind: SiteKind, code: string, si
   const unit = registry.pollutants[code]?.unit ?? '';
   const where = and(`"pollutant" = '${code}'`, siteFilter(kind), '$timeFilter');
   const perSite = sites.map((s) => ({ site: s.id, steps: thresholdSteps(limits(s)), lines: limits(s) }));
-  const common = perSite[0]?.steps ?? [{ color: 'green', value: null }];
+  // the lines most sites share are the panel's; a site with its own (纳管协议) gets an override
+  const tally = new Map<string, number>();
+  for (const p of perSite) tally.set(JSON.stringify(p.steps), (tally.get(JSON.stringify(p.steps)) ?? 0) + 1);
+  const mostKey = [...tally].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const common: ThresholdStep[] = mostKey ? (JSON.parse(mostKey) as ThresholdStep[]) : [{ color: 'green', value: null }];
   const overrides: FieldOverride[] = perSite
     .filter((p) => JSON.stringify(p.steps) !== JSON.stringify(common))
     .map((p) => ({ matcher: { id: 'byName', options: p.site }, properties: [{ id: 'thresholds', value: { mode: 'absolute', steps: p.steps } }] }));
   overrides.push({ matcher: { id: 'byRegexp', options: '.* 标记 flagged$' }, properties: [{ id: 'custom.drawStyle', value: 'points' }, { id: 'custom.thresholdsStyle', value: { mode: 'off' } }] });
-  const lines = perSite[0]?.lines ?? [];
+  const lines = perSite.find((p) => JSON.stringify(p.steps) === mostKey)?.lines ?? [];
   const special = perSite.filter((p) => JSON.stringify(p.steps) !== JSON.stringify(common)).map((p) => `${p.site}: ${describe(p.lines)}`);
   return {
     type: 'timeseries',
@@ -90,18 +94,20 @@ export function factorChart(registry: Registry, kind: SiteKind, code: string, si
 }
 
 /**
- * Values flagged other than N, one series per flag. `flag` is a field in the writer's schema
- * (processor/sinks/influx), and InfluxQL groups by tags only, so each flag is its own target.
+ * Values flagged other than N, one series per flag (HJ 212-2017 Table 8). `flag` is a field in the
+ * writer's schema (processor/sinks/influx), and InfluxQL groups by tags only, so each flag is its own
+ * target named by the flag. InfluxQL never adds up across measurements: over several kinds (the
+ * overview) each flag has one series per kind, named `<flag> · <kind>`.
  */
 export function flagsByFlag(kinds: readonly SiteKind[], filter: string): PanelSpec {
   const from = kinds.length === 1 ? `"${kinds[0]}"` : `/^(${kinds.join('|')})$/`;
   return {
     type: 'timeseries',
-    title: '非正常标记读数（按标记） Readings with a non-N flag, by flag',
-    description: 'HJ 212-2017 表8 数据标记: 每个标记一条曲线 (one series per flag).',
+    title: kinds.length === 1 ? '非正常标记读数（按标记） Readings with a non-N flag, by flag' : '非正常标记读数（按标记、类型） Readings with a non-N flag, by flag and kind',
+    description: 'HJ 212-2017 表8 数据标记: 每个标记一条曲线 (one series per flag); 不计入均值 (never in a mean).',
     datasource: target('A', '').datasource,
     targets: NON_N_FLAGS.map((f) =>
-      target(f, `SELECT sum("n") AS "${f}" FROM (SELECT count("value") AS "n" FROM ${from} WHERE "flag" = '${f}'${filter ? ` AND ${filter}` : ''} AND $timeFilter GROUP BY time($__interval)) WHERE $timeFilter GROUP BY time($__interval) fill(none)`, { alias: FLAGS[f] }),
+      target(f, `SELECT count("value") AS "${f}" FROM ${from} WHERE ${and(`"flag" = '${f}'`, filter, '$timeFilter')} GROUP BY time($__interval) fill(none)`, { alias: kinds.length === 1 ? FLAGS[f] : `${FLAGS[f]} · $measurement` }),
     ),
     fieldConfig: { defaults: { unit: 'short', custom: { drawStyle: 'bars', stacking: { mode: 'normal', group: 'A' } }, color: { mode: 'palette-classic' } }, overrides: [] },
   };
@@ -120,7 +126,7 @@ export function latestTable(kinds: readonly SiteKind[], filter: string, staleMs:
     description: `数据龄超过 ${Math.round(staleMs / 1000)} s 即停报 (stale: no-data rule, missed intervals × device interval). 回看7天 look-back 7 days.`,
     datasource: target('A', '').datasource,
     targets: [
-      target('A', `SELECT last("value") AS "value", last("flag") AS "flag" FROM ${from} WHERE ${filter ? `${filter} AND ` : ''}time > now() - 7d GROUP BY ${groupBy.map((g) => `"${g}"`).join(', ')}`, { resultFormat: 'table' }),
+      target('A', `SELECT last("value") AS "value", "flag" FROM ${from} WHERE ${filter ? `${filter} AND ` : ''}time > now() - 7d GROUP BY ${groupBy.map((g) => `"${g}"`).join(', ')}`, { resultFormat: 'table' }),
     ],
     fieldConfig: {
       defaults: { custom: { align: 'auto', cellOptions: { type: 'auto' } } },

@@ -1,64 +1,35 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../gateway/log.js';
-import type { Reading } from '../../gateway/model/reading.js';
+import { describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../gateway/registry/loader.js';
-import { changeOf, codTicket } from '../../processor/alerts/testing/fixtures.js';
-import { createInfluxSink } from '../../processor/sinks/influx/index.js';
-import { ticketPoint } from '../../processor/sinks/influx/ticketEvents.js';
-import { meanPoint } from '../../processor/sinks/influx/means.js';
-import { startInflux, type RunningInflux } from '../helpers/influx.js';
-
-interface Target {
-  refId: string;
-  datasource: { type: string; uid: string };
-  query: string;
-  rawQuery: boolean;
-}
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  gridPos: { x: number; y: number; w: number; h: number };
-  datasource?: { type: string; uid: string };
-  targets?: Target[];
-}
-interface Variable {
-  name: string;
-  query: string;
-  datasource: { uid: string };
-}
-interface Dashboard {
-  uid: string;
-  title: string;
-  schemaVersion: number;
-  panels: Panel[];
-  templating: { list: Variable[] };
-}
+import type { Registry } from '../../gateway/registry/schema.js';
+import { JSON_DIR, renderDashboards } from '../../dashboards/generate.js';
+import { allDashboards } from '../../dashboards/src/boards.js';
+import type { Dashboard, Panel } from '../../dashboards/src/model.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
-const files = readdirSync(root('dashboards/json')).filter((f) => f.endsWith('.json'));
-const dashboards = files.map((f) => ({ file: f, d: JSON.parse(readFileSync(root(`dashboards/json/${f}`), 'utf8')) as Dashboard }));
-const datasources = parse(readFileSync(root('dashboards/provisioning/datasources/influxdb.yaml'), 'utf8')) as { datasources: { uid: string; type: string; url: string; jsonData: Record<string, string> }[] };
 const registry = loadRegistry();
+const dashboards = allDashboards(registry);
+const datasources = parse(readFileSync(root('dashboards/provisioning/datasources/influxdb.yaml'), 'utf8')) as { datasources: { uid: string; type: string; url: string; jsonData: Record<string, string> }[] };
 const HAN = /[\u4e00-\u9fff]/;
+const panelOf = (d: Dashboard, title: RegExp): Panel => d.panels.find((p) => title.test(p.title))!;
 
-describe('Grafana provisioning files', () => {
-  it('provide the park overview, rain outlet, wastewater pipe and air fence-line dashboards', () => {
-    expect(files.sort()).toEqual(['air-fence.json', 'park-overview.json', 'rain-outlets.json', 'wastewater-pipes.json']);
-    expect(new Set(dashboards.map(({ d }) => d.uid)).size).toBe(files.length);
+describe('Grafana provisioning files generated from the registry', () => {
+  it('are the files `npm run dashboards` writes from gateway/registry/park.yaml (stale files fail)', () => {
+    const rendered = renderDashboards(registry);
+    expect(readdirSync(JSON_DIR).filter((f) => f.endsWith('.json')).sort()).toEqual(Object.keys(rendered).sort());
+    for (const [file, text] of Object.entries(rendered)) expect(readFileSync(`${JSON_DIR}${file}`, 'utf8'), `${file} is stale: run npm run dashboards`).toBe(text);
   });
 
-  it('provision one InfluxQL data source from environment variables', () => {
+  it('provide the park overview, rain outlet, wastewater pipe and air fence-line dashboards on one InfluxQL data source', () => {
+    expect(Object.keys(dashboards).sort()).toEqual(['air-fence.json', 'park-overview.json', 'rain-outlets.json', 'wastewater-pipes.json']);
+    expect(new Set(Object.values(dashboards).map((d) => d.uid)).size).toBe(4);
     const [ds] = datasources.datasources;
     expect(ds).toMatchObject({ uid: 'park-influxdb', type: 'influxdb', url: '${INFLUX_URL}', jsonData: { version: 'InfluxQL', dbName: '${INFLUX_DATABASE}' } });
   });
 
-  for (const { file, d } of dashboards) {
+  for (const [file, d] of Object.entries(dashboards))
     it(`${file}: schema 39, Chinese and English titles, unique ids, panels on the grid, every query on the provisioned data source`, () => {
       expect(d.schemaVersion).toBe(39);
       expect(d.title).toMatch(HAN);
@@ -75,117 +46,57 @@ describe('Grafana provisioning files', () => {
           }
         if (p.type === 'row') continue;
         expect(p.datasource?.uid).toBe('park-influxdb');
-        for (const t of p.targets ?? []) expect(t.datasource.uid).toBe('park-influxdb');
-      }
-      for (const v of d.templating.list) expect(v.datasource.uid).toBe('park-influxdb');
-    });
-  }
-});
-
-describe('dashboard queries against a real influxd holding what the sink writes', () => {
-  let influx: RunningInflux;
-  const now = Date.now();
-
-  beforeAll(async () => {
-    influx = await startInflux();
-    // every pollutant of one site per kind, a few minutes of history, one reading flagged M
-    const readings: Reading[] = [];
-    for (const siteId of ['RO-01', 'WP-01', 'AQ-01', 'WS-01']) {
-      const site = registry.sites.find((s) => s.id === siteId)!;
-      for (const device of site.devices) {
-        const codes = device.kind !== 'modbus' ? device.channels : registry.inputs.modbus.maps[device.map]!.channels.map((c) => c.pollutant);
-        for (const pollutant of codes)
-          for (let i = 1; i <= 5; i++)
-            readings.push({ site: siteId, device: device.id, pollutant, value: pollutant === 'w99002' ? 1 : i * 1.5, unit: '', ts: now - i * 60_000, flag: i === 1 && siteId === 'WP-01' ? 'M' : 'N', source: device.kind });
-      }
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'dash-spool-'));
-    const sink = createInfluxSink({ url: influx.url, database: influx.database, registry, log: createLogger('dash-test', 'silent'), spool: { dir } });
-    sink.start();
-    sink.append(readings);
-    // ticket annotations, one per site kind, as processor/sinks/influx/ticketEvents.ts writes them
-    const opened = (site: string, level: 'warning' | 'control' | 'exceedance', i: number) =>
-      ticketPoint({ ...changeOf('opened', codTicket({ id: `WO-20261126-000${i}`, site, rule: `r-${level}`, level, category: site.startsWith('AQ') ? 'odor' : 'exceedance' })), at: now - i * 60_000 });
-    const tickets = [opened('WP-01', 'exceedance', 1), opened('AQ-01', 'warning', 2), opened('RO-01', 'control', 3)];
-    sink.appendPoints(tickets);
-    // the valid hourly and daily means the rule engine writes (measurement means)
-    const mean = { site: 'WP-01', pollutant: 'w01018', value: 120, valid: true, n: 6, excluded: {}, coverage: 1, flowWeighted: true, volume: 36, revision: 0, backfill: false, judgedAt: now };
-    // stamped within the dashboards' last hour (a real one is stamped at its window's start)
-    const start = now - 30 * 60_000;
-    sink.appendPoints([meanPoint({ ...mean, period: 'hour', start, end: start + 3_600_000 }), meanPoint({ ...mean, period: 'day', start: start - 1000, end: start + 86_399_000, validHours: 22 })]);
-    await sink.stop();
-    rmSync(dir, { recursive: true, force: true });
-    expect(sink.counters.pointsWritten).toBe(readings.length + tickets.length + 2);
-  });
-  afterAll(async () => {
-    await influx?.close();
-  });
-
-  /** Grafana's interpolation of what these dashboards use, with multi-value variables as an escaped regex group */
-  function interpolate(query: string, vars: Record<string, string[]>): string {
-    let q = query.replace(/\$timeFilter/g, 'time > now() - 1h').replace(/\$__interval/g, '1m');
-    for (const [name, values] of Object.entries(vars)) q = q.replaceAll(`$${name}`, `(${values.map((v) => v.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')).join('|')})`);
-    return q;
-  }
-
-  for (const { file, d } of dashboards) {
-    it(`${file}: every variable and panel query runs and returns data`, async () => {
-      const vars: Record<string, string[]> = {};
-      for (const v of d.templating.list) {
-        const rows = await influx.query<{ value: string }>(interpolate(v.query, vars));
-        vars[v.name] = rows.map((r) => r.value);
-        expect(vars[v.name]!.length, `variable ${v.name}`).toBeGreaterThan(0);
-      }
-      for (const p of d.panels)
+        expect(p.targets?.length, `panel ${p.id}`).toBeGreaterThan(0);
         for (const t of p.targets ?? []) {
-          const q = interpolate(t.query, vars);
-          for (const code of q.matchAll(/"pollutant" = '([a-z0-9]+)'/g)) expect(registry.pollutants, `${p.title}: ${code[1]}`).toHaveProperty(code[1]!);
-          const rows = await influx.query(q);
-          const values = rows.flatMap((r) => ['mean', 'last', 'count', 'value'].map((k) => r[k])).filter((v) => typeof v === 'number');
-          expect(values.length, `${p.title} / ${t.refId}: ${q}`).toBeGreaterThan(0);
+          expect(t).toMatchObject({ datasource: { uid: 'park-influxdb' }, rawQuery: true });
+          for (const code of t.query.matchAll(/"pollutant" = '([a-z0-9]+)'/g)) expect(registry.pollutants, `${p.title}: ${code[1]}`).toHaveProperty(code[1]!);
         }
+      }
+      expect(d.annotations.list.some((a) => a.query?.includes('FROM "tickets"'))).toBe(true);
     });
-  }
 });
 
-describe('ticket levels on the dashboards', () => {
-  let influx: RunningInflux;
-  const now = Date.now();
-  beforeAll(async () => {
-    influx = await startInflux();
-    const dir = mkdtempSync(join(tmpdir(), 'dash-tickets-'));
-    const sink = createInfluxSink({ url: influx.url, database: influx.database, registry, log: createLogger('dash-test', 'silent'), spool: { dir } });
-    sink.start();
-    sink.appendPoints([
-      ticketPoint({ ...changeOf('opened', codTicket({ id: 'WO-20261126-0001', site: 'AQ-01', pollutant: 'a21028', rule: 'aq-h2s', category: 'odor', level: 'warning' })), at: now - 120_000 }),
-      ticketPoint({ ...changeOf('opened', codTicket({ id: 'WO-20261126-0002', site: 'AQ-01', pollutant: 'a21028', rule: 'aq-h2s-15min', category: 'odor', level: 'exceedance' })), at: now - 60_000 }),
-    ]);
-    await sink.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  afterAll(async () => {
-    await influx?.close();
+describe('what the registry says, on the dashboards', () => {
+  const pipes = dashboards['wastewater-pipes.json']!;
+
+  it('draws the limits as lines: 预警 and 超标 for every pipe, the 纳管协议 limits of 鑫源印染 (WP-10) and 华瑞电镀 (WP-13) on their own series', () => {
+    const cod = panelOf(pipes, /\(w01018\) mg\/L$/);
+    const defaults = cod.fieldConfig!.defaults as { thresholds: { steps: unknown[] }; custom: { thresholdsStyle: { mode: string } } };
+    expect(defaults.custom.thresholdsStyle.mode).toBe('line');
+    expect(defaults.thresholds.steps).toEqual([{ color: 'green', value: null }, { color: 'yellow', value: 400 }, { color: 'red', value: 500 }]);
+    const own = Object.fromEntries(cod.fieldConfig!.overrides.filter((o) => o.matcher.id === 'byName').map((o) => [o.matcher.options, (o.properties[0]!.value as { steps: { value: number | null }[] }).steps.map((s) => s.value)]));
+    expect(own).toEqual({ 'WP-10': [null, 160, 200], 'WP-13': [null, 240, 300] });
+    // pH: a range, red below 6.5 and above 9.5 (GB/T 31962-2015)
+    const ph = panelOf(pipes, /\(w01001\)/);
+    expect((ph.fieldConfig!.defaults as { thresholds: { steps: unknown[] } }).thresholds.steps).toEqual([{ color: 'red', value: null }, { color: 'green', value: 6.5 }, { color: 'red', value: 9.5 }]);
+    // the daily mean's limit on the means chart
+    const means = panelOf(pipes, /\(w01018\) 有效小时\/日均值/);
+    expect((means.fieldConfig!.defaults as { thresholds: { steps: unknown[] } }).thresholds.steps).toEqual([{ color: 'green', value: null }, { color: 'red', value: 500 }]);
   });
 
-  it('every dashboard annotates opened tickets with their level (预警 / 管控 / 超标) as a tag', async () => {
-    for (const { file, d } of dashboards) {
-      const anno = (d as unknown as { annotations: { list: { name: string; query?: string; tagsColumn?: string; textColumn?: string }[] } }).annotations.list.find((a) => a.query?.includes('"tickets"'));
-      expect(anno, file).toBeDefined();
-      expect(anno!.tagsColumn!.split(',')).toContain('level');
-      const q = anno!.query!.replace(/\$timeFilter/g, 'time > now() - 1h').replaceAll('$site', '(AQ\\-01)');
-      const rows = await influx.query<{ level: string; text: string }>(q);
-      expect(rows.map((r) => r.level).sort(), file).toEqual(['exceedance', 'warning']);
-      expect(rows.find((r) => r.level === 'warning')!.text).toContain('预警');
-    }
+  it('names factors and units as officers read them', () => {
+    expect(panelOf(pipes, /w01018/).title).toBe('化学需氧量 COD (w01018) mg/L');
+    expect((panelOf(pipes, /\(w01018\) mg\/L$/).fieldConfig!.defaults as { unit: string }).unit).toBe('suffix: mg/L');
+    const air = dashboards['air-fence.json']!;
+    expect((panelOf(air, /\(a21028\)/).fieldConfig!.defaults as { unit: string }).unit).toBe('conmgm3');
+    expect(pipes.templating.list.find((v) => v.name === 'enterprise')!.options.map((o) => o.text)).toContain('华瑞电镀');
   });
 
-  it('the overview lists tickets with their level', async () => {
-    const panel = dashboards.find((x) => x.file === 'park-overview.json')!.d.panels.find((p) => p.targets?.some((t) => t.query.includes('"tickets"')))!;
-    const rows = await influx.query<{ level: string; id: string }>(panel.targets![0]!.query.replace(/\$timeFilter/g, 'time > now() - 1h'));
-    expect(rows.map((r) => [r.level, r.id]).sort()).toEqual([
-      ['exceedance', 'WO-20261126-0002'],
-      ['warning', 'WO-20261126-0001'],
-    ]);
+  it('a site, an enterprise limit or a rule added to the registry appears on the dashboards', () => {
+    const wp01 = registry.sites.find((s) => s.id === 'WP-01')!;
+    const more: Registry = {
+      ...registry,
+      sites: [...registry.sites, { ...wp01, id: 'WP-99', name: '新增排口' }],
+      enterprises: registry.enterprises.map((e) => (e.id === wp01.enterprise ? { ...e, limits: [...e.limits, { pollutant: 'w21003', max: 30, verified: true }] } : e)),
+    };
+    const d = allDashboards(more)['wastewater-pipes.json']!;
+    expect(d.templating.list.find((v) => v.name === 'site')!.options.map((o) => o.value)).toContain('WP-99');
+    const nh3n = panelOf(d, /\(w21003\) mg\/L$/);
+    const byName = Object.fromEntries(nh3n.fieldConfig!.overrides.filter((o) => o.matcher.id === 'byName').map((o) => [o.matcher.options, (o.properties[0]!.value as { steps: { value: number | null }[] }).steps.map((s) => s.value)]));
+    // WP-01 and WP-99 belong to the enterprise with the new 30 mg/L limit (and its 80 % warning)
+    expect(byName['WP-01']).toEqual([null, 24, 30]);
+    expect(byName['WP-99']).toEqual([null, 24, 30]);
+    expect(renderDashboards(more)['wastewater-pipes.json']).not.toBe(renderDashboards(registry)['wastewater-pipes.json']);
   });
 });
 

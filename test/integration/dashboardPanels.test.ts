@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRegistry } from '../../gateway/registry/loader.js';
+import type { SiteKind } from '../../gateway/registry/schema.js';
+import type { Panel } from '../../dashboards/src/model.js';
+import { allDashboards } from '../../dashboards/src/boards.js';
+import { FLAGS, NON_N_FLAGS } from '../../dashboards/src/panels.js';
+import { staleAfterMs } from '../../dashboards/src/registryFacts.js';
+import { startInflux, type RunningInflux } from '../helpers/influx.js';
+import { FLAGGED, FLAGGED_AT, LIVE, SILENT, dashboardVars, interpolate, seriesOf, writeKnownData } from './dashboardData.js';
+
+const registry = loadRegistry();
+const dashboards = allDashboards(registry);
+const KINDS: SiteKind[] = ['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather'];
+const site = (id: string) => registry.sites.find((s) => s.id === id)!;
+const codesAt = (id: string) => new Set(site(id).devices.flatMap((d) => (d.kind !== 'modbus' ? d.channels : registry.inputs.modbus.maps[d.map]!.channels.map((c) => c.pollutant))));
+/** the measurements a query reads: one quoted name or a /^(a|b)$/ group */
+const measurementsOf = (q: string): SiteKind[] => {
+  const m = /FROM (?:"([a-z_]+)"|\/\^\(([a-z_|]+)\)\$\/)/.exec(q)!;
+  return (m[1] ? [m[1]] : m[2]!.split('|')) as SiteKind[];
+};
+const codeOf = (q: string) => /"pollutant" = '([a-z0-9]+)'/.exec(q)?.[1];
+/** the live sites of these kinds that measure `code` */
+const liveWith = (kinds: readonly SiteKind[], code: string) => LIVE.filter((id) => kinds.includes(site(id).kind) && codesAt(id).has(code)).sort();
+
+describe('every panel of every dashboard on a known data set in a real influxd', () => {
+  let influx: RunningInflux;
+  const now = Date.now();
+  beforeAll(async () => {
+    influx = await startInflux();
+    await writeKnownData(influx, registry, now);
+  });
+  afterAll(async () => {
+    await influx?.close();
+  });
+
+  /** what each kind of panel is meant to show, checked on the series it returns */
+  async function check(panel: Panel, vars: Record<string, string[]>, where: string): Promise<void> {
+    const targets = panel.targets ?? [];
+    const names = async (i: number) => [...(await seriesOf(influx, targets[i]!, vars)).keys()].sort();
+    if (panel.type === 'timeseries' && targets.map((t) => t.refId).join() === 'A,B') {
+      // a factor chart: one series per live site on flag N; the flagged values apart, never in the mean
+      const [kind] = measurementsOf(targets[0]!.query);
+      const code = codeOf(targets[0]!.query)!;
+      const a = await seriesOf(influx, targets[0]!, vars);
+      expect([...a.keys()].sort(), where).toEqual(liveWith([kind!], code));
+      for (const values of a.values()) expect(Math.max(...values), where).toBeLessThan(100);
+      const b = await seriesOf(influx, targets[1]!, vars);
+      const flaggedSites = [...new Set(FLAGGED_AT.filter(([s, c]) => c === code && site(s).kind === kind).map(([s]) => s))];
+      expect([...b.keys()], where).toEqual(flaggedSites.map((s) => `${s} 标记 flagged`));
+      for (const values of b.values()) for (const v of values) expect(v, where).toBeGreaterThanOrEqual(Math.min(...Object.values(FLAGGED)));
+    } else if (panel.type === 'timeseries' && targets.every((t) => (NON_N_FLAGS as readonly string[]).includes(t.refId))) {
+      // by flag: one series per flag, named by the flag (over several kinds: per flag and kind); the data
+      // set has C, M and T at a pipe and M at a fence-line station
+      const kinds = measurementsOf(targets[0]!.query);
+      const written = FLAGGED_AT.map(([s, , f]) => [site(s).kind, f] as const);
+      for (const t of targets) {
+        const label = FLAGS[t.refId as keyof typeof FLAGS];
+        const expected = written.filter(([k, f]) => f === t.refId && kinds.includes(k)).map(([k]) => (kinds.length === 1 ? label : `${label} · ${k}`));
+        const s = await seriesOf(influx, t, vars);
+        expect([...s.keys()].sort(), `${where} ${t.refId}`).toEqual(expected.sort());
+        for (const name of expected) expect(s.get(name), `${where} ${name}`).toEqual([1]);
+      }
+    } else if (panel.type === 'timeseries' && targets.map((t) => t.refId).join() === 'H,D') {
+      const code = codeOf(targets[0]!.query);
+      const expected = (period: string) => (code === 'w01018' ? [`WP-01 ${period}`] : []);
+      expect(await names(0), where).toEqual(expected('小时均值 hourly'));
+      expect(await names(1), where).toEqual(expected('日均值 daily'));
+    } else if (panel.type === 'state-timeline') {
+      expect(await names(0), where).toEqual(liveWith(measurementsOf(targets[0]!.query), 'w99002'));
+    } else if (panel.type === 'table' && targets[0]!.query.includes('"tickets"')) {
+      const rows = await influx.query<{ id: string; level: string }>(interpolate(targets[0]!.query, vars));
+      expect(rows.map((r) => `${r.level} ${r.id}`).sort(), where).toEqual(['control WO-20261126-0003', 'exceedance WO-20261126-0001', 'warning WO-20261126-0002']);
+    } else if (panel.type === 'table') {
+      // latest values: every site and factor, the silent site included with its old time (its data age)
+      const kinds = measurementsOf(targets[0]!.query);
+      const rows = await influx.query<{ site: string; pollutant: string; time: number; value: number; flag: string }>(interpolate(targets[0]!.query, vars));
+      const expected = [...LIVE, SILENT].filter((id) => kinds.includes(site(id).kind)).flatMap((id) => [...codesAt(id)].map((c) => `${id} ${c}`));
+      expect(rows.map((r) => `${r.site} ${r.pollutant}`).sort(), where).toEqual(expected.sort());
+      for (const r of rows) {
+        const age = now - r.time;
+        if (r.site === SILENT) expect(age, `${where} ${r.site} ${r.pollutant} stale`).toBeGreaterThan(staleAfterMs(registry, site(SILENT)));
+        else expect(age, `${where} ${r.site} ${r.pollutant} fresh`).toBeLessThanOrEqual(staleAfterMs(registry, site(r.site)));
+        expect(r.flag, where).toBe('N');
+      }
+      expect(panel.fieldConfig!.overrides.find((o) => o.matcher.options === 'Time')!.properties, where).toContainEqual({ id: 'unit', value: 'dateTimeFromNow' });
+    } else if (panel.type === 'stat') {
+      const [kind] = measurementsOf(targets[0]!.query);
+      const s = await seriesOf(influx, targets[0]!, vars);
+      const n = LIVE.filter((id) => site(id).kind === kind).reduce((sum, id) => sum + codesAt(id).size * 5, 0) + FLAGGED_AT.filter(([s]) => site(s).kind === kind).length;
+      expect(s, where).toEqual(new Map([['读数 readings', [n]]]));
+    } else throw new Error(`${where}: no expectation for a ${panel.type} panel`);
+  }
+
+  for (const [file, d] of Object.entries(dashboards))
+    describe(file, () => {
+      for (const panel of d.panels.filter((p) => p.type !== 'row'))
+        it(`panel ${panel.id} ${panel.title}`, async () => {
+          await check(panel, dashboardVars(d), `${file} panel ${panel.id} ${panel.title}`);
+        });
+
+      it('annotates the charts with the opened tickets of its sites, tagged with their level', async () => {
+        const anno = d.annotations.list.find((a) => a.query?.includes('"tickets"'))!;
+        expect(anno.tagsColumn!.split(',')).toContain('level');
+        const rows = await influx.query<{ level: string; site: string; text: string }>(interpolate(anno.query!, dashboardVars(d)));
+        const kinds = file === 'park-overview.json' ? KINDS : [...new Set(d.templating.list.flatMap((v) => v.options.map((o) => registry.sites.find((s) => s.id === o.value)?.kind)).filter(Boolean))];
+        const expected = [['RO-01', 'control', '管控'], ['WP-01', 'exceedance', '超标'], ['AQ-01', 'warning', '预警']].filter(([s]) => kinds.includes(site(s!).kind));
+        expect(rows.map((r) => [r.site, r.level]).sort()).toEqual(expected.map(([s, l]) => [s, l]).sort());
+        for (const [s, , zh] of expected) expect(rows.find((r) => r.site === s)!.text).toContain(zh);
+      });
+    });
+});
