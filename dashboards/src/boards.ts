@@ -1,6 +1,7 @@
 import type { Registry, SiteKind } from '../../gateway/registry/schema.js';
 import { layout, target, variable, type Dashboard, type Panel, type Variable } from './model.js';
 import { BUILTIN_ANNOTATION, factorChart, flagsByFlag, latestTable, meansChart, row, siteFilter, ticketAnnotation } from './panels.js';
+import { expectedPerDay, ratePanel, volumeAndLoad } from './quality.js';
 import { dayLimits, enterpriseName, limitsAt, pollutantsOf, sitesOf, staleAfterMs } from './registryFacts.js';
 
 type PanelSpec = Omit<Panel, 'id' | 'gridPos'>;
@@ -67,6 +68,7 @@ function kindPanels(registry: Registry, kind: SiteKind, groupBy: string[]): [Pan
   if (means) {
     out.push([row('有效均值 Valid means'), FULL]);
     for (const code of means.pollutants) out.push([meansChart(registry, kind, code, sites[0] ? limitsAt(registry, sites[0], code, dayLimits) : []), HALF]);
+    if (kind === 'wastewater_pipe') for (const p of volumeAndLoad(registry)) out.push([p, HALF]);
   }
   out.push([row('数据质量与最新值 Data quality and latest values'), FULL]);
   out.push([flagsByFlag([kind], siteFilter(kind)), FULL]);
@@ -127,7 +129,20 @@ export function parkOverview(registry: Registry): Dashboard {
   return dashboard('park-overview', '园区总览 Park overview', 'The patrol matrix (every site and factor: latest value, flag, data age), readings per kind, flagged readings by flag, tickets by level.', panels, [], '');
 }
 
+export function dataQuality(registry: Registry): Dashboard {
+  const panels: [PanelSpec, { w: number; h: number }][] = [
+    [row('传输与有效数据 Transmission and valid data'), FULL],
+    [ratePanel(registry, 'received'), { w: 24, h: 10 }],
+    [ratePanel(registry, 'valid'), { w: 24, h: 10 }],
+    [row('数据标记 Flags'), FULL],
+    [flagsByFlag(KINDS, ''), FULL],
+    [latestTable(KINDS, '', staleOf(registry, KINDS), ['kind', 'site', 'enterprise', 'pollutant']), { w: 24, h: 14 }],
+  ];
+  const d = dashboard('park-data-quality', '数据质量 Data quality', `Per site and day: values received and values flagged N against the values due (${registry.sites.map((s) => `${s.id} ${expectedPerDay(registry, s)}/d`).join(', ')}); flagged values by flag; data age.`, panels, [], '');
+  return { ...d, time: { from: 'now-7d', to: 'now' } };
+}
+
 /** every dashboard by its file name under dashboards/json */
 export function allDashboards(registry: Registry): Record<string, Dashboard> {
-  return { 'park-overview.json': parkOverview(registry), 'rain-outlets.json': rainOutlets(registry), 'wastewater-pipes.json': wastewaterPipes(registry), 'air-fence.json': airFence(registry) };
+  return { 'park-overview.json': parkOverview(registry), 'rain-outlets.json': rainOutlets(registry), 'wastewater-pipes.json': wastewaterPipes(registry), 'air-fence.json': airFence(registry), 'data-quality.json': dataQuality(registry) };
 }

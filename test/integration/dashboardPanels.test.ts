@@ -5,6 +5,7 @@ import type { Panel } from '../../dashboards/src/model.js';
 import { allDashboards } from '../../dashboards/src/boards.js';
 import { FLAGS, NON_N_FLAGS } from '../../dashboards/src/panels.js';
 import { staleAfterMs } from '../../dashboards/src/registryFacts.js';
+import { expectedPerDay } from '../../dashboards/src/quality.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { FLAGGED, FLAGGED_AT, LIVE, SILENT, dashboardVars, interpolate, seriesOf, writeKnownData } from './dashboardData.js';
 
@@ -65,6 +66,26 @@ describe('every panel of every dashboard on a known data set in a real influxd',
       const expected = (period: string) => (code === 'w01018' ? [`WP-01 ${period}`] : []);
       expect(await names(0), where).toEqual(expected('小时均值 hourly'));
       expect(await names(1), where).toEqual(expected('日均值 daily'));
+    } else if (panel.type === 'timeseries' && targets[0]!.refId === 'S1') {
+      // transmission / valid-data rate: per site, the values received (flag N only for the valid rate) against those due
+      const valid = targets[0]!.query.includes(`"flag" = 'N'`);
+      for (const t of targets) {
+        const id = /"site" = '([A-Z]{2}-\d{2})'/.exec(t.query)![1]!;
+        const s = await seriesOf(influx, t, vars);
+        const received = LIVE.includes(id) ? codesAt(id).size * 5 + (valid ? 0 : FLAGGED_AT.filter(([x]) => x === id).length) : 0;
+        const total = [...s.values()].flat().reduce((a, b) => a + b, 0);
+        expect(total, `${where} ${id}`).toBeCloseTo((received * 100) / expectedPerDay(registry, site(id)), 9);
+        if (received) expect([...s.keys()], `${where} ${id}`).toEqual([`${id} ${site(id).name}`]);
+      }
+    } else if (panel.type === 'timeseries' && targets[0]!.refId === 'V') {
+      expect(await seriesOf(influx, targets[0]!, vars), where).toEqual(new Map([['WP-01 日排水量 m³', [36]]]));
+    } else if (panel.type === 'timeseries' && targets.every((t) => /^w\d{5}$/.test(t.refId))) {
+      // daily load: valid daily mean 120 mg/L × 36 m³ / 1000 = 4.32 kg, only where a valid day was judged
+      for (const t of targets) {
+        const s = await seriesOf(influx, t, vars);
+        if (t.refId === 'w01018') expect(s, where).toEqual(new Map([['WP-01 化学需氧量 COD (w01018) kg', [4.32]]]));
+        else expect(s.size, `${where} ${t.refId}`).toBe(0);
+      }
     } else if (panel.type === 'state-timeline') {
       expect(await names(0), where).toEqual(liveWith(measurementsOf(targets[0]!.query), 'w99002'));
     } else if (panel.type === 'table' && targets[0]!.query.includes('"tickets"')) {
@@ -102,7 +123,7 @@ describe('every panel of every dashboard on a known data set in a real influxd',
         const anno = d.annotations.list.find((a) => a.query?.includes('"tickets"'))!;
         expect(anno.tagsColumn!.split(',')).toContain('level');
         const rows = await influx.query<{ level: string; site: string; text: string }>(interpolate(anno.query!, dashboardVars(d)));
-        const kinds = file === 'park-overview.json' ? KINDS : [...new Set(d.templating.list.flatMap((v) => v.options.map((o) => registry.sites.find((s) => s.id === o.value)?.kind)).filter(Boolean))];
+        const kinds = d.templating.list.length === 0 ? KINDS : [...new Set(d.templating.list.flatMap((v) => v.options.map((o) => registry.sites.find((s) => s.id === o.value)?.kind)).filter(Boolean))];
         const expected = [['RO-01', 'control', '管控'], ['WP-01', 'exceedance', '超标'], ['AQ-01', 'warning', '预警']].filter(([s]) => kinds.includes(site(s!).kind));
         expect(rows.map((r) => [r.site, r.level]).sort()).toEqual(expected.map(([s, l]) => [s, l]).sort());
         for (const [s, , zh] of expected) expect(rows.find((r) => r.site === s)!.text).toContain(zh);
