@@ -1,6 +1,7 @@
 import type { Registry, SiteKind } from '../../gateway/registry/schema.js';
 import { layout, target, variable, type Dashboard, type Panel, type Variable } from './model.js';
 import { BUILTIN_ANNOTATION, factorChart, flagsByFlag, latestTable, meansChart, row, siteFilter, ticketAnnotation } from './panels.js';
+import { ticketPanels } from './tickets.js';
 import { expectedPerDay, ratePanel, volumeAndLoad } from './quality.js';
 import { dayLimits, enterpriseName, limitsAt, pollutantsOf, sitesOf, staleAfterMs } from './registryFacts.js';
 
@@ -142,7 +143,12 @@ export function dataQuality(registry: Registry): Dashboard {
   return { ...d, time: { from: 'now-7d', to: 'now' } };
 }
 
+export function tickets(registry: Registry): Dashboard {
+  const d = dashboard('park-tickets', '工单 Tickets', 'Tickets opened per enterprise, level and officer (包联干部), and the ticket events, from measurement tickets.', [[row('工单 Tickets'), FULL], ...ticketPanels(registry)], [], '');
+  return { ...d, time: { from: 'now-7d', to: 'now' } };
+}
+
 /** every dashboard by its file name under dashboards/json */
 export function allDashboards(registry: Registry): Record<string, Dashboard> {
-  return { 'park-overview.json': parkOverview(registry), 'rain-outlets.json': rainOutlets(registry), 'wastewater-pipes.json': wastewaterPipes(registry), 'air-fence.json': airFence(registry), 'data-quality.json': dataQuality(registry) };
+  return { 'park-overview.json': parkOverview(registry), 'rain-outlets.json': rainOutlets(registry), 'wastewater-pipes.json': wastewaterPipes(registry), 'air-fence.json': airFence(registry), 'data-quality.json': dataQuality(registry), 'tickets.json': tickets(registry) };
 }

@@ -15,6 +15,12 @@ import type { RunningInflux } from '../helpers/influx.js';
 export const LIVE = ['RO-01', 'WP-01', 'WP-13', 'AQ-01', 'WS-01'];
 export const SILENT = 'WP-02';
 /** flags written at WP-01 besides N (a calibration and a maintenance value far above anything real, an over-range value) */
+/** the opened tickets of the data set: site, level, id */
+export const TICKETS = [
+  ['WP-01', 'exceedance', 'WO-20261126-0001'],
+  ['AQ-01', 'warning', 'WO-20261126-0002'],
+  ['RO-01', 'control', 'WO-20261126-0003'],
+] as const;
 export const FLAGGED = { C: 9999, M: 8888, T: 7777 } as const;
 /** every reading flagged other than N in the data set: site, factor, flag */
 export const FLAGGED_AT: readonly (readonly [string, string, string])[] = [...Object.keys(FLAGGED).map((f) => ['WP-01', 'w01018', f] as const), ['AQ-01', 'a24088', 'M']];
@@ -44,7 +50,7 @@ export async function writeKnownData(influx: RunningInflux, registry: Registry, 
   sink.start();
   sink.append(readings);
   const opened = (site: string, level: 'warning' | 'control' | 'exceedance', i: number) =>
-    ticketPoint({ ...changeOf('opened', codTicket({ id: `WO-20261126-000${i}`, site, rule: `r-${level}`, level, category: site.startsWith('AQ') ? 'odor' : 'exceedance' })), at: now - i * 60_000 });
+    ticketPoint({ ...changeOf('opened', codTicket({ id: `WO-20261126-000${i}`, site, enterprise: registry.sites.find((x) => x.id === site)!.enterprise, rule: `r-${level}`, level, category: site.startsWith('AQ') ? 'odor' : 'exceedance' })), at: now - i * 60_000 });
   sink.appendPoints([opened('WP-01', 'exceedance', 1), opened('AQ-01', 'warning', 2), opened('RO-01', 'control', 3)]);
   const mean = { pollutant: 'w01018', value: 120, valid: true, n: 6, excluded: {}, coverage: 1, flowWeighted: true, volume: 36, revision: 0, backfill: false, judgedAt: now };
   const start = now - 30 * 60_000;

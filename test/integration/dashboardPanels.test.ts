@@ -7,7 +7,7 @@ import { FLAGS, NON_N_FLAGS } from '../../dashboards/src/panels.js';
 import { staleAfterMs } from '../../dashboards/src/registryFacts.js';
 import { expectedPerDay } from '../../dashboards/src/quality.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
-import { FLAGGED, FLAGGED_AT, LIVE, SILENT, dashboardVars, interpolate, seriesOf, writeKnownData } from './dashboardData.js';
+import { FLAGGED, FLAGGED_AT, LIVE, SILENT, TICKETS, dashboardVars, interpolate, seriesOf, writeKnownData } from './dashboardData.js';
 
 const registry = loadRegistry();
 const dashboards = allDashboards(registry);
@@ -88,6 +88,22 @@ describe('every panel of every dashboard on a known data set in a real influxd',
       }
     } else if (panel.type === 'state-timeline') {
       expect(await names(0), where).toEqual(liveWith(measurementsOf(targets[0]!.query), 'w99002'));
+    } else if (panel.type === 'table' && targets[0]!.query.includes('count("id")')) {
+      const rows = await influx.query<{ enterprise?: string; level: string; opened: number }>(interpolate(targets[0]!.query, vars));
+      expect(rows.map((r) => `${r.enterprise || '-'} ${r.level} ${r.opened}`).sort(), where).toEqual(TICKETS.map(([s, level]) => `${site(s).enterprise ?? '-'} ${level} 1`).sort());
+    } else if (panel.type === 'table' && targets[0]!.query.includes('ORDER BY time DESC')) {
+      const rows = await influx.query<{ id: string; change: string; status: string }>(interpolate(targets[0]!.query, vars));
+      expect(rows.map((r) => `${r.id} ${r.change} ${r.status}`).sort(), where).toEqual(TICKETS.map(([, , id]) => `${id} opened open`).sort());
+    } else if (panel.type === 'timeseries' && targets.every((t) => /^OF-\d{2}$/.test(t.refId))) {
+      // per 包联干部: a ticket counts for the officer of its enterprise, or of its site when it has none
+      const officerOf = (s: string) => registry.enterprises.find((e) => e.id === site(s).enterprise)?.officer ?? site(s).officer;
+      for (const t of targets) {
+        const officer = registry.officers.find((o) => o.id === t.refId)!;
+        const n = TICKETS.filter(([s]) => officerOf(s) === t.refId).length;
+        const series = await seriesOf(influx, t, vars);
+        expect([...series.keys()], `${where} ${t.refId}`).toEqual(n ? [`${officer.name} ${officer.id}`] : []);
+        if (n) expect([...series.values()].flat().reduce((a, b) => a + b, 0), `${where} ${t.refId}`).toBe(n);
+      }
     } else if (panel.type === 'table' && targets[0]!.query.includes('"tickets"')) {
       const rows = await influx.query<{ id: string; level: string }>(interpolate(targets[0]!.query, vars));
       expect(rows.map((r) => `${r.level} ${r.id}`).sort(), where).toEqual(['control WO-20261126-0003', 'exceedance WO-20261126-0001', 'warning WO-20261126-0002']);
