@@ -1,6 +1,6 @@
 import type { Registry, SiteKind } from '../../gateway/registry/schema.js';
 import { layout, target, variable, type Dashboard, type Panel, type Variable } from './model.js';
-import { BUILTIN_ANNOTATION, factorChart, flagsByFlag, latestTable, meansChart, row, siteFilter, ticketAnnotation } from './panels.js';
+import { BUILTIN_ANNOTATION, factorChart, flagsByFlag, latestTable, matrixTable, meansChart, row, siteFilter, ticketAnnotation } from './panels.js';
 import { ticketPanels } from './tickets.js';
 import { expectedPerDay, ratePanel, volumeAndLoad } from './quality.js';
 import { dayLimits, enterpriseName, limitsAt, pollutantsOf, sitesOf, staleAfterMs } from './registryFacts.js';
@@ -49,8 +49,13 @@ const siteVariable = (registry: Registry, kind: SiteKind, label: string): Variab
 /** the charts of a kind's factors with their limit lines (the valve state apart), the means, flags and the latest values */
 function kindPanels(registry: Registry, kind: SiteKind, groupBy: string[]): [PanelSpec, { w: number; h: number }][] {
   const sites = sitesOf(registry, kind);
-  const out: [PanelSpec, { w: number; h: number }][] = [[row('实时值 Readings (flag N) · 限值 limits'), FULL]];
-  for (const code of pollutantsOf(registry, kind)) if (code !== 'w99002') out.push([factorChart(registry, kind, code, sites, (s) => limitsAt(registry, s, code)), HALF]);
+  const codes = pollutantsOf(registry, kind).filter((c) => c !== 'w99002');
+  const out: [PanelSpec, { w: number; h: number }][] = [
+    [row('巡查 Patrol'), FULL],
+    [matrixTable(registry, kind, codes, sites, (s, code) => limitsAt(registry, s, code)), { w: 24, h: Math.min(4 + sites.length, 20) }],
+    [row('实时值 Readings (flag N) · 限值 limits'), FULL],
+  ];
+  for (const code of codes) out.push([factorChart(registry, kind, code, sites, (s) => limitsAt(registry, s, code)), HALF]);
   if (pollutantsOf(registry, kind).includes('w99002'))
     out.push([
       {

@@ -143,6 +143,40 @@ export function latestTable(kinds: readonly SiteKind[], filter: string, staleMs:
   };
 }
 
+/**
+ * The patrol matrix of a kind: a row per site, a column per factor (Grafana's groupingToMatrix), each cell
+ * the newest value coloured against the factor's limits (the limits most sites share; the description
+ * names the sites with their own).
+ */
+export function matrixTable(registry: Registry, kind: SiteKind, codes: readonly string[], sites: readonly Site[], limits: (site: Site, code: string) => LimitLine[]): PanelSpec {
+  const own: string[] = [];
+  const overrides: FieldOverride[] = codes.map((code) => {
+    const tally = new Map<string, number>();
+    for (const s of sites) tally.set(JSON.stringify(thresholdSteps(limits(s, code))), (tally.get(JSON.stringify(thresholdSteps(limits(s, code)))) ?? 0) + 1);
+    const common = [...tally].sort((a, b) => b[1] - a[1])[0]![0];
+    for (const s of sites) if (JSON.stringify(thresholdSteps(limits(s, code))) !== common) own.push(`${s.id} ${code}: ${describe(limits(s, code))}`);
+    const p = registry.pollutants[code];
+    return {
+      matcher: { id: 'byName', options: code },
+      properties: [
+        { id: 'displayName', value: p ? `${p.nameZh} ${p.unit}` : code },
+        { id: 'thresholds', value: { mode: 'absolute', steps: JSON.parse(common) as ThresholdStep[] } },
+        { id: 'color', value: { mode: 'thresholds' } },
+        { id: 'custom.cellOptions', value: { type: 'color-background' } },
+      ],
+    };
+  });
+  return {
+    type: 'table',
+    title: '巡查矩阵（站点×因子，对照限值） Patrol matrix: site × factor against limits',
+    description: `最新值 (7天回看), 按限值着色 coloured by limit level${own.length ? `; 企业自有限值 own limits: ${own.join('; ')}` : ''}.`,
+    datasource: target('A', '').datasource,
+    targets: [target('A', `SELECT last("value") AS "value" FROM "${kind}" WHERE ${and(siteFilter(kind), 'time > now() - 7d')} GROUP BY "site", "pollutant"`, { resultFormat: 'table' })],
+    transformations: [{ id: 'groupingToMatrix', options: { columnField: 'pollutant', rowField: 'site', valueField: 'value', emptyValue: 'null' } }],
+    fieldConfig: { defaults: { custom: { align: 'center' }, decimals: 2 }, overrides: [{ matcher: { id: 'byName', options: 'site\\pollutant' }, properties: [{ id: 'displayName', value: '站点 Site' }] }, ...overrides] },
+  };
+}
+
 /** Valid hourly and daily means (measurement `means`, processor/means): only valid windows, one series per site and period. */
 export function meansChart(registry: Registry, kind: SiteKind, code: string, dayLines: readonly LimitLine[]): PanelSpec {
   const unit = registry.pollutants[code]?.unit ?? '';

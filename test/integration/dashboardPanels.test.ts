@@ -88,6 +88,13 @@ describe('every panel of every dashboard on a known data set in a real influxd',
       }
     } else if (panel.type === 'state-timeline') {
       expect(await names(0), where).toEqual(liveWith(measurementsOf(targets[0]!.query), 'w99002'));
+    } else if (panel.type === 'table' && panel.transformations?.[0]?.id === 'groupingToMatrix') {
+      // the patrol matrix: a value for every site and factor of the kind, the silent site's included
+      const [kind] = measurementsOf(targets[0]!.query);
+      const rows = await influx.query<{ site: string; pollutant: string; value: number }>(interpolate(targets[0]!.query, vars));
+      const expected = [...LIVE, SILENT].filter((id) => site(id).kind === kind).flatMap((id) => [...codesAt(id)].map((c) => `${id} ${c}`));
+      expect(rows.map((r) => `${r.site} ${r.pollutant}`).sort(), where).toEqual(expected.sort());
+      expect(rows.every((r) => typeof r.value === 'number'), where).toBe(true);
     } else if (panel.type === 'table' && targets[0]!.query.includes('count("id")')) {
       const rows = await influx.query<{ enterprise?: string; level: string; opened: number }>(interpolate(targets[0]!.query, vars));
       expect(rows.map((r) => `${r.enterprise || '-'} ${r.level} ${r.opened}`).sort(), where).toEqual(TICKETS.map(([s, level]) => `${site(s).enterprise ?? '-'} ${level} 1`).sort());

@@ -69,6 +69,10 @@ describe('what the registry says, on the dashboards', () => {
     // pH: a range, red below 6.5 and above 9.5 (GB/T 31962-2015)
     const ph = panelOf(pipes, /\(w01001\)/);
     expect((ph.fieldConfig!.defaults as { thresholds: { steps: unknown[] } }).thresholds.steps).toEqual([{ color: 'red', value: null }, { color: 'green', value: 6.5 }, { color: 'red', value: 9.5 }]);
+    // the patrol matrix colours each factor's column by its limits and names the sites with their own
+    const matrix = panelOf(pipes, /巡查矩阵/);
+    expect(matrix.fieldConfig!.overrides.find((o) => o.matcher.options === 'w01018')!.properties).toContainEqual({ id: 'thresholds', value: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'yellow', value: 400 }, { color: 'red', value: 500 }] } });
+    expect(matrix.description).toContain('WP-13 w01018: 超标 ≤300 (wp-cod)');
     // the daily mean's limit on the means chart
     const means = panelOf(pipes, /\(w01018\) 有效小时\/日均值/);
     expect((means.fieldConfig!.defaults as { thresholds: { steps: unknown[] } }).thresholds.steps).toEqual([{ color: 'green', value: null }, { color: 'red', value: 500 }]);
