@@ -78,7 +78,7 @@ function kindPanels(registry: Registry, kind: SiteKind, groupBy: string[]): [Pan
   }
   out.push([row('数据质量与最新值 Data quality and latest values'), FULL]);
   out.push([flagsByFlag([kind], siteFilter(kind)), FULL]);
-  out.push([latestTable([kind], siteFilter(kind), staleOf(registry, [kind]), groupBy), { w: 24, h: 12 }]);
+  out.push([latestTable(registry, [kind], siteFilter(kind), staleOf(registry, [kind]), groupBy), { w: 24, h: 12 }]);
   return out;
 }
 
@@ -110,7 +110,7 @@ const KIND_ZH: Record<SiteKind, string> = { rain_outlet: '雨水排口 Rain outl
 
 export function parkOverview(registry: Registry): Dashboard {
   const panels: [PanelSpec, { w: number; h: number }][] = [[row('巡查矩阵 Patrol matrix'), FULL]];
-  panels.push([{ ...latestTable(KINDS, '', staleOf(registry, KINDS), ['kind', 'site', 'enterprise', 'pollutant']), title: '巡查矩阵：各站点各因子最新值与数据龄 Patrol matrix: latest value and data age of every site and factor' }, { w: 24, h: 14 }]);
+  panels.push([{ ...latestTable(registry, KINDS, '', staleOf(registry, KINDS), ['kind', 'site', 'enterprise', 'pollutant']), title: '巡查矩阵：各站点各因子最新值与数据龄 Patrol matrix: latest value and data age of every site and factor' }, { w: 24, h: 14 }]);
   panels.push([row('读数与标记 Readings and flags'), FULL]);
   for (const kind of KINDS)
     panels.push([
@@ -142,7 +142,7 @@ export function dataQuality(registry: Registry): Dashboard {
     [ratePanel(registry, 'valid'), { w: 24, h: 10 }],
     [row('数据标记 Flags'), FULL],
     [flagsByFlag(KINDS, ''), FULL],
-    [latestTable(KINDS, '', staleOf(registry, KINDS), ['kind', 'site', 'enterprise', 'pollutant']), { w: 24, h: 14 }],
+    [latestTable(registry, KINDS, '', staleOf(registry, KINDS), ['kind', 'site', 'enterprise', 'pollutant']), { w: 24, h: 14 }],
   ];
   const d = dashboard('park-data-quality', '数据质量 Data quality', `Per site and day: values received and values flagged N against the values due (${registry.sites.map((s) => `${s.id} ${expectedPerDay(registry, s)}/d`).join(', ')}); flagged values by flag; data age.`, panels, [], '');
   return { ...d, time: { from: 'now-7d', to: 'now' } };

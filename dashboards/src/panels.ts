@@ -47,6 +47,12 @@ const describe = (lines: readonly LimitLine[]) => lines.map((l) => `${RULE_LEVEL
 
 const FLAG_MAPPINGS = [{ type: 'value', options: Object.fromEntries(Object.entries(FLAGS).map(([k, text], index) => [k, { text, color: k === 'N' ? 'green' : 'red', index }])) }];
 
+/** a site's id shown with its name, a factor's code with its Chinese name and unit (as officers read them) */
+export const siteMappings = (registry: Registry) => [{ type: 'value', options: Object.fromEntries(registry.sites.map((x, index) => [x.id, { text: `${x.id} ${x.name}`, index }])) }];
+export const factorMappings = (registry: Registry) => [
+  { type: 'value', options: Object.fromEntries(Object.entries(registry.pollutants).map(([code, p], index) => [code, { text: `${p.nameZh} ${p.name}${p.unit ? ` ${p.unit}` : ''} (${code})`, index }])) },
+];
+
 /** the sites of a panel filtered by the dashboard's variables */
 export const siteFilter = (kind: SiteKind): string => (kind === 'weather' ? '' : kind === 'wastewater_pipe' ? `"enterprise" =~ /^$enterprise$/ AND "site" =~ /^$site$/` : `"site" =~ /^$site$/`);
 const and = (...parts: string[]) => parts.filter(Boolean).join(' AND ');
@@ -118,7 +124,7 @@ export function flagsByFlag(kinds: readonly SiteKind[], filter: string): PanelSp
  * not the dashboard's range, so a silent site stays in the table with its old time (shown as an age)
  * instead of vanishing; the description gives the age after which a site counts as silent.
  */
-export function latestTable(kinds: readonly SiteKind[], filter: string, staleMs: number, groupBy: readonly string[]): PanelSpec {
+export function latestTable(registry: Registry, kinds: readonly SiteKind[], filter: string, staleMs: number, groupBy: readonly string[]): PanelSpec {
   const from = kinds.length === 1 ? `"${kinds[0]}"` : `/^(${kinds.join('|')})$/`;
   return {
     type: 'table',
@@ -134,8 +140,8 @@ export function latestTable(kinds: readonly SiteKind[], filter: string, staleMs:
         { matcher: { id: 'byName', options: 'flag' }, properties: [{ id: 'displayName', value: '标记 Flag' }, { id: 'mappings', value: FLAG_MAPPINGS }, { id: 'custom.cellOptions', value: { type: 'color-text' } }] },
         { matcher: { id: 'byName', options: 'value' }, properties: [{ id: 'displayName', value: '最新值 Latest value' }, { id: 'decimals', value: 3 }] },
         { matcher: { id: 'byName', options: 'Time' }, properties: [{ id: 'displayName', value: '数据龄 Data age' }, { id: 'unit', value: 'dateTimeFromNow' }] },
-        { matcher: { id: 'byName', options: 'site' }, properties: [{ id: 'displayName', value: '站点 Site' }] },
-        { matcher: { id: 'byName', options: 'pollutant' }, properties: [{ id: 'displayName', value: '因子 Factor' }] },
+        { matcher: { id: 'byName', options: 'site' }, properties: [{ id: 'displayName', value: '站点 Site' }, { id: 'mappings', value: siteMappings(registry) }] },
+        { matcher: { id: 'byName', options: 'pollutant' }, properties: [{ id: 'displayName', value: '因子 Factor' }, { id: 'mappings', value: factorMappings(registry) }] },
         { matcher: { id: 'byName', options: 'enterprise' }, properties: [{ id: 'displayName', value: '企业 Enterprise' }] },
       ],
     },
@@ -173,7 +179,7 @@ export function matrixTable(registry: Registry, kind: SiteKind, codes: readonly 
     datasource: target('A', '').datasource,
     targets: [target('A', `SELECT last("value") AS "value" FROM "${kind}" WHERE ${and(siteFilter(kind), 'time > now() - 7d')} GROUP BY "site", "pollutant"`, { resultFormat: 'table' })],
     transformations: [{ id: 'groupingToMatrix', options: { columnField: 'pollutant', rowField: 'site', valueField: 'value', emptyValue: 'null' } }],
-    fieldConfig: { defaults: { custom: { align: 'center' }, decimals: 2 }, overrides: [{ matcher: { id: 'byName', options: 'site\\pollutant' }, properties: [{ id: 'displayName', value: '站点 Site' }] }, ...overrides] },
+    fieldConfig: { defaults: { custom: { align: 'center' }, decimals: 2 }, overrides: [{ matcher: { id: 'byName', options: 'site\\pollutant' }, properties: [{ id: 'displayName', value: '站点 Site' }, { id: 'mappings', value: siteMappings(registry) }] }, ...overrides] },
   };
 }
 

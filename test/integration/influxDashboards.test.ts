@@ -84,6 +84,10 @@ describe('what the registry says, on the dashboards', () => {
     const air = dashboards['air-fence.json']!;
     expect((panelOf(air, /\(a21028\)/).fieldConfig!.defaults as { unit: string }).unit).toBe('conmgm3');
     expect(pipes.templating.list.find((v) => v.name === 'enterprise')!.options.map((o) => o.text)).toContain('华瑞电镀');
+    const latest = panelOf(pipes, /最新值与数据龄/).fieldConfig!.overrides;
+    const mapped = (field: string, value: string) => ((latest.find((o) => o.matcher.options === field)!.properties.find((p) => p.id === 'mappings')!.value as { options: Record<string, { text: string }> }[])[0]!.options[value]!.text);
+    expect(mapped('pollutant', 'w01018')).toBe('化学需氧量 COD mg/L (w01018)');
+    expect(mapped('site', 'RO-01')).toBe('RO-01 1#雨水排口');
   });
 
   it('a site, an enterprise limit or a rule added to the registry appears on the dashboards', () => {
