@@ -52,6 +52,18 @@ export function createPatrolScheduler(o: PatrolSchedulerOptions): PatrolSchedule
   let subs = new Subscription();
   const names = new Map(o.registry.officers.map((x) => [x.id, x.name]));
 
+  /** runs fn after delayMs on the scheduler; stop() cancels it, and it is forgotten once run */
+  const later = (fn: () => void, delayMs: number) => {
+    let action: Subscription | undefined = undefined;
+    let ran = false;
+    action = scheduler.schedule(() => {
+      ran = true;
+      if (action) subs.remove(action);
+      fn();
+    }, Math.max(0, delayMs));
+    if (!ran) subs.add(action);
+  };
+
   const save = (sheet: PatrolSheet) => {
     o.store.save(sheet);
     o.log.info({ sheet: sheet.id }, 'patrol sheet stored');
@@ -77,7 +89,7 @@ export function createPatrolScheduler(o: PatrolSchedulerOptions): PatrolSchedule
     const producedAt = now();
     const dueAt = producedAt + cfg.signOffWithinMs;
     const id = sheetId(period, tz);
-    subs.add(scheduler.schedule(() => checkSignOff(id, dueAt), Math.max(0, dueAt - now())));
+    later(() => checkSignOff(id, dueAt), dueAt - now());
     try {
       const made = o.produce(period, producedAt);
       if (made instanceof Promise) made.then(save, (err: unknown) => o.log.error({ err, sheet: id }, 'patrol sheet could not be made'));
@@ -89,12 +101,10 @@ export function createPatrolScheduler(o: PatrolSchedulerOptions): PatrolSchedule
 
   const scheduleNext = () => {
     const at = nextPatrolTime(now(), cfg.times, tz);
-    subs.add(
-      scheduler.schedule(() => {
-        patrolAt(at);
-        scheduleNext();
-      }, at - now()),
-    );
+    later(() => {
+      patrolAt(at);
+      scheduleNext();
+    }, at - now());
   };
 
   return {
