@@ -36,7 +36,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StateKeeper } from '../processor/rules/stateKeeper.js';
 import { createHj212Forwarding, type Hj212Forwarding } from '../processor/sinks/hj212/forwarding.js';
 import { createOdorAttribution, sqliteAttributionStore, type OdorAttribution } from '../processor/attribution/index.js';
-import { createPatrol, influxQuery, registerPatrolRoutes, type Patrol } from '../processor/patrol/index.js';
+import { chiefNotifier, createPatrol, influxQuery, registerPatrolRoutes, type Patrol } from '../processor/patrol/index.js';
 
 export type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
 import type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
@@ -175,8 +175,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           else registerAuth(http, access, { secureCookies: o.people?.secureCookies });
           registerTicketRoutes(http, tickets, { audit, registry });
           registerValveRoutes(http, interlock, { audit, registry });
-          // 每日2次巡查: sheets from the readings (InfluxQL, InfluxDB 1.x) and the tickets, under /api/patrols
-          patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log });
+          // 每日2次巡查: sheets from the readings (InfluxQL, InfluxDB 1.x) and the tickets, under /api/patrols; a missed sign-off to the chief's WeCom
+          patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log, onOverdue: chiefNotifier(registry, o.alertSecrets, log.child({ component: 'patrol' })) });
           registerPatrolRoutes(http, patrol.store, { audit, registry });
           // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
           const snapshotStore = createSnapshotStore({ dir: join(o.dataDir, 'snapshots'), retention: o.snapshots?.retention, now: Date.now });

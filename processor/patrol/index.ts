@@ -11,6 +11,7 @@ import type { PatrolOverdue } from './types.js';
 
 export { registerPatrolRoutes, type PatrolRouteDeps } from './api.js';
 export { influxQuery, type InfluxQuery } from './influxQuery.js';
+export { chiefNotifier, notifyChief, overdueMessage } from './notify.js';
 export type { PatrolStore } from './store.js';
 export type { PatrolOverdue, PatrolSheet, SignOff } from './types.js';
 

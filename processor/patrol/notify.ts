@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
-import { buildText, type WecomMessage, type WecomOutcome, type WecomText } from '../alerts/wecom.js';
+import type { Registry } from '../../gateway/registry/schema.js';
+import type { AlertSecrets } from '../alerts/config.js';
+import { buildText, wecomRobot, type WecomMessage, type WecomOutcome, type WecomText } from '../alerts/wecom.js';
 import type { PatrolOverdue } from './types.js';
 
 /** The chief's WeCom text (domain.md §3.1) for a missed sign-off: the event's text, @-mentioning the chief by userid or mobile. */
@@ -19,4 +21,12 @@ export function notifyChief(robot: { post(message: WecomMessage): Promise<WecomO
     else log.warn({ key: e.key, outcome: out }, 'patrol overdue not delivered to WeCom');
     return out;
   };
+}
+
+/** the chief's notifier when the registry's WeCom robot is on and its key is set (WECOM_KEY), else undefined */
+export function chiefNotifier(registry: Registry, secrets: AlertSecrets | undefined, log: Logger): ((e: PatrolOverdue) => void) | undefined {
+  const { enabled, wecom } = registry.alerts;
+  if (!enabled || !wecom.enabled || !secrets?.wecomKey) return undefined;
+  const notify = notifyChief(wecomRobot({ baseUrl: wecom.baseUrl, key: secrets.wecomKey, fetch, timeoutMs: wecom.requestTimeoutMs }), log);
+  return (e) => void notify(e);
 }

@@ -7,7 +7,7 @@ import { tempDb } from '../tickets/testing/fixtures.js';
 import { wecomRobot } from '../alerts/wecom.js';
 import { startWecomStandIn } from '../../test/helpers/wecomStandIn.js';
 import { waitFor } from '../../test/helpers/wait.js';
-import { notifyChief } from './notify.js';
+import { chiefNotifier, notifyChief } from './notify.js';
 import { createPatrolScheduler, patrolOfficers } from './scheduler.js';
 import { buildSheet } from './sheet.js';
 import type { PeriodStats } from './stats.js';
@@ -83,7 +83,10 @@ describe('patrol scheduler (virtual time)', () => {
     const wecom = await startWecomStandIn({ keys: [robotKey] });
     cleanups.push(() => void wecom.close());
     const chief = { name: '陈科长', mobile: '13800001199' };
-    const withChief = { ...registry, patrol: { ...registry.patrol, chief } };
+    const withChief = { ...registry, patrol: { ...registry.patrol, chief }, alerts: { ...registry.alerts, wecom: { ...registry.alerts.wecom, baseUrl: wecom.baseUrl } } };
+    // the gateway's notifier: none without the robot key
+    expect(chiefNotifier(withChief, {}, pino({ level: 'silent' }))).toBeUndefined();
+    expect(chiefNotifier(withChief, { wecomKey: robotKey }, pino({ level: 'silent' }))).toBeTypeOf('function');
     const notify = notifyChief(wecomRobot({ baseUrl: wecom.baseUrl, key: robotKey, fetch, timeoutMs: 5000 }), pino({ level: 'silent' }));
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
     const sent: Promise<unknown>[] = [];
