@@ -24,6 +24,8 @@ export interface PatrolOptions {
   query: InfluxQuery;
   log: Logger;
   scheduler?: SchedulerLike;
+  /** epoch ms (default the scheduler's now(), else Date.now) */
+  now?: () => number;
   /** a missed sign-off, for the alerts module (to the section chief); logged in any case */
   onOverdue?: (e: PatrolOverdue) => void;
 }
@@ -43,7 +45,8 @@ export function createPatrol(o: PatrolOptions): Patrol {
     registry: o.registry,
     store,
     log,
-    ...(o.scheduler ? { scheduler: o.scheduler, now: () => o.scheduler!.now() } : { now: Date.now }),
+    ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+    now: o.now ?? (o.scheduler ? () => o.scheduler!.now() : Date.now),
     produce: async (period, producedAt) => buildSheet({ registry: o.registry, period, stats: await readPeriodStats(o.query, o.registry, period, o.registry.patrol.onlineBucketMs), tickets: o.tickets, producedAt }),
   });
   let sub = new Subscription();

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
+import { pino } from 'pino';
+import { TestScheduler } from 'rxjs/testing';
+import { createPatrol } from '../../processor/patrol/index.js';
 import { influxQuery } from '../../processor/patrol/influxQuery.js';
+import { waitFor } from '../helpers/wait.js';
 import { periodEndingAt } from '../../processor/patrol/periods.js';
 import { buildSheet } from '../../processor/patrol/sheet.js';
 import { readPeriodStats } from '../../processor/patrol/stats.js';
@@ -135,5 +139,18 @@ describe('patrol sheet from InfluxDB', () => {
     // per officer, their enterprises first
     const part = sheet.officers.find((o) => o.officer === wp1.officer)!;
     expect(part.enterprises.flatMap((e) => e.sites)).toContain('WP-01');
+  }, 60_000);
+
+  it('is what the gateway\'s patrol makes and stores at 16:30 (scheduler time)', async () => {
+    const query = influxQuery(influx.url, influx.database);
+    const expected = buildSheet({ registry, period, stats: await readPeriodStats(query, registry, period, registry.patrol.onlineBucketMs), tickets: db.tickets, producedAt: end });
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const patrol = createPatrol({ registry, db: db.db, tickets: db.tickets, query, log: pino({ level: 'silent' }), scheduler: ts, now: () => end - 10 * MIN + ts.now() });
+    ts.run(() => {
+      patrol.start();
+      ts.schedule(() => patrol.stop(), 20 * MIN);
+    });
+    const stored = await waitFor(() => patrol.store.get('P-20261127-1630'), 'the stored sheet');
+    expect(stored).toEqual(expected);
   }, 60_000);
 });
