@@ -73,7 +73,8 @@ export function createPatrolScheduler(o: PatrolSchedulerOptions): PatrolSchedule
   const checkSignOff = (id: string, dueAt: number) => {
     const signed = new Set(o.store.signOffs(id).map((s) => s.officer));
     const sheet = o.store.get(id);
-    const officers = sheet ? sheet.officers.map((p) => p.officer) : patrolOfficers(o.registry);
+    // those with a site on the sheet: exactly whom the sign-off route lets sign
+    const officers = sheet ? [...new Set(sheet.sites.map((s) => s.officer).filter(Boolean))] : patrolOfficers(o.registry);
     const due = localStamp(dueAt, tz);
     for (const officer of officers) {
       if (signed.has(officer) || !o.store.markAlerted(id, officer, now())) continue;
