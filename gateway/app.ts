@@ -36,6 +36,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StateKeeper } from '../processor/rules/stateKeeper.js';
 import { createHj212Forwarding, type Hj212Forwarding } from '../processor/sinks/hj212/forwarding.js';
 import { createOdorAttribution, sqliteAttributionStore, type OdorAttribution } from '../processor/attribution/index.js';
+import { chiefNotifier, createPatrol, influxQuery, registerPatrolRoutes, type Patrol } from '../processor/patrol/index.js';
 
 export type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
 import type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
@@ -94,6 +95,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let snapshots!: SnapshotTaker;
   let engine!: RuleEngine;
   let attribution!: OdorAttribution;
+  let patrol!: Patrol;
   let http!: FastifyInstance;
   let httpPort = 0;
   // users, sessions, tokens and the append-only audit log: their own file, opened by the 'access' component
@@ -173,6 +175,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           else registerAuth(http, access, { secureCookies: o.people?.secureCookies });
           registerTicketRoutes(http, tickets, { audit, registry });
           registerValveRoutes(http, interlock, { audit, registry });
+          // 每日2次巡查: sheets from the readings (InfluxQL, InfluxDB 1.x) and the tickets, under /api/patrols; a missed sign-off to the chief's WeCom
+          patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log, onOverdue: chiefNotifier(registry, o.alertSecrets, log.child({ component: 'patrol' })) });
+          registerPatrolRoutes(http, patrol.store, { audit, registry });
           // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
           const snapshotStore = createSnapshotStore({ dir: join(o.dataDir, 'snapshots'), retention: o.snapshots?.retention, now: Date.now });
           snapshots = createSnapshotTaker({ registry, store: snapshotStore, record: (id, kind, data) => void tickets.recordAction(id, kind, data), fetcher: o.snapshots?.fetcher, concurrency: o.snapshots?.concurrency, now: Date.now, log: log.child({ component: 'snapshots' }) });
@@ -188,6 +193,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         },
         () => http.close(),
       ),
+      component('patrol', () => void (o.influx.v2 ? log.warn('patrol sheets need InfluxQL (InfluxDB 1.x): not produced') : patrol.start()), () => patrol.stop()),
       component(
         'pipeline',
         () => {

@@ -13,6 +13,7 @@ import { AttributionConfigSchema, EmissionSchema } from './attribution.js';
 import { CalibrationSchema } from './calibration.js';
 import { CameraSchema } from './camera.js';
 import { UpstreamSchema } from './upstream.js';
+import { PatrolConfigSchema } from './patrol.js';
 
 /** Site kinds; each is one InfluxDB measurement. Id prefixes: RO rain outlet, WP wastewater pipe, AQ air/VOC fence-line, WS weather. */
 export const SiteKindSchema = z.enum(['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather']);
@@ -141,5 +142,7 @@ export const RegistryDocumentSchema = z
     means: z.array(MeansSpecSchema).default([]),
     /** upstream platforms the park forwards to over HJ 212-2017 (gateway/registry/upstream.ts) */
     upstreams: z.array(UpstreamSchema).default([]),
+    /** 每日2次巡查: when the patrol sheet is produced and signed off (gateway/registry/patrol.ts) */
+    patrol: PatrolConfigSchema.prefault({}),
   });
 export type RegistryDocument = z.infer<typeof RegistryDocumentSchema>;

@@ -1,0 +1,123 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { ANY_ROLE, auditDenied, clip, principalOf, refusal, refuse, requireRole } from '../../gateway/auth/authorize.js';
+import { scopeOf, seesSite, type Scope } from '../../gateway/auth/scope.js';
+import type { AuditLog, Role } from '../../gateway/auth/types.js';
+import type { Registry } from '../../gateway/registry/schema.js';
+import { sheetCsv } from './csv.js';
+import type { PatrolStore } from './store.js';
+import type { PatrolSheet } from './types.js';
+
+const IdParams = z.strictObject({ id: z.string().regex(/^P-\d{8}-\d{4}$/, 'a patrol sheet id looks like P-20261127-1630') });
+const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+const SheetQuery = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
+/** the officer's remarks, site id → text; the signer is the signed-in principal */
+export const SignOffBodySchema = z.strictObject({
+  remarks: z.record(z.string().regex(/^(RO|WP|AQ|WS)-\d{2}$/, 'remarks are keyed by site id (RO-01, WP-12 …)'), z.string().trim().max(2000)).default({}),
+});
+
+/** who may sign: an officer, or a chief who is also a registry officer; each signs their own part */
+const SIGNING_ROLES: readonly Role[] = ['officer', 'chief'];
+
+export interface PatrolRouteDeps {
+  audit: AuditLog;
+  registry: Registry;
+  /** epoch ms of a sign-off (default Date.now) */
+  now?: () => number;
+}
+
+const badRequest = (reply: FastifyReply, where: string, error: z.ZodError) => reply.code(400).send({ error: 'bad request', where, message: z.prettifyError(error) });
+const notFound = (reply: FastifyReply, id: string) => reply.code(404).send({ error: 'not found', message: `no patrol sheet ${id}` });
+
+/** an officer sees their sites and their own part of the sheet; chief, admin and viewer all of it */
+function scoped(sheet: PatrolSheet, scope: Scope, officer: string | undefined): PatrolSheet {
+  if (scope.all) return sheet;
+  return { ...sheet, sites: sheet.sites.filter((s) => seesSite(scope, s.site)), officers: sheet.officers.filter((p) => p.officer === officer) };
+}
+
+/**
+ * Patrol HTTP API (每日2次巡查; authorised like the ticket routes, issue 11):
+ *   GET  /api/patrols?limit=&offset=          sheets, newest period first, with who has signed
+ *   GET  /api/patrols/:id?format=json|csv     the sheet (an officer: their sites only) with its sign-offs;
+ *                                             csv: the 日报 as a download (UTF-8 with BOM)
+ *   POST /api/patrols/:id/sign-off            { remarks: { "WP-01": "..." } } — the officer signs their part
+ * 401 anonymous, 403 wrong role or no officer part, 400 invalid input (zod message), 404 unknown sheet,
+ * 409 already signed by that officer. Every sign-off, done or refused, is audited.
+ */
+export function registerPatrolRoutes(app: FastifyInstance, store: PatrolStore, deps: PatrolRouteDeps): void {
+  const { audit, registry } = deps;
+  const now = deps.now ?? Date.now;
+  const readers = { preHandler: requireRole(ANY_ROLE) };
+
+  app.get('/api/patrols', readers, async (req, reply) => {
+    const q = ListQuery.safeParse(req.query ?? {});
+    if (!q.success) return badRequest(reply, 'query', q.error);
+    return { ...store.list(q.data), limit: q.data.limit, offset: q.data.offset };
+  });
+
+  app.get('/api/patrols/:id', readers, async (req, reply) => {
+    const params = IdParams.safeParse(req.params);
+    if (!params.success) return badRequest(reply, 'path', params.error);
+    const q = SheetQuery.safeParse(req.query ?? {});
+    if (!q.success) return badRequest(reply, 'query', q.error);
+    const p = principalOf(req);
+    const sheet = store.get(params.data.id);
+    if (!sheet) return notFound(reply, params.data.id);
+    const scope = scopeOf(registry, p);
+    const visible = scoped(sheet, scope, p.officer);
+    const signOffs = store.signOffs(sheet.id).filter((s) => scope.all || s.officer === p.officer);
+    if (q.data.format === 'csv') {
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${sheet.id}.csv"; filename*=UTF-8''${encodeURIComponent(`巡查日报-${sheet.id}.csv`)}`)
+        .send(sheetCsv(visible, signOffs));
+    }
+    return { ...visible, signOffs };
+  });
+
+  app.post('/api/patrols/:id/sign-off', async (req, reply) => {
+    const p = principalOf(req);
+    const params = IdParams.safeParse(req.params);
+    const id = params.success ? params.data.id : clip(String((req.params as { id?: unknown }).id), 64);
+    const target = `patrol:${id}`;
+    const denied = refusal(p, SIGNING_ROLES);
+    if (denied) {
+      auditDenied(audit, p, 'patrol.sign-off', target, denied.message);
+      return refuse(reply, denied);
+    }
+    if (!p.officer) {
+      auditDenied(audit, p, 'patrol.sign-off', target, `${p.username} is no registry officer`);
+      return reply.code(403).send({ error: 'forbidden', message: 'only an officer (包联干部) signs a patrol sheet: your user is not linked to one' });
+    }
+    if (!params.success) return badRequest(reply, 'path', params.error);
+    const body = SignOffBodySchema.safeParse(req.body ?? {});
+    if (!body.success) {
+      auditDenied(audit, p, 'patrol.sign-off', target, `invalid body: ${z.prettifyError(body.error)}`);
+      return badRequest(reply, 'body', body.error);
+    }
+    const sheet = store.get(id);
+    if (!sheet) return notFound(reply, id);
+    const part = sheet.sites.filter((s) => s.officer === p.officer).map((s) => s.site);
+    if (part.length === 0) {
+      auditDenied(audit, p, 'patrol.sign-off', target, `officer ${p.officer} has no sites on the sheet`);
+      return reply.code(403).send({ error: 'forbidden', message: `officer ${p.officer} has no part of sheet ${id} to sign` });
+    }
+    const foreign = Object.keys(body.data.remarks).filter((s) => !part.includes(s));
+    if (foreign.length) {
+      auditDenied(audit, p, 'patrol.sign-off', target, `remarks on sites outside the part: ${foreign.join(', ')}`);
+      return reply.code(400).send({ error: 'bad request', where: 'body.remarks', message: `remarks only on your sites (${part.join(', ')}); not ${foreign.join(', ')}` });
+    }
+    const signOff = { sheet: id, officer: p.officer, by: p.username, at: now(), remarks: body.data.remarks };
+    const entry = { actor: p.username, ...(p.role ? { actorRole: p.role } : {}), address: p.address, action: 'patrol.sign-off', target };
+    if (!store.signOff(signOff)) {
+      const first = store.signOffs(id).find((s) => s.officer === p.officer);
+      audit.append({ ...entry, outcome: 'failed', reason: `already signed by ${first?.by ?? '?'}` });
+      return reply.code(409).send({ error: 'conflict', message: `officer ${p.officer}'s part of ${id} was already signed off by ${first?.by ?? '?'}` });
+    }
+    audit.append({ ...entry, outcome: 'ok', after: { officer: p.officer, sites: part.length, remarks: Object.keys(signOff.remarks).length, late: signOff.at > sheet.dueAt } });
+    return reply.code(201).send({ ...signOff, late: signOff.at > sheet.dueAt });
+  });
+}
