@@ -183,8 +183,8 @@ export class SmsQueue {
         host.report({ ...base, status: 'failed', alerts, reason: r.message });
         return;
       case 'retry': {
-        const spent = batch.filter((p) => p.attempts >= config.retry.attempts);
-        const again = batch.filter((p) => p.attempts < config.retry.attempts);
+        const spent = host.keepRetrying ? [] : batch.filter((p) => p.attempts >= config.retry.attempts);
+        const again = host.keepRetrying ? batch : batch.filter((p) => p.attempts < config.retry.attempts);
         if (spent.length) {
           host.log.error({ mobile: masked(mobile), code: r.code, message: r.message, alerts: spent.length }, 'SMS failed after retries');
           host.report({ ...base, status: 'failed', alerts: spent.map((p) => refOf(p.alert)), reason: r.message });

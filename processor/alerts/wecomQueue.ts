@@ -125,8 +125,8 @@ export class WecomQueue {
         host.report({ ...base, status: 'failed', alerts, code: outcome.errcode, reason: outcome.errmsg });
         return;
       case 'transient': {
-        const spent = batch.filter((p) => p.attempts >= config.retry.attempts);
-        const again = batch.filter((p) => p.attempts < config.retry.attempts);
+        const spent = host.keepRetrying ? [] : batch.filter((p) => p.attempts >= config.retry.attempts);
+        const again = host.keepRetrying ? batch : batch.filter((p) => p.attempts < config.retry.attempts);
         if (spent.length) {
           host.log.error({ reason: outcome.reason, alerts: spent.length }, 'WeCom alerts failed after retries');
           host.report({ ...base, status: 'failed', alerts: spent.map((p) => refOf(p.alert)), reason: outcome.reason, ...(outcome.status ? { code: outcome.status } : {}) });
