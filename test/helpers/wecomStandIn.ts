@@ -171,10 +171,11 @@ export async function startWecomStandIn(o: WecomStandInOptions): Promise<WecomSt
     }
     const c = checkWecomBody(body);
     if (c.problems.length) return reject(c.problems.join('; '), BAD_REQUEST, body);
+    // a robot that is down answers nothing else (and counts nothing towards its rate limit)
+    if (at < downUntil) return record({ http: 503 }, body, c);
     const mine = (stamps.get(key) ?? []).filter((t) => t > at - limit.windowMs);
     mine.push(at);
     stamps.set(key, mine);
-    if (at < downUntil) return record({ http: 503 }, body, c);
     const next = scripted.shift();
     if (next) return record('http' in next ? next : { errcode: next.errcode, errmsg: next.errmsg ?? `scripted ${next.errcode}` }, body, c);
     // §3.1: 20 messages per minute per robot
