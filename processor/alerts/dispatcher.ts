@@ -185,7 +185,8 @@ export function createAlerts(o: AlertsOptions): Alerts {
       }
       provider = createAliyunSms({ endpoint: c.endpoint, regionId: c.regionId, signName: c.signName, ...keys, fetch: doFetch, now, timeoutMs: c.requestTimeoutMs });
     }
-    sms ??= new SmsQueue({ config: c, provider, timeZone: registry.park.timezone, host: host('sms') });
+    const box = o.outbox;
+    sms ??= new SmsQueue({ config: c, provider, timeZone: registry.park.timezone, host: host('sms'), ...(box ? { sentSince: (since: number) => box.smsSentSince(since) } : {}) });
     return sms;
   }
 

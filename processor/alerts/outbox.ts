@@ -27,6 +27,8 @@ export interface AlertOutbox {
   settle(ids: readonly string[], status: SettledStatus, at: number, reason?: string): void;
   /** alerts waiting (recorded, not settled) per channel */
   countWaiting(): Record<Channel, number>;
+  /** each SMS sent since `since` (epoch ms): its number and when the provider confirmed it (one SMS may carry several alerts) */
+  smsSentSince(since: number): { to: string; at: number }[];
   /** deletes settled alerts settled before `before`; returns how many */
   prune(before: number): number;
 }
@@ -60,6 +62,8 @@ export function sqliteAlertOutbox(db: Database.Database): AlertOutbox {
   const select = db.prepare(`SELECT seq, id, recipient, alert FROM alert_outbox WHERE status = 'pending' AND channel = ? AND seq > ? ORDER BY seq LIMIT ?`);
   const mark = db.prepare(`UPDATE alert_outbox SET status = ?, settled_at = ?, reason = ? WHERE id = ? AND status = 'pending'`);
   const count = db.prepare(`SELECT channel, COUNT(*) AS n FROM alert_outbox WHERE status = 'pending' GROUP BY channel`);
+  // the alerts of one SMS are settled together, at one time: one (recipient, settled_at) is one SMS
+  const smsSent = db.prepare(`SELECT recipient, settled_at FROM alert_outbox WHERE channel = 'sms' AND status = 'sent' AND settled_at >= ? GROUP BY recipient, settled_at`);
   const prune = db.prepare(`DELETE FROM alert_outbox WHERE status <> 'pending' AND settled_at < ?`);
   const settleAll = db.transaction((ids: readonly string[], status: SettledStatus, at: number, reason: string | null) => {
     for (const id of ids) mark.run(status, at, reason, id);
@@ -84,6 +88,9 @@ export function sqliteAlertOutbox(db: Database.Database): AlertOutbox {
       const out: Record<Channel, number> = { wecom: 0, sms: 0 };
       for (const r of count.all() as { channel: unknown; n: number }[]) out[ChannelSchema.parse(r.channel)] = r.n;
       return out;
+    },
+    smsSentSince(since) {
+      return (smsSent.all(since) as { recipient: unknown; settled_at: unknown }[]).map((r) => z.object({ to: z.string(), at: z.number() }).parse({ to: r.recipient, at: r.settled_at }));
     },
     prune: (before) => prune.run(before).changes,
   };

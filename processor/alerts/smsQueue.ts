@@ -52,6 +52,8 @@ export interface SmsQueueOptions {
   /** park time zone: the daily cap counts park-local days */
   timeZone: string;
   host: QueueHost;
+  /** SMS already sent since a time, from a durable record (the outbox): our daily count per number survives a restart */
+  sentSince?: (since: number) => { to: string; at: number }[];
 }
 
 /**
@@ -108,6 +110,11 @@ export class SmsQueue {
     if (today !== this.day) {
       this.day = today;
       this.sentToday.clear();
+      // the SMS of this park-local day sent before a restart still count (a day is at most 25 h long)
+      const now = this.o.host.now();
+      for (const s of this.o.sentSince?.(now - 25 * 3_600_000) ?? []) {
+        if (localDay(s.at, this.o.timeZone) === today) this.sentToday.set(s.to, (this.sentToday.get(s.to) ?? 0) + 1);
+      }
     }
   }
 

@@ -114,6 +114,23 @@ describe('the durable alert outbox (park.db alert_outbox)', () => {
     expect(Math.max(...wecom.accepted.map((r) => (r.content ?? '').match(/WO-\d{8}-\d{4}/g)!.length))).toBeLessThanOrEqual(2);
   });
 
+  it("SMS sent before a restart still count towards the number's daily cap", async () => {
+    const smsOnly = { categories: { exceedance: ['sms'] }, sms: { dailyCapPerNumber: 2, minIntervalMs: 0 } };
+    const [first, second, third] = openings(3);
+    const a = start(smsOnly);
+    a.handle(first!);
+    await waitFor(() => rows('sms')[0]?.status === 'sent', 'the first SMS sent');
+    a.handle(second!);
+    await waitFor(() => rows('sms')[1]?.status === 'sent', 'the second SMS sent');
+    a.stop();
+    const outcomes: AlertOutcome[] = [];
+    const b = start(smsOnly, outcomes);
+    b.handle(third!);
+    await waitFor(() => rows('sms')[2]?.status === 'capped', 'the third alert capped (2 a day to that number)');
+    expect(sms.sent).toHaveLength(2);
+    expect(outcomes.map((o) => o.status)).toEqual(['capped']);
+  });
+
   it('a permanent refusal (93000) settles the alert as failed, not retried after a restart', async () => {
     wecom.script({ errcode: 93000 });
     const a = start(WECOM_ONLY);
