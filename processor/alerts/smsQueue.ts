@@ -96,7 +96,7 @@ export class SmsQueue {
       s.abort?.abort();
     }
     const left = this.pending;
-    if (left) this.o.host.log.warn({ pending: left }, 'SMS alerts not sent at stop');
+    if (left) this.o.host.log.warn({ pending: left }, this.o.host.keepRetrying ? 'SMS alerts not sent at stop; kept in the outbox for the next start' : 'SMS alerts not sent at stop');
   }
 
   /** SMS sent today to the number (ours, since start) */

@@ -59,7 +59,7 @@ export class WecomQueue {
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.abort?.abort();
-    if (this.items.length) this.o.host.log.warn({ pending: this.items.length }, 'WeCom alerts not sent at stop');
+    if (this.items.length) this.o.host.log.warn({ pending: this.items.length }, this.o.host.keepRetrying ? 'WeCom alerts not sent at stop; kept in the outbox for the next start' : 'WeCom alerts not sent at stop');
   }
 
   private schedule(delayMs: number): void {
