@@ -14,7 +14,7 @@ import { createSqliteStoredTimestamps, prunePeriodically } from '../processor/st
 import { createInfluxSink, influx1Writer } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness } from './metrics/index.js';
-import { createAlerts, type Alerts } from '../processor/alerts/index.js';
+import { createAlerts, sqliteAlertOutbox, type Alerts } from '../processor/alerts/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { writeMeans } from '../processor/sinks/influx/means.js';
 import type { SeriesMean } from '../processor/means/index.js';
@@ -40,6 +40,9 @@ import { chiefNotifier, createPatrol, influxQuery, registerPatrolRoutes, type Pa
 
 export type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
 import type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
+
+/** settled alerts kept in the outbox (sent, failed, capped) before they are deleted */
+const ALERT_OUTBOX_KEEP_MS = 30 * 24 * 3600_000;
 
 /** Starts inputs → processor → InfluxDB writer, and the HTTP server. */
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
@@ -140,8 +143,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       component(
         'alerts',
         () => {
+          // the durable outbox in park.db: alerts recorded before they are sent, sent again after a crash;
+          // settled ones are kept ALERT_OUTBOX_KEEP_MS for the record
+          const outbox = sqliteAlertOutbox(db.db);
+          outbox.prune(Date.now() - ALERT_OUTBOX_KEEP_MS);
           alerts = createAlerts({
             config: registry.alerts,
+            outbox,
             secrets: o.alertSecrets ?? {},
             registry,
             log: log.child({ component: 'alerts' }),

@@ -7,7 +7,8 @@ import { filter } from 'rxjs';
 import { startGateway, type GatewayStatus } from '../gateway/app.js';
 import { brokerAccess, startEmbeddedBroker } from '../gateway/broker/index.js';
 import { parseEnv } from '../gateway/env.js';
-import { randomSecret, redactor } from '../gateway/secrets/index.js';
+import { loadSecrets, randomSecret, redactor } from '../gateway/secrets/index.js';
+import { alertSecrets } from '../processor/alerts/index.js';
 import { ConfigError, loadRegistry } from '../gateway/registry/loader.js';
 import { demoMqttLogins } from './demoLogins.js';
 import { describeChange } from '../processor/tickets/describe.js';
@@ -58,8 +59,12 @@ try {
   const logFile = join(env.DATA_DIR, 'gateway.log');
   // PARK_ADMIN_TOKEN: the environment's, or a fresh one for this run; printed below, never written to the log
   const adminToken = env.PARK_ADMIN_TOKEN ?? randomSecret();
-  // the gateway's log, redacted of the admin token, sampled, in a rotated file (LOG_FILE_MB × LOG_FILES)
-  const log = createLogger('park-gateway', process.env.LOG_LEVEL ?? 'info', redactor([adminToken]), undefined, rotatingLog(logFile, { maxFileBytes: Math.round(env.LOG_FILE_MB * 1024 * 1024), maxFiles: env.LOG_FILES }));
+  // the alert channels' secrets like `npm start`: WECOM_KEY and the SMS AccessKey from the environment or PARK_SECRETS_FILE
+  const { secrets, warnings } = loadSecrets(env.PARK_SECRETS_FILE, process.env);
+  // the gateway's log, redacted of the admin token and those secrets, sampled, in a rotated file (LOG_FILE_MB × LOG_FILES)
+  const log = createLogger('park-gateway', process.env.LOG_LEVEL ?? 'info', redactor([adminToken, ...secrets.values]), undefined, rotatingLog(logFile, { maxFileBytes: Math.round(env.LOG_FILE_MB * 1024 * 1024), maxFiles: env.LOG_FILES }));
+  for (const w of warnings) log.warn({ file: w.path }, w.message);
+  const alerts = alertSecrets(env, secrets.file);
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
 
@@ -84,7 +89,7 @@ try {
 
   // rule durations, verification periods and shut-off delays play `speed` times faster, like the simulators
   // the simulated loggers' PWs (hashed) and the upstream stand-ins' PWs, as a secrets file would give them
-  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, mqttFeed: broker?.feed, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log, people: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH }, hj212Secrets: sims.secrets.hj212 });
+  const gw = await startGateway({ registry: scaleTime(sims.registry, speed), mqttUrl, mqttFeed: broker?.feed, influx, httpPort: env.HTTP_PORT, dataDir: env.DATA_DIR, log, people: { adminToken, allowedHosts: env.HTTP_ALLOWED_HOSTS, metricsAuth: env.METRICS_AUTH }, hj212Secrets: sims.secrets.hj212, alertSecrets: alerts });
   const ticketLog = gw.tickets.changes$.pipe(filter((c) => c.type !== 'updated')).subscribe((c) => {
     say(describeChange(c));
     // odor tickets: the likely source (异味溯源), from the attribution evidence the ticket was written with
@@ -98,6 +103,7 @@ try {
     say(`stopped: ${s.received} readings received, ${s.pointsWritten} points written, ${s.deadLetters} dead letters`);
   });
   cleanups.push(() => gw.stop());
+  say(`alerts: WeCom ${alerts.wecomKey ? `robot ${registry.alerts.wecom.baseUrl}` : 'off (WECOM_KEY not set)'} · SMS ${alerts.aliyun && registry.alerts.sms ? registry.alerts.sms.provider : 'off'}`);
   say(`gateway: http://127.0.0.1:${gw.httpPort}/healthz · logs in ${logFile} · Ctrl-C stops`);
   say(`admin token (PARK_ADMIN_TOKEN): ${adminToken} · curl -H 'Authorization: Bearer ${adminToken}' http://127.0.0.1:${gw.httpPort}/api/users`);
 

@@ -2,7 +2,8 @@ import { asyncScheduler, filter, Subject, type Observable, type SchedulerLike } 
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { TicketChange } from '../tickets/service.js';
 import type { AlertKind, AlertSecrets, AlertsConfig, Channel } from './config.js';
-import { alertKindOf, buildAlert } from './format.js';
+import { alertKindOf, buildAlert, type Alert } from './format.js';
+import { alertId, type AlertOutbox } from './outbox.js';
 import { emptyStats, masked, type AlertLog, type AlertOutcome, type ChannelStats, type QueueHost } from './queue.js';
 import { createAliyunSms, type SmsProvider } from './sms.js';
 import { SmsQueue } from './smsQueue.js';
@@ -22,6 +23,11 @@ export interface AlertsOptions {
   fetch?: typeof fetch;
   /** replaces the SMS provider built from config.sms (another provider) */
   sms?: SmsProvider;
+  /**
+   * the durable outbox (park.db alert_outbox): every alert is recorded there before it is sent and marked
+   * on the provider's reply; alerts still waiting are sent after a restart; a full queue leaves them on disk
+   */
+  outbox?: AlertOutbox;
   /** called once per ticket for each alert delivered, e.g. to note it on the ticket */
   onSent?: (ticketId: string, channel: Channel, info: AlertOutcome) => void;
 }
@@ -87,7 +93,17 @@ export function createAlerts(o: AlertsOptions): Alerts {
     else s.capped += n;
     if (out.status === 'dropped') log.warn({ channel: out.channel, tickets: out.alerts.map((a) => a.ticketId) }, 'alert dropped: queue full');
     else log.debug({ channel: out.channel, status: out.status, tickets: out.alerts.map((a) => a.ticketId), to: out.to.map(masked) }, 'alert outcome');
+    if (o.outbox && out.status !== 'dropped') {
+      const ids = out.alerts.flatMap((a) => (a.id ? [a.id] : []));
+      try {
+        o.outbox.settle(ids, out.status, out.at, out.reason);
+      } catch (err) {
+        // the alerts stay waiting: sent again after a restart
+        log.error({ err: (err as Error).message, channel: out.channel, alerts: ids.length }, 'alert outcome not recorded in the outbox');
+      }
+    }
     outcomes.next(out);
+    if (o.outbox && !stopped) fill(out.channel);
     if (out.status === 'sent' && o.onSent) {
       for (const a of out.alerts) {
         try {
@@ -99,7 +115,47 @@ export function createAlerts(o: AlertsOptions): Alerts {
     }
   }
 
-  const host = (channel: Channel): QueueHost => ({ now, scheduler, log, stats: stats[channel], report });
+  const host = (channel: Channel): QueueHost => ({ now, scheduler, log, stats: stats[channel], report, keepRetrying: o.outbox !== undefined });
+
+  /** the last outbox row handed to each channel's queue */
+  const loaded: Record<Channel, number> = { wecom: 0, sms: 0 };
+
+  /** Hands waiting outbox alerts to the channel's queue, as many as it has room for: the rest wait on disk. */
+  function fill(channel: Channel): void {
+    const box = o.outbox;
+    if (!box || stopped) return;
+    try {
+      if (channel === 'wecom') {
+        const q = wecomQueue();
+        if (!q) return;
+        for (const w of box.waiting('wecom', loaded.wecom, config.wecom.maxQueued - q.pending)) {
+          loaded.wecom = w.seq;
+          q.enqueue(w.alert);
+        }
+      } else {
+        const q = smsQueue();
+        if (!q) return;
+        for (const w of box.waiting('sms', loaded.sms, config.sms!.maxQueued - q.pending)) {
+          loaded.sms = w.seq;
+          if (w.recipient) q.enqueue(w.alert, w.recipient);
+        }
+      }
+    } catch (err) {
+      log.error({ err: (err as Error).message, channel }, 'alert outbox not read');
+    }
+  }
+
+  /** Puts the alert on the channel: through the outbox when there is one (false when that alert was recorded already). */
+  function send(channel: Channel, alert: Alert, at: number, mobile?: string): boolean {
+    if (!o.outbox) {
+      if (channel === 'wecom') wecom!.enqueue(alert);
+      else sms!.enqueue(alert, mobile!);
+      return true;
+    }
+    if (!o.outbox.record({ ...alert, id: alertId(alert, channel) }, channel, mobile, at)) return false;
+    fill(channel);
+    return true;
+  }
 
   function warnOnce(what: string, msg: string): void {
     if (warned.has(what)) return;
@@ -129,7 +185,8 @@ export function createAlerts(o: AlertsOptions): Alerts {
       }
       provider = createAliyunSms({ endpoint: c.endpoint, regionId: c.regionId, signName: c.signName, ...keys, fetch: doFetch, now, timeoutMs: c.requestTimeoutMs });
     }
-    sms ??= new SmsQueue({ config: c, provider, timeZone: registry.park.timezone, host: host('sms') });
+    const box = o.outbox;
+    sms ??= new SmsQueue({ config: c, provider, timeZone: registry.park.timezone, host: host('sms'), ...(box ? { sentSince: (since: number) => box.smsSentSince(since) } : {}) });
     return sms;
   }
 
@@ -148,6 +205,17 @@ export function createAlerts(o: AlertsOptions): Alerts {
     return config.routes[kind].filter((c) => allowed.includes(c) && byLevel.includes(c));
   }
 
+  // alerts recorded before a restart or a crash and not settled: sent again, oldest first
+  if (o.outbox && config.enabled) {
+    try {
+      const waiting = o.outbox.countWaiting();
+      if (waiting.wecom || waiting.sms) log.info({ waiting }, 'alerts waiting in the outbox from before; sending them');
+      for (const c of ['wecom', 'sms'] as const) if (waiting[c]) fill(c);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'alert outbox not read');
+    }
+  }
+
   return {
     handle(change) {
       if (stopped || !config.enabled) return;
@@ -164,13 +232,14 @@ export function createAlerts(o: AlertsOptions): Alerts {
         }
         if (channels.includes('wecom')) {
           const q = wecomQueue();
-          if (q) q.enqueue(alert);
-          else skipped++;
+          if (!q) skipped++;
+          else if (!send('wecom', alert, at)) deduplicated++;
         }
         if (channels.includes('sms')) {
           const q = smsQueue();
-          if (q && alert.officer) q.enqueue(alert, alert.officer.mobile);
-          else {
+          if (q && alert.officer) {
+            if (!send('sms', alert, at, alert.officer.mobile)) deduplicated++;
+          } else {
             skipped++;
             if (q) log.warn({ ticket: alert.ticketId, officer: change.ticket.officer }, 'no officer mobile for ticket; SMS skipped');
           }
@@ -182,8 +251,10 @@ export function createAlerts(o: AlertsOptions): Alerts {
     outcomes$: outcomes.asObservable(),
     sent$: outcomes.pipe(filter((x) => x.status === 'sent')),
     counters() {
-      const wp = wecom?.pending ?? 0;
-      const sp = sms?.pending ?? 0;
+      // with the outbox: every alert recorded and not settled, in memory or waiting on disk
+      const waiting = o.outbox ? o.outbox.countWaiting() : undefined;
+      const wp = waiting?.wecom ?? wecom?.pending ?? 0;
+      const sp = waiting?.sms ?? sms?.pending ?? 0;
       const total = (k: keyof ChannelStats) => stats.wecom[k] + stats.sms[k];
       return {
         sent: total('sent'),

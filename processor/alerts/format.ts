@@ -25,6 +25,8 @@ export interface Alert {
   changeAt: number;
   /** when the dispatcher took it, epoch ms */
   queuedAt: number;
+  /** the stable id in the alert outbox (outbox.ts alertId), when there is one */
+  id?: string;
 }
 
 const CATEGORY_WORD: Record<TicketCategory, string> = {

@@ -13,6 +13,8 @@ export interface AlertRef {
   changeAt: number;
   /** when the dispatcher took it */
   queuedAt: number;
+  /** its id in the alert outbox, when there is one */
+  id?: string;
 }
 
 /** What became of one request (or of alerts that never got one). Times are epoch ms. */
@@ -59,6 +61,11 @@ export interface QueueHost {
   log: AlertLog;
   stats: ChannelStats;
   report: (o: AlertOutcome) => void;
+  /**
+   * the alerts wait in a durable outbox: transient failures are retried with the backoff (at most
+   * retry.maxMs apart) until the provider answers, instead of failing after retry.attempts
+   */
+  keepRetrying?: boolean;
 }
 
 /** An alert waiting in a queue, with the requests already spent on it. */
@@ -70,7 +77,7 @@ export interface Pending {
 /** 138****1102: a mobile number for logs */
 export const masked = (mobile: string): string => (mobile.length === 11 ? `${mobile.slice(0, 3)}****${mobile.slice(7)}` : '***');
 
-export const refOf = (a: Alert): AlertRef => ({ ticketId: a.ticketId, kind: a.kind, changeAt: a.changeAt, queuedAt: a.queuedAt });
+export const refOf = (a: Alert): AlertRef => ({ ticketId: a.ticketId, kind: a.kind, changeAt: a.changeAt, queuedAt: a.queuedAt, ...(a.id ? { id: a.id } : {}) });
 
 /** High priority first, then first come first served (stable). */
 export const byPriority = (items: readonly Pending[]): Pending[] => [...items.filter((p) => p.alert.high), ...items.filter((p) => !p.alert.high)];

@@ -52,6 +52,8 @@ export interface SmsQueueOptions {
   /** park time zone: the daily cap counts park-local days */
   timeZone: string;
   host: QueueHost;
+  /** SMS already sent since a time, from a durable record (the outbox): our daily count per number survives a restart */
+  sentSince?: (since: number) => { to: string; at: number }[];
 }
 
 /**
@@ -94,7 +96,7 @@ export class SmsQueue {
       s.abort?.abort();
     }
     const left = this.pending;
-    if (left) this.o.host.log.warn({ pending: left }, 'SMS alerts not sent at stop');
+    if (left) this.o.host.log.warn({ pending: left }, this.o.host.keepRetrying ? 'SMS alerts not sent at stop; kept in the outbox for the next start' : 'SMS alerts not sent at stop');
   }
 
   /** SMS sent today to the number (ours, since start) */
@@ -108,6 +110,11 @@ export class SmsQueue {
     if (today !== this.day) {
       this.day = today;
       this.sentToday.clear();
+      // the SMS of this park-local day sent before a restart still count (a day is at most 25 h long)
+      const now = this.o.host.now();
+      for (const s of this.o.sentSince?.(now - 25 * 3_600_000) ?? []) {
+        if (localDay(s.at, this.o.timeZone) === today) this.sentToday.set(s.to, (this.sentToday.get(s.to) ?? 0) + 1);
+      }
     }
   }
 
@@ -183,8 +190,8 @@ export class SmsQueue {
         host.report({ ...base, status: 'failed', alerts, reason: r.message });
         return;
       case 'retry': {
-        const spent = batch.filter((p) => p.attempts >= config.retry.attempts);
-        const again = batch.filter((p) => p.attempts < config.retry.attempts);
+        const spent = host.keepRetrying ? [] : batch.filter((p) => p.attempts >= config.retry.attempts);
+        const again = host.keepRetrying ? batch : batch.filter((p) => p.attempts < config.retry.attempts);
         if (spent.length) {
           host.log.error({ mobile: masked(mobile), code: r.code, message: r.message, alerts: spent.length }, 'SMS failed after retries');
           host.report({ ...base, status: 'failed', alerts: spent.map((p) => refOf(p.alert)), reason: r.message });

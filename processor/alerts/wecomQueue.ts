@@ -59,7 +59,7 @@ export class WecomQueue {
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.abort?.abort();
-    if (this.items.length) this.o.host.log.warn({ pending: this.items.length }, 'WeCom alerts not sent at stop');
+    if (this.items.length) this.o.host.log.warn({ pending: this.items.length }, this.o.host.keepRetrying ? 'WeCom alerts not sent at stop; kept in the outbox for the next start' : 'WeCom alerts not sent at stop');
   }
 
   private schedule(delayMs: number): void {
@@ -125,8 +125,8 @@ export class WecomQueue {
         host.report({ ...base, status: 'failed', alerts, code: outcome.errcode, reason: outcome.errmsg });
         return;
       case 'transient': {
-        const spent = batch.filter((p) => p.attempts >= config.retry.attempts);
-        const again = batch.filter((p) => p.attempts < config.retry.attempts);
+        const spent = host.keepRetrying ? [] : batch.filter((p) => p.attempts >= config.retry.attempts);
+        const again = host.keepRetrying ? batch : batch.filter((p) => p.attempts < config.retry.attempts);
         if (spent.length) {
           host.log.error({ reason: outcome.reason, alerts: spent.length }, 'WeCom alerts failed after retries');
           host.report({ ...base, status: 'failed', alerts: spent.map((p) => refOf(p.alert)), reason: outcome.reason, ...(outcome.status ? { code: outcome.status } : {}) });

@@ -124,6 +124,28 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
     name: 'ticket-flow-check',
     sql: `ALTER TABLE tickets ADD COLUMN flow_check TEXT;`,
   },
+  {
+    // the alert outbox (processor/alerts/outbox.ts): an alert is recorded before it is sent and settled on
+    // the provider's reply; id is the alert's stable id (ticket, kind, change time, channel), unique here so
+    // that the same ticket change never makes two alerts, whoever writes
+    name: 'alert-outbox',
+    sql: `
+      CREATE TABLE alert_outbox (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        id         TEXT NOT NULL UNIQUE,
+        channel    TEXT NOT NULL CHECK (channel IN ('wecom','sms')),
+        ticket     TEXT NOT NULL,
+        recipient  TEXT,
+        alert      TEXT NOT NULL,
+        status     TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','sent','failed','capped')),
+        created_at INTEGER NOT NULL,
+        settled_at INTEGER,
+        reason     TEXT
+      ) STRICT;
+      CREATE INDEX alert_outbox_waiting ON alert_outbox (status, channel, seq);
+      CREATE INDEX alert_outbox_settled ON alert_outbox (settled_at);
+    `,
+  },
 ];
 
 /** Brings the schema up to date; returns the versions before and after. Refuses a newer schema. */

@@ -42,6 +42,8 @@ export interface WecomStandIn {
   violations: WecomViolation[];
   /** answers for the next valid requests, in order, instead of the normal answer */
   script(...answers: ScriptedAnswer[]): void;
+  /** the robot is down for `ms` from now: every request is answered HTTP 503 until then */
+  downFor(ms: number): void;
   /** most requests for one key in any window of windowMs (default the limit's window) */
   maxInWindow(key: string, windowMs?: number): number;
   close(): Promise<void>;
@@ -123,6 +125,7 @@ export async function startWecomStandIn(o: WecomStandInOptions): Promise<WecomSt
   const violations: WecomViolation[] = [];
   const scripted: ScriptedAnswer[] = [];
   const stamps = new Map<string, number[]>();
+  let downUntil = 0;
 
   const send = (res: ServerResponse, status: number, body: object) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
@@ -168,6 +171,8 @@ export async function startWecomStandIn(o: WecomStandInOptions): Promise<WecomSt
     }
     const c = checkWecomBody(body);
     if (c.problems.length) return reject(c.problems.join('; '), BAD_REQUEST, body);
+    // a robot that is down answers nothing else (and counts nothing towards its rate limit)
+    if (at < downUntil) return record({ http: 503 }, body, c);
     const mine = (stamps.get(key) ?? []).filter((t) => t > at - limit.windowMs);
     mine.push(at);
     stamps.set(key, mine);
@@ -195,6 +200,7 @@ export async function startWecomStandIn(o: WecomStandInOptions): Promise<WecomSt
     },
     violations,
     script: (...answers) => void scripted.push(...answers),
+    downFor: (ms) => void (downUntil = Date.now() + ms),
     maxInWindow(key, windowMs = limit.windowMs) {
       const ts = requests.filter((r) => r.key === key).map((r) => r.at);
       let most = 0;
