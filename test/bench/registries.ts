@@ -9,6 +9,9 @@ export function benchPark(tag: string, edit: (r: Registry) => void = () => {}): 
   r.inputs.mqtt.topicPrefix = `bench/${tag}/park/v1`;
   r.inputs.mqtt.clientId = `park-gateway-bench-${tag}`;
   edit(r);
+  // an upstream platform forwards only the sites the bench park still has (the registry refuses unknown ones)
+  const kept = new Set(r.sites.map((s) => s.id));
+  r.upstreams = r.upstreams.map((u) => ({ ...u, sites: u.sites.filter((s) => kept.has(s.site)) })).filter((u) => u.sites.length > 0);
   return r;
 }
 
