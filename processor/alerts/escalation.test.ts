@@ -1,7 +1,8 @@
-import type { SchedulerLike } from 'rxjs';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../gateway/registry/loader.js';
+import { waitFor } from '../../test/helpers/wait.js';
 import { startWecomStandIn, type WecomStandIn } from '../../test/helpers/wecomStandIn.js';
 import { createTicketService, type TicketService } from '../tickets/service.js';
 import { createSqliteStore, type SqliteStore } from '../tickets/sqlite.js';
@@ -35,8 +36,8 @@ function clockOf(ts: TestScheduler): SchedulerLike {
 }
 
 /** a running gateway's part: ticket service, alerts over the outbox in park.db, escalator; stop() is a shutdown */
-function start(clock: SchedulerLike, escalation: object = {}): { tickets: TicketService; alerts: Alerts; escalator: Escalator; stop(): void } {
-  const config = AlertsConfigSchema.parse({ wecom: { baseUrl: wecom.baseUrl }, categories: { exceedance: ['wecom'] }, escalation });
+function start(clock: SchedulerLike, escalation: object = {}, wecomOver: object = {}): { tickets: TicketService; alerts: Alerts; escalator: Escalator; stop(): void } {
+  const config = AlertsConfigSchema.parse({ wecom: { baseUrl: wecom.baseUrl, ...wecomOver }, categories: { exceedance: ['wecom'] }, escalation });
   const tickets = createTicketService({ store: store.tickets, registry, now: () => clock.now(), log: silentLog });
   const alerts = createAlerts({ config, secrets: { wecomKey: ROBOT_KEY }, registry, log: silentLog, now: () => clock.now(), scheduler: clock, outbox: sqliteAlertOutbox(store.db) });
   const sub = tickets.changes$.subscribe((c) => alerts.handle(c));
@@ -124,5 +125,15 @@ describe('escalation of unacknowledged tickets (TestScheduler virtual time)', ()
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toContain('afterMs must increase');
     expect(r.error?.issues[0]?.path).toEqual(['exceedance', 'afterMs']);
+  });
+
+  it('delivers through the dispatcher: the WeCom group gets the chief step @-mentioning the chief from the registry (real time, stand-in robot)', async () => {
+    const g = start(asyncScheduler, { exceedance: { afterMs: [100, 200] }, contacts: { chief: { name: '王科长', mobile: '13900000001' } } }, { minIntervalMs: 0 });
+    const t = g.tickets.applyEvent(codEvent('open', Date.now(), 650))!;
+    const msg = await waitFor(() => wecom.accepted.find((r) => r.content?.includes('【工单升级·科室负责人】')), 'chief escalation in the WeCom group');
+    expect(msg.content).toContain(t.id);
+    expect(msg.content).toContain('王科长');
+    expect(msg.mentionedMobiles).toContain('13900000001');
+    expect(wecom.accepted.filter((r) => r.content?.includes('【工单未签收提醒】'))).toHaveLength(1);
   });
 });
