@@ -117,6 +117,11 @@ export type EscalationContact = z.infer<typeof EscalationContactSchema>;
  */
 export const EscalationSchema = z.strictObject({
   enabled: z.boolean().default(true),
+  /**
+   * after a restart, steps that fell due while the program was down are sent at once, but only those due
+   * within this time: a ticket left open for weeks does not escalate again on every start
+   */
+  catchUpMs: z.number().int().nonnegative().default(24 * 60 * MINUTE),
   warning: stepsOf([30 * MINUTE]),
   control: stepsOf([30 * MINUTE, 60 * MINUTE]),
   exceedance: stepsOf([15 * MINUTE, 30 * MINUTE, 60 * MINUTE]),

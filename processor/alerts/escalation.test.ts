@@ -120,6 +120,26 @@ describe('escalation of unacknowledged tickets (TestScheduler virtual time)', ()
     expect(rows[2]!.alert.text).toContain('【工单未签收提醒】');
   });
 
+  it('after a long downtime, only steps due within catchUpMs are sent', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const clock = clockOf(ts);
+    let id = '';
+    ts.run(() => {
+      let g = start(clock, { enabled: false });
+      id = g.tickets.applyEvent(codEvent('open', T0, 650))!.id;
+      // down from the start; back 45 min later: the 15 and 30 min steps are past due
+      ts.schedule(() => {
+        g.stop();
+        g = start(clock, { catchUpMs: 20 * MIN });
+      }, 45 * MIN);
+    });
+    // 15 min: due 30 min before the start, beyond catchUpMs; 30 min: sent at the start; 60 min: on time
+    expect(escalations().map((r) => [r.ticket, r.at, r.alert.changeAt - T0])).toEqual([
+      [id, 45, 30 * MIN],
+      [id, 60, 60 * MIN],
+    ]);
+  });
+
   it('rejects escalation steps that do not increase, with where and why', () => {
     const r = EscalationSchema.safeParse({ exceedance: { afterMs: [30 * MIN, 15 * MIN] } });
     expect(r.success).toBe(false);

@@ -66,10 +66,13 @@ export function createEscalator(o: EscalatorOptions): Escalator {
     if (stopped || !t || t.status !== 'open') return;
     const since = sinceOf(t);
     const now = scheduler.now();
-    const subs = config[t.level].afterMs.map((afterMs, step) =>
-      scheduler.schedule(() => fire(t.id, since, step, since + afterMs), Math.max(0, since + afterMs - now)),
-    );
-    timers.set(t.id, subs);
+    const subs: Subscription[] = [];
+    config[t.level].afterMs.forEach((afterMs, step) => {
+      const dueAt = since + afterMs;
+      if (dueAt < now - config.catchUpMs) return log.debug({ ticket: t.id, step, dueAt }, 'escalation step due too long ago; not sent');
+      subs.push(scheduler.schedule(() => fire(t.id, since, step, dueAt), Math.max(0, dueAt - now)));
+    });
+    if (subs.length) timers.set(t.id, subs);
   }
 
   const sub = tickets.changes$.subscribe((c) => {
