@@ -95,7 +95,7 @@ const stepsOf = (fallback: number[]) =>
   z
     .object({
       afterMs: z
-        .array(z.number().int().positive())
+        .array(z.number().int().positive().max(7 * 24 * 60 * MINUTE, 'at most 7 days (one timer each)'))
         .max(3, 'at most 3 steps: officer reminder, section chief, zone leadership')
         .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]!), 'afterMs must increase: each step comes after the one before')
         .default(fallback),
