@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { merge, share, Subscription, tap } from 'rxjs';
+import { asyncScheduler, merge, share, Subscription, tap } from 'rxjs';
 import { createDeadLetterStore } from './deadLetter/index.js';
 import { createDeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
@@ -14,7 +14,7 @@ import { createSqliteStoredTimestamps, prunePeriodically } from '../processor/st
 import { createInfluxSink, influx1Writer } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness } from './metrics/index.js';
-import { createAlerts, sqliteAlertOutbox, type Alerts } from '../processor/alerts/index.js';
+import { createAlerts, createEscalator, sqliteAlertOutbox, type Alerts, type Escalator } from '../processor/alerts/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { writeMeans } from '../processor/sinks/influx/means.js';
 import type { SeriesMean } from '../processor/means/index.js';
@@ -93,6 +93,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let keeper!: StateKeeper;
   let tickets!: TicketService;
   let alerts!: Alerts;
+  let escalator!: Escalator;
   let interlock!: Interlock;
   let flow!: FlowVerification;
   let snapshots!: SnapshotTaker;
@@ -159,8 +160,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
             },
           });
           subs.alerts = tickets.changes$.subscribe((c) => alerts.handle(c));
+          // tickets nobody acknowledges: reminder, section chief, zone leadership (alerts.escalation)
+          escalator = createEscalator({ config: registry.alerts.escalation, tickets, alerts, scheduler: asyncScheduler, log: log.child({ component: 'escalation' }) });
         },
         () => {
+          escalator.stop();
           subs.alerts.unsubscribe();
           alerts.stop();
         },

@@ -89,6 +89,46 @@ export const AliyunSmsConfigSchema = z.object({
 export const SmsConfigSchema = z.discriminatedUnion('provider', [AliyunSmsConfigSchema]);
 export type SmsConfig = z.infer<typeof SmsConfigSchema>;
 
+const MINUTE = 60_000;
+/** the steps of one level: at afterMs[i] after opening, step i (0 the officer, 1 the section chief, 2 zone leadership) */
+const stepsOf = (fallback: number[]) =>
+  z
+    .object({
+      afterMs: z
+        .array(z.number().int().positive().max(7 * 24 * 60 * MINUTE, 'at most 7 days (one timer each)'))
+        .max(3, 'at most 3 steps: officer reminder, section chief, zone leadership')
+        .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]!), 'afterMs must increase: each step comes after the one before')
+        .default(fallback),
+    })
+    .prefault({});
+
+/** Someone an escalation goes to besides the ticket's officer: @-mentioned in WeCom, sent the SMS. */
+export const EscalationContactSchema = z.object({
+  name: z.string().min(1),
+  mobile: z.string().regex(/^1\d{10}$/, 'an 11-digit mainland mobile number'),
+  wecomUserId: z.string().optional(),
+});
+export type EscalationContact = z.infer<typeof EscalationContactSchema>;
+
+/**
+ * A ticket still `open` (not acknowledged) at each afterMs after it was opened (or reopened) escalates:
+ * step 0 reminds the officer, step 1 goes to the section chief, step 2 to zone leadership. A level with
+ * fewer steps stops earlier (a warning: the reminder only). Contacts absent: the message names the role.
+ */
+export const EscalationSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /**
+   * after a restart, steps that fell due while the program was down are sent at once, but only those due
+   * within this time: a ticket left open for weeks does not escalate again on every start
+   */
+  catchUpMs: z.number().int().nonnegative().default(24 * 60 * MINUTE),
+  warning: stepsOf([30 * MINUTE]),
+  control: stepsOf([30 * MINUTE, 60 * MINUTE]),
+  exceedance: stepsOf([15 * MINUTE, 30 * MINUTE, 60 * MINUTE]),
+  contacts: z.strictObject({ chief: EscalationContactSchema.optional(), leadership: EscalationContactSchema.optional() }).prefault({}),
+});
+export type EscalationConfig = z.infer<typeof EscalationSchema>;
+
 /** Which changes alert which channels: routes[kind] ∩ categories[ticket category] ∩ levels[ticket level]. */
 export const AlertsConfigSchema = z.object({
   enabled: z.boolean().default(true),
@@ -136,5 +176,7 @@ export const AlertsConfigSchema = z.object({
     .default({ warning: ['wecom'], control: ['wecom', 'sms'], exceedance: ['wecom', 'sms'] }),
   /** one alert per ticket and kind within this window (a flapping ticket does not alert every time) */
   dedupWindowMs: z.number().int().nonnegative().default(30 * 60_000),
+  /** unacknowledged tickets escalate (processor/alerts/escalation.ts) */
+  escalation: EscalationSchema.prefault({}),
 });
 export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;

@@ -1,7 +1,9 @@
 import { asyncScheduler, filter, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { TicketChange } from '../tickets/service.js';
+import type { TicketSummary } from '../tickets/types.js';
 import type { AlertKind, AlertSecrets, AlertsConfig, Channel } from './config.js';
+import { buildEscalation, type Escalation } from './escalationFormat.js';
 import { alertKindOf, buildAlert, type Alert } from './format.js';
 import { alertId, type AlertOutbox } from './outbox.js';
 import { emptyStats, masked, type AlertLog, type AlertOutcome, type ChannelStats, type QueueHost } from './queue.js';
@@ -55,6 +57,8 @@ export interface AlertCounters {
 export interface Alerts {
   /** Takes one ticket change; alerts it on the configured channels. Never throws. */
   handle(change: TicketChange): void;
+  /** Takes one escalation step of an unacknowledged ticket (escalation.ts); alerts it as kind 'escalated'. Never throws. */
+  escalate(e: Escalation): void;
   /** every outcome: sent, failed, dropped, capped */
   readonly outcomes$: Observable<AlertOutcome>;
   /** delivered alerts, with request and reply times */
@@ -199,10 +203,36 @@ export function createAlerts(o: AlertsOptions): Alerts {
     return true;
   }
 
-  function channelsFor(kind: AlertKind, change: TicketChange): Channel[] {
-    const allowed = config.categories[change.ticket.category] ?? [];
-    const byLevel = config.levels[change.ticket.level] ?? [];
+  function channelsFor(kind: AlertKind, ticket: TicketSummary): Channel[] {
+    const allowed = config.categories[ticket.category] ?? [];
+    const byLevel = config.levels[ticket.level] ?? [];
     return config.routes[kind].filter((c) => allowed.includes(c) && byLevel.includes(c));
+  }
+
+  /** The alert of a ticket change or escalation on its channels (routes ∩ categories ∩ levels), once per key in the window. */
+  function deliver(kind: AlertKind, ticket: TicketSummary, build: (at: number) => Alert): void {
+    const channels = channelsFor(kind, ticket);
+    if (channels.length === 0) return;
+    const at = now();
+    const alert = build(at);
+    if (!firstInWindow(alert.key, at)) {
+      deduplicated++;
+      return;
+    }
+    if (channels.includes('wecom')) {
+      const q = wecomQueue();
+      if (!q) skipped++;
+      else if (!send('wecom', alert, at)) deduplicated++;
+    }
+    if (channels.includes('sms')) {
+      const q = smsQueue();
+      if (q && alert.officer) {
+        if (!send('sms', alert, at, alert.officer.mobile)) deduplicated++;
+      } else {
+        skipped++;
+        if (q) log.warn({ ticket: alert.ticketId, officer: ticket.officer }, 'no officer mobile for ticket; SMS skipped');
+      }
+    }
   }
 
   // alerts recorded before a restart or a crash and not settled: sent again, oldest first
@@ -221,31 +251,17 @@ export function createAlerts(o: AlertsOptions): Alerts {
       if (stopped || !config.enabled) return;
       try {
         const kind = alertKindOf(change);
-        if (!kind) return;
-        const channels = channelsFor(kind, change);
-        if (channels.length === 0) return;
-        const at = now();
-        const alert = buildAlert(change, kind, registry, at);
-        if (!firstInWindow(alert.key, at)) {
-          deduplicated++;
-          return;
-        }
-        if (channels.includes('wecom')) {
-          const q = wecomQueue();
-          if (!q) skipped++;
-          else if (!send('wecom', alert, at)) deduplicated++;
-        }
-        if (channels.includes('sms')) {
-          const q = smsQueue();
-          if (q && alert.officer) {
-            if (!send('sms', alert, at, alert.officer.mobile)) deduplicated++;
-          } else {
-            skipped++;
-            if (q) log.warn({ ticket: alert.ticketId, officer: change.ticket.officer }, 'no officer mobile for ticket; SMS skipped');
-          }
-        }
+        if (kind) deliver(kind, change.ticket, (at) => buildAlert(change, kind, registry, at));
       } catch (err) {
         log.error({ err: (err as Error).message, ticket: change.ticket.id }, 'alert not built');
+      }
+    },
+    escalate(e) {
+      if (stopped || !config.enabled) return;
+      try {
+        deliver('escalated', e.ticket, (at) => buildEscalation(e, config.escalation, registry, at));
+      } catch (err) {
+        log.error({ err: (err as Error).message, ticket: e.ticket.id, step: e.step }, 'escalation alert not built');
       }
     },
     outcomes$: outcomes.asObservable(),

@@ -20,3 +20,5 @@ export { alertId, sqliteAlertOutbox, type AlertOutbox, type SettledStatus, type 
 export type { AlertOutcome, AlertRef, ChannelStats } from './queue.js';
 export { createAliyunSms, type SmsProvider, type SmsSendResult } from './sms.js';
 export { buildMarkdown, buildText, packAlerts, truncateUtf8, type WecomMessage } from './wecom.js';
+export { createEscalator, type Escalator, type EscalatorOptions } from './escalation.js';
+export { buildEscalation, type Escalation } from './escalationFormat.js';
