@@ -37,6 +37,9 @@ export function registerUserRoutes(app: FastifyInstance, ac: AccessControl): voi
     return u ? visibleUser(u, req.principal) : reply.code(404).send({ error: 'not found', message: `no user ${p.data.id}` });
   });
 
+  /** a user as the audit log names it: by username, or by id when there is no such user */
+  const userTarget = (id: string) => `user:${ac.users.get(id)?.username ?? id}`;
+
   app.post('/api/users', async (req, reply) => {
     if (!allowed(ac, req, reply, ['admin'], { action: 'user.create', target: 'user:' })) return reply;
     const body = CreateUserSchema.safeParse(req.body);
@@ -51,7 +54,7 @@ export function registerUserRoutes(app: FastifyInstance, ac: AccessControl): voi
   app.patch('/api/users/:id', async (req, reply) => {
     const p = UserParams.safeParse(req.params);
     if (!p.success) return badRequest(reply, 'path', p.error);
-    if (!allowed(ac, req, reply, ['admin'], { action: 'user.update', target: `user:${ac.users.get(p.data.id)?.username ?? p.data.id}` })) return reply;
+    if (!allowed(ac, req, reply, ['admin'], { action: 'user.update', target: userTarget(p.data.id) })) return reply;
     const body = UpdateUserSchema.safeParse(req.body);
     if (!body.success) return badRequest(reply, 'body', body.error);
     try {
@@ -73,7 +76,7 @@ export function registerUserRoutes(app: FastifyInstance, ac: AccessControl): voi
   app.post('/api/users/:id/tokens', async (req, reply) => {
     const p = UserParams.safeParse(req.params);
     if (!p.success) return badRequest(reply, 'path', p.error);
-    if (!allowed(ac, req, reply, ['admin'], { action: 'token.create', target: `user:${ac.users.get(p.data.id)?.username ?? p.data.id}` })) return reply;
+    if (!allowed(ac, req, reply, ['admin'], { action: 'token.create', target: userTarget(p.data.id) })) return reply;
     const body = IssueTokenSchema.safeParse(req.body);
     if (!body.success) return badRequest(reply, 'body', body.error);
     try {
@@ -87,7 +90,7 @@ export function registerUserRoutes(app: FastifyInstance, ac: AccessControl): voi
   app.delete('/api/users/:id/tokens/:tokenId', async (req, reply) => {
     const p = TokenParams.safeParse(req.params);
     if (!p.success) return badRequest(reply, 'path', p.error);
-    if (!allowed(ac, req, reply, ['admin'], { action: 'token.revoke', target: `user:${ac.users.get(p.data.id)?.username ?? p.data.id}` })) return reply;
+    if (!allowed(ac, req, reply, ['admin'], { action: 'token.revoke', target: userTarget(p.data.id) })) return reply;
     if (!ac.tokens.list(p.data.id).some((t) => t.id === p.data.tokenId)) return reply.code(404).send({ error: 'not found', message: `user ${p.data.id} has no token ${p.data.tokenId}` });
     ac.tokens.revoke(p.data.tokenId, req.principal);
     return reply.code(204).send();

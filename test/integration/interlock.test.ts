@@ -9,39 +9,14 @@ import type { Reading } from '../../gateway/model/reading.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import { createActuator, createInterlock, registerValveRoutes, type Interlock, type ValveAction } from '../../processor/interlock/index.js';
-import type { RuleEvent } from '../../processor/rules/schema.js';
 import { startModbusSimulators, type ModbusSimulators } from '../../simulators/modbus/index.js';
 import { ParkSignals } from '../../simulators/signals.js';
 import { as, testAccess } from '../helpers/principal.js';
+import { CountingPool, codEvent } from './interlockFixtures.js';
 import { registryFor, until } from './modbusHarness.js';
 
 const MIN = 60_000;
 const log = createLogger('test', 'silent');
-
-/** counts the links created, to show that commands reuse the input's links */
-class CountingPool extends LinkPool {
-  created = 0;
-  override acquire(...[key, create]: Parameters<LinkPool['acquire']>) {
-    return super.acquire(key, () => {
-      this.created++;
-      return create();
-    });
-  }
-}
-
-/** an exceedance of wp-cod at `site` that started `lastedMs` ago */
-const codEvent = (site: string, lastedMs: number, since = Date.now() - lastedMs): RuleEvent => ({
-  type: 'update',
-  rule: 'wp-cod',
-  ruleType: 'exceedance',
-  category: 'exceedance',
-  site,
-  pollutant: 'w01018',
-  ts: since + lastedMs,
-  value: 640,
-  since,
-  limit: { max: 500, standard: 'GB/T 31962-2015 表1 B级 COD 500 mg/L' },
-});
 
 let registry: Registry;
 let signals: ParkSignals;
