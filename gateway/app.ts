@@ -5,6 +5,7 @@ import { createDeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
 import { createAccessControl, registerAuth, type AuditLog } from './auth/index.js';
 import { registerSnapshotRoutes } from './http/snapshots.js';
+import { registerWeb } from './web/index.js';
 import { createInputs } from './inputs/registry.js';
 import { fileBackfillStore, type LoggerPoint } from './inputs/hj212/index.js';
 import type { InputContext } from './inputs/types.js';
@@ -190,6 +191,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           // 每日2次巡查: sheets from the readings (InfluxQL, InfluxDB 1.x) and the tickets, under /api/patrols; a missed sign-off to the chief's WeCom
           patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log, onOverdue: chiefNotifier(registry, o.alertSecrets, log.child({ component: 'patrol' })) });
           registerPatrolRoutes(http, patrol.store, { audit, registry });
+          // the officers' pages (tickets, patrol, hazards, sites): rendered from the same services, changed only through the API
+          registerWeb(http, { registry, tickets, audit, health, patrol: patrol.store, influx: o.influx.v2 ? undefined : { url: o.influx.url, database: o.influx.database } });
           // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
           const snapshotStore = createSnapshotStore({ dir: join(o.dataDir, 'snapshots'), retention: o.snapshots?.retention, now: Date.now });
           snapshots = createSnapshotTaker({ registry, store: snapshotStore, record: (id, kind, data) => void tickets.recordAction(id, kind, data), fetcher: o.snapshots?.fetcher, concurrency: o.snapshots?.concurrency, now: Date.now, log: log.child({ component: 'snapshots' }) });

@@ -31,6 +31,8 @@ export const EvidenceKindSchema = z.enum([
   'snapshot-failed',
   // 异味溯源: the ranked likely sources of an odor episode (processor/attribution)
   'attribution',
+  // a photo taken on patrol or after the fix: { id, name?, stage: 'found' | 'fixed', contentType, bytes }; served at /api/tickets/:id/photos/:photoId
+  'photo',
 ]);
 export type EvidenceKind = z.infer<typeof EvidenceKindSchema>;
 
@@ -110,6 +112,8 @@ export interface TicketSummary {
   version: number;
   /** absent is normal (stored tickets always carry it) */
   priority?: TicketPriority;
+  /** rectification deadline (epoch ms): the registry's deadline for the ticket's level, or a hazard's own; a ticket not closed by then is overdue */
+  deadline?: number;
 }
 
 /**
@@ -153,6 +157,8 @@ export interface TicketFilter {
   from?: number;
   to?: number;
   on?: 'openedAt' | 'lastSeen';
+  /** only tickets past their deadline and not closed (true), or only those that are not (false), at the service's now */
+  overdue?: boolean;
   /** default 50 */
   limit?: number;
   offset?: number;
