@@ -10,7 +10,7 @@ import { parseEnv } from '../gateway/env.js';
 import { loadSecrets, randomSecret, redactor } from '../gateway/secrets/index.js';
 import { alertSecrets } from '../processor/alerts/index.js';
 import { ConfigError, loadRegistry } from '../gateway/registry/loader.js';
-import { demoMqttLogins } from './demoLogins.js';
+import { demoMqttLogins, demoWebLogins } from './demoLogins.js';
 import { describeChange } from '../processor/tickets/describe.js';
 import { startInflux } from '../test/helpers/influx.js';
 import { startSimulators } from './index.js';
@@ -59,10 +59,12 @@ try {
   const logFile = join(env.DATA_DIR, 'gateway.log');
   // PARK_ADMIN_TOKEN: the environment's, or a fresh one for this run; printed below, never written to the log
   const adminToken = env.PARK_ADMIN_TOKEN ?? randomSecret();
+  // one password for the demo's web sign-ins (every officer and a chief), printed below
+  const webPassword = randomSecret();
   // the alert channels' secrets like `npm start`: WECOM_KEY and the SMS AccessKey from the environment or PARK_SECRETS_FILE
   const { secrets, warnings } = loadSecrets(env.PARK_SECRETS_FILE, process.env);
   // the gateway's log, redacted of the admin token and those secrets, sampled, in a rotated file (LOG_FILE_MB × LOG_FILES)
-  const log = createLogger('park-gateway', process.env.LOG_LEVEL ?? 'info', redactor([adminToken, ...secrets.values]), undefined, rotatingLog(logFile, { maxFileBytes: Math.round(env.LOG_FILE_MB * 1024 * 1024), maxFiles: env.LOG_FILES }));
+  const log = createLogger('park-gateway', process.env.LOG_LEVEL ?? 'info', redactor([adminToken, webPassword, ...secrets.values]), undefined, rotatingLog(logFile, { maxFileBytes: Math.round(env.LOG_FILE_MB * 1024 * 1024), maxFiles: env.LOG_FILES }));
   for (const w of warnings) log.warn({ file: w.path }, w.message);
   const alerts = alertSecrets(env, secrets.file);
   process.once('SIGINT', () => void shutdown(0));
@@ -105,6 +107,8 @@ try {
   cleanups.push(() => gw.stop());
   say(`alerts: WeCom ${alerts.wecomKey ? `robot ${registry.alerts.wecom.baseUrl}` : 'off (WECOM_KEY not set)'} · SMS ${alerts.aliyun && registry.alerts.sms ? registry.alerts.sms.provider : 'off'}`);
   say(`gateway: http://127.0.0.1:${gw.httpPort}/healthz · logs in ${logFile} · Ctrl-C stops`);
+  const webUsers = demoWebLogins(gw.access, registry, webPassword);
+  say(`web pages (工单 · 巡查 · 隐患上报 · 站点): http://127.0.0.1:${gw.httpPort}/ · sign in as ${webUsers.join(', ')} with password ${webPassword}`);
   say(`admin token (PARK_ADMIN_TOKEN): ${adminToken} · curl -H 'Authorization: Bearer ${adminToken}' http://127.0.0.1:${gw.httpPort}/api/users`);
 
   // readings/s over the last ~10 s, so the 5 s poll cycle of the stations does not alias into 0/s, 2x/s

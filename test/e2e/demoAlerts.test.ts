@@ -87,4 +87,17 @@ describe('the demo sends alerts like npm start', () => {
     const sent = rows().map((r) => r.ticket);
     expect(delivered().filter((t) => sent.includes(t)).sort()).toEqual([...sent].sort());
   });
+
+  it('prints a web sign-in that works: an officer signs in with it and reads the tickets page', async () => {
+    const line = /web pages .*: (http:\/\/127\.0\.0\.1:\d+)\/ · sign in as (\S+), .* with password (\S+)/.exec(output.join(''));
+    expect(line, 'the web sign-in line').not.toBeNull();
+    const [, url, chief, password] = line!;
+    expect(chief).toBe('chief');
+    const login = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'OF-01', password }) });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const page = await fetch(`${url}/tickets`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('OF-01 · 包联干部');
+  });
 });
