@@ -19,6 +19,15 @@ export const SignOffBodySchema = z.strictObject({
   remarks: z.record(z.string().regex(/^(RO|WP|AQ|WS)-\d{2}$/, 'remarks are keyed by site id (RO-01, WP-12 …)'), z.string().trim().max(2000)).default({}),
 });
 
+/** a chief reopens an officer's signed part: whose, and why (kept with the history and in the audit log) */
+export const ReopenBodySchema = z.strictObject({
+  officer: z.string().regex(/^OF-\d{2,}$/, 'officer is a registry officer id (OF-01 …)'),
+  reason: z.string().trim().min(1, 'reason is required: why the part is reopened').max(500),
+});
+
+/** who may reopen a signed part */
+const REOPENING_ROLES: readonly Role[] = ['chief'];
+
 /** who may sign: an officer, or a chief who is also a registry officer; each signs their own part */
 const SIGNING_ROLES: readonly Role[] = ['officer', 'chief'];
 
@@ -44,8 +53,11 @@ function scoped(sheet: PatrolSheet, scope: Scope, officer: string | undefined): 
  *   GET  /api/patrols/:id?format=json|csv     the sheet (an officer: their sites only) with its sign-offs;
  *                                             csv: the 日报 as a download (UTF-8 with BOM)
  *   POST /api/patrols/:id/sign-off            { remarks: { "WP-01": "..." } } — the officer signs their part
+ *   POST /api/patrols/:id/reopen              { officer, reason } — a chief reopens an officer's signed part
+ *                                             (the sign-off is kept in `reopened`, the part can be signed again)
  * 401 anonymous, 403 wrong role or no officer part, 400 invalid input (zod message), 404 unknown sheet,
- * 409 already signed by that officer. Every sign-off, done or refused, is audited.
+ * 409 already signed by that officer (sign-off) or not signed (reopen). Every sign-off and reopening,
+ * done or refused, is audited.
  */
 export function registerPatrolRoutes(app: FastifyInstance, store: PatrolStore, deps: PatrolRouteDeps): void {
   const { audit, registry } = deps;
@@ -69,13 +81,14 @@ export function registerPatrolRoutes(app: FastifyInstance, store: PatrolStore, d
     const scope = scopeOf(registry, p);
     const visible = scoped(sheet, scope, p.officer);
     const signOffs = store.signOffs(sheet.id).filter((s) => scope.all || s.officer === p.officer);
+    const reopened = store.reopened(sheet.id).filter((s) => scope.all || s.officer === p.officer);
     if (q.data.format === 'csv') {
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${sheet.id}.csv"; filename*=UTF-8''${encodeURIComponent(`巡查日报-${sheet.id}.csv`)}`)
         .send(sheetCsv(visible, signOffs));
     }
-    return { ...visible, signOffs };
+    return { ...visible, signOffs, reopened };
   });
 
   app.post('/api/patrols/:id/sign-off', async (req, reply) => {
@@ -117,7 +130,41 @@ export function registerPatrolRoutes(app: FastifyInstance, store: PatrolStore, d
       audit.append({ ...entry, outcome: 'failed', reason: `already signed by ${first?.by ?? '?'}` });
       return reply.code(409).send({ error: 'conflict', message: `officer ${p.officer}'s part of ${id} was already signed off by ${first?.by ?? '?'}` });
     }
-    audit.append({ ...entry, outcome: 'ok', after: { officer: p.officer, sites: part.length, remarks: Object.keys(signOff.remarks).length, late: signOff.at > sheet.dueAt } });
-    return reply.code(201).send({ ...signOff, late: signOff.at > sheet.dueAt });
+    const stored = store.signOffs(id).find((s) => s.officer === p.officer) ?? { ...signOff, revision: 1 };
+    audit.append({ ...entry, outcome: 'ok', after: { officer: p.officer, sites: part.length, remarks: Object.keys(signOff.remarks).length, late: signOff.at > sheet.dueAt, revision: stored.revision } });
+    return reply.code(201).send({ ...stored, late: signOff.at > sheet.dueAt });
+  });
+
+  app.post('/api/patrols/:id/reopen', async (req, reply) => {
+    const p = principalOf(req);
+    const params = IdParams.safeParse(req.params);
+    const id = params.success ? params.data.id : clip(String((req.params as { id?: unknown }).id), 64);
+    const target = `patrol:${id}`;
+    const denied = refusal(p, REOPENING_ROLES);
+    if (denied) {
+      auditDenied(audit, p, 'patrol.reopen', target, denied.message);
+      return refuse(reply, denied);
+    }
+    if (!params.success) return badRequest(reply, 'path', params.error);
+    const body = ReopenBodySchema.safeParse(req.body ?? {});
+    if (!body.success) {
+      auditDenied(audit, p, 'patrol.reopen', target, `invalid body: ${z.prettifyError(body.error)}`);
+      return badRequest(reply, 'body', body.error);
+    }
+    const sheet = store.get(id);
+    if (!sheet) return notFound(reply, id);
+    const { officer, reason } = body.data;
+    const entry = { actor: p.username, ...(p.role ? { actorRole: p.role } : {}), address: p.address, action: 'patrol.reopen', target };
+    if (!sheet.sites.some((s) => s.officer === officer)) {
+      audit.append({ ...entry, outcome: 'failed', reason: `officer ${officer} has no part of the sheet` });
+      return reply.code(404).send({ error: 'not found', message: `officer ${officer} has no part of sheet ${id}` });
+    }
+    const reopened = store.reopen({ sheet: id, officer, by: p.username, at: now(), reason });
+    if (!reopened) {
+      audit.append({ ...entry, outcome: 'failed', reason: `officer ${officer}'s part is not signed` });
+      return reply.code(409).send({ error: 'conflict', message: `officer ${officer}'s part of ${id} is not signed off: nothing to reopen` });
+    }
+    audit.append({ ...entry, outcome: 'ok', before: { officer, by: reopened.by, at: reopened.at, revision: reopened.revision }, after: { officer, reopened: true, reason } });
+    return reply.code(200).send(reopened);
   });
 }

@@ -94,6 +94,15 @@ export interface SignOff {
   at: number;
   /** site id → remark */
   remarks: Record<string, string>;
+  /** 1 for the first sign-off of the part, n + 1 after n reopenings */
+  revision: number;
+}
+
+/** a sign-off a chief reopened: kept in the history, never overwritten */
+export interface Reopened extends SignOff {
+  reopenedBy: string;
+  reopenedAt: number;
+  reason: string;
 }
 
 /** a sheet not signed off in time by an officer: what the alerts module sends to the section chief */
