@@ -9,6 +9,7 @@ import type { PatrolStore } from './store.js';
 import type { PatrolSheet } from './types.js';
 
 const IdParams = z.strictObject({ id: z.string().regex(/^P-\d{8}-\d{4}$/, 'a patrol sheet id looks like P-20261127-1630') });
+const SnapParams = z.strictObject({ id: IdParams.shape.id, snap: z.string().regex(/^[A-Z]{2}-\d{2}-\d{1,16}-[0-9a-f]{12}$/, 'a snapshot id looks like RO-01-1764232200000-0123456789ab') });
 const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(20),
   offset: z.coerce.number().int().min(0).default(0),
@@ -36,6 +37,8 @@ export interface PatrolRouteDeps {
   registry: Registry;
   /** epoch ms of a sign-off (default Date.now) */
   now?: () => number;
+  /** a stored camera image by snapshot id (processor/snapshots store read) */
+  image?: (snapshotId: string) => Buffer | undefined;
 }
 
 const badRequest = (reply: FastifyReply, where: string, error: z.ZodError) => reply.code(400).send({ error: 'bad request', where, message: z.prettifyError(error) });
@@ -53,6 +56,7 @@ function scoped(sheet: PatrolSheet, scope: Scope, officer: string | undefined): 
  *   GET  /api/patrols/:id?format=json|csv     the sheet (an officer: their sites only) with its sign-offs;
  *                                             csv: the 日报 as a download (UTF-8 with BOM)
  *   POST /api/patrols/:id/sign-off            { remarks: { "WP-01": "..." } } — the officer signs their part
+ *   GET  /api/patrols/:id/snapshots/:snap     the camera image on a site's entry (image/jpeg), if the reader sees the site
  *   POST /api/patrols/:id/reopen              { officer, reason } — a chief reopens an officer's signed part
  *                                             (the sign-off is kept in `reopened`, the part can be signed again)
  * 401 anonymous, 403 wrong role or no officer part, 400 invalid input (zod message), 404 unknown sheet,
@@ -89,6 +93,17 @@ export function registerPatrolRoutes(app: FastifyInstance, store: PatrolStore, d
         .send(sheetCsv(visible, signOffs));
     }
     return { ...visible, signOffs, reopened };
+  });
+
+  app.get('/api/patrols/:id/snapshots/:snap', readers, async (req, reply) => {
+    const params = SnapParams.safeParse(req.params);
+    if (!params.success) return badRequest(reply, 'path', params.error);
+    const { id, snap } = params.data;
+    const scope = scopeOf(registry, principalOf(req));
+    const entry = store.get(id)?.sites.find((s) => s.snapshot && 'id' in s.snapshot && s.snapshot.id === snap);
+    const img = entry && seesSite(scope, entry.site) ? deps.image?.(snap) : undefined;
+    if (!img) return reply.code(404).send({ error: 'not found', message: `no snapshot ${snap} on patrol sheet ${id}` });
+    return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=86400, immutable').header('x-content-type-options', 'nosniff').send(img);
   });
 
   app.post('/api/patrols/:id/sign-off', async (req, reply) => {
