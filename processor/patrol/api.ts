@@ -5,6 +5,7 @@ import { scopeOf, seesSite, type Scope } from '../../gateway/auth/scope.js';
 import type { AuditLog, Role } from '../../gateway/auth/types.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import { sheetCsv } from './csv.js';
+import { sheetXlsx } from './xlsx.js';
 import type { PatrolStore } from './store.js';
 import type { PatrolSheet } from './types.js';
 
@@ -14,7 +15,7 @@ const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(20),
   offset: z.coerce.number().int().min(0).default(0),
 });
-const SheetQuery = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
+const SheetQuery = z.strictObject({ format: z.enum(['json', 'csv', 'xlsx']).default('json') });
 /** the officer's remarks, site id → text; the signer is the signed-in principal */
 export const SignOffBodySchema = z.strictObject({
   remarks: z.record(z.string().regex(/^(RO|WP|AQ|WS)-\d{2}$/, 'remarks are keyed by site id (RO-01, WP-12 …)'), z.string().trim().max(2000)).default({}),
@@ -53,8 +54,8 @@ function scoped(sheet: PatrolSheet, scope: Scope, officer: string | undefined): 
 /**
  * Patrol HTTP API (每日2次巡查; authorised like the ticket routes, issue 11):
  *   GET  /api/patrols?limit=&offset=          sheets, newest period first, with who has signed
- *   GET  /api/patrols/:id?format=json|csv     the sheet (an officer: their sites only) with its sign-offs;
- *                                             csv: the 日报 as a download (UTF-8 with BOM)
+ *   GET  /api/patrols/:id?format=json|csv|xlsx  the sheet (an officer: their sites only) with its sign-offs;
+ *                                             csv / xlsx: the 日报 as a download (csv UTF-8 with BOM)
  *   POST /api/patrols/:id/sign-off            { remarks: { "WP-01": "..." } } — the officer signs their part
  *   GET  /api/patrols/:id/snapshots/:snap     the camera image on a site's entry (image/jpeg), if the reader sees the site
  *   POST /api/patrols/:id/reopen              { officer, reason } — a chief reopens an officer's signed part
@@ -86,6 +87,12 @@ export function registerPatrolRoutes(app: FastifyInstance, store: PatrolStore, d
     const visible = scoped(sheet, scope, p.officer);
     const signOffs = store.signOffs(sheet.id).filter((s) => scope.all || s.officer === p.officer);
     const reopened = store.reopened(sheet.id).filter((s) => scope.all || s.officer === p.officer);
+    if (q.data.format === 'xlsx') {
+      return reply
+        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename="${sheet.id}.xlsx"; filename*=UTF-8''${encodeURIComponent(`巡查日报-${sheet.id}.xlsx`)}`)
+        .send(await sheetXlsx(visible, signOffs, registry.park.nameZh ?? registry.park.name));
+    }
     if (q.data.format === 'csv') {
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
