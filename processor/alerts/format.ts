@@ -4,7 +4,7 @@ import { overRangeText } from '../rules/overRange.js';
 import type { TicketChange } from '../tickets/service.js';
 import type { TicketCategory, TicketSummary } from '../tickets/types.js';
 import type { AlertKind } from './config.js';
-import type { NoticeKind } from './notice.js';
+import type { NoticeKind } from './noticeKind.js';
 import type { WecomMessage } from './wecomTypes.js';
 
 /** One alert: one ticket change on its way to one channel. */

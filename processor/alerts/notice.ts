@@ -1,10 +1,8 @@
-import { z } from 'zod';
 import type { Alert } from './format.js';
+import type { NoticeKind } from './noticeKind.js';
 import type { WecomMessage } from './wecomTypes.js';
 
-/** Messages that are about no ticket: the patrol's digests (to officers and the park group) and its missed sign-off alert to the section chief. */
-export const NoticeKindSchema = z.enum(['patrol-digest', 'patrol-overdue']);
-export type NoticeKind = z.infer<typeof NoticeKindSchema>;
+export { NoticeKindSchema, type NoticeKind } from './noticeKind.js';
 
 /**
  * A prepared WeCom message sent through the durable outbox like an alert (recorded before it is sent,

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { AlertKindSchema, ChannelSchema, type Channel } from './config.js';
 import type { Alert } from './format.js';
-import { NoticeKindSchema } from './notice.js';
+import { NoticeKindSchema } from './noticeKind.js';
 
 /** An alert waiting in the outbox, oldest first. */
 export interface WaitingAlert {

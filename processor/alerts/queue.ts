@@ -2,7 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { AlertKind, Channel, RetryPolicy } from './config.js';
 import type { Alert } from './format.js';
-import type { NoticeKind } from './notice.js';
+import type { NoticeKind } from './noticeKind.js';
 
 export type AlertLog = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 

@@ -1,7 +1,7 @@
 import type { Subscription } from 'rxjs';
 import type { AlertKind, WecomConfig } from './config.js';
 import type { Alert } from './format.js';
-import type { NoticeKind } from './notice.js';
+import type { NoticeKind } from './noticeKind.js';
 import { backoffMs, byPriority, RateWindow, refOf, victimIndex, type Pending, type QueueHost } from './queue.js';
 import { packAlerts, wecomRobot, type WecomMessage, type WecomOutcome } from './wecom.js';
 

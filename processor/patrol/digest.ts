@@ -1,7 +1,6 @@
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { Notice } from '../alerts/notice.js';
-import { buildMarkdown, MARKDOWN_MAX_BYTES, utf8Bytes } from '../alerts/wecom.js';
-import { overdueMessage } from './notify.js';
+import { buildMarkdown, buildText, MARKDOWN_MAX_BYTES, utf8Bytes, type WecomText } from '../alerts/wecom.js';
 import { localStamp } from './periods.js';
 import type { OfficerPart, PatrolOverdue, PatrolSheet, SiteSheet } from './types.js';
 
@@ -110,6 +109,11 @@ export function digestNotices(sheet: PatrolSheet, registry: Registry, publicUrl?
     line: `巡查表 ${sheet.id} ${p.name}`,
   }));
   return [...officers, { id: `${sheet.id}|group|digest`, kind: 'patrol-digest', ref: sheet.id, message: buildMarkdown(groupDigest(sheet, registry, publicUrl)), line: `巡查汇总 ${sheet.id}` }];
+}
+
+/** The chief's WeCom text (domain.md §3.1) for a missed sign-off: the event's text, @-mentioning the chief by userid or mobile. */
+export function overdueMessage(e: PatrolOverdue): WecomText {
+  return buildText(e.text, { ...(e.chief?.wecomUserId ? { userIds: [e.chief.wecomUserId] } : {}), ...(e.chief?.mobile ? { mobiles: [e.chief.mobile] } : {}) });
 }
 
 /** the missed sign-off to the section chief as a notice (`<sheet>|<officer>|overdue`): the text @-mentioning the chief, with the link */

@@ -1,14 +1,8 @@
 import { z } from 'zod';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { Notice } from '../alerts/notice.js';
-import { buildText, type WecomText } from '../alerts/wecom.js';
 import { digestNotices, overdueNotice } from './digest.js';
 import type { PatrolOverdue, PatrolSheet } from './types.js';
-
-/** The chief's WeCom text (domain.md §3.1) for a missed sign-off: the event's text, @-mentioning the chief by userid or mobile. */
-export function overdueMessage(e: PatrolOverdue): WecomText {
-  return buildText(e.text, { ...(e.chief?.wecomUserId ? { userIds: [e.chief.wecomUserId] } : {}), ...(e.chief?.mobile ? { mobiles: [e.chief.mobile] } : {}) });
-}
 
 /** PUBLIC_URL: the gateway's address as officers reach it (http/https, no query), for the links in the digests; optional */
 export const PatrolEnvSchema = z.object({
