@@ -68,7 +68,7 @@ describe('patrol scheduler (virtual time)', () => {
     // the 08:30 sheet is not due before 10:30; the scheduler was stopped at 09:00
     expect(overdue.filter((e) => e.sheet !== 'P-20261127-1630')).toEqual([]);
     expect(store.get('P-20261127-1630')?.period).toEqual({ start: Date.parse('2026-11-27T08:30:00+08:00'), end: Date.parse('2026-11-27T16:30:00+08:00') });
-    expect(store.signOffs('P-20261127-1630')).toEqual([{ sheet: 'P-20261127-1630', officer: 'OF-01', by: 'OF-01', at: Date.parse('2026-11-27T17:30:00+08:00'), remarks: { 'WP-01': '已巡查' } }]);
+    expect(store.signOffs('P-20261127-1630')).toEqual([{ sheet: 'P-20261127-1630', officer: 'OF-01', by: 'OF-01', at: Date.parse('2026-11-27T17:30:00+08:00'), remarks: { 'WP-01': '已巡查' }, revision: 1 }]);
     // recorded: a second check (a restart) would not alert again
     expect(store.markAlerted('P-20261127-1630', first[0]!.officer, 0)).toBe(false);
   });
