@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import { MARKDOWN_MAX_BYTES, utf8Bytes } from '../alerts/wecom.js';
-import { digestNotices, groupDigest, officerDigest, overdueNotice } from './digest.js';
+import type { Notice } from '../alerts/notice.js';
+import { digestNotices, groupDigest, officerDigest, overdueNotice, sheetLink } from './digest.js';
+import { patrolDelivery, publicUrlFrom } from './notify.js';
 import { periodEndingAt } from './periods.js';
 import { buildSheet } from './sheet.js';
 import type { PeriodStats } from './stats.js';
@@ -106,5 +108,35 @@ describe('patrol digests (WeCom markdown)', () => {
     expect(n).toMatchObject({ id: 'P-20261127-1630|OF-02|overdue', kind: 'patrol-overdue', ref: 'P-20261127-1630', high: true });
     expect(n.message).toEqual({ msgtype: 'text', text: { content: `${e.text}\n详见 https://park.example.cn/patrol/P-20261127-1630`, mentioned_mobile_list: ['13800001199'] } });
     expect(overdueNotice(e).message).toMatchObject({ text: { content: e.text } });
+  });
+});
+
+describe('PUBLIC_URL and the hand-over to the alerts', () => {
+  it('takes an http(s) PUBLIC_URL; an invalid one is reported and left out', () => {
+    const errors: string[] = [];
+    expect(publicUrlFrom({ PUBLIC_URL: 'https://park.example.cn/gw/' }, (m) => errors.push(m))).toBe('https://park.example.cn/gw/');
+    expect(publicUrlFrom({}, (m) => errors.push(m))).toBeUndefined();
+    expect(publicUrlFrom({ PUBLIC_URL: '' }, (m) => errors.push(m))).toBeUndefined();
+    expect(errors).toEqual([]);
+    expect(publicUrlFrom({ PUBLIC_URL: 'ftp://park.example.cn' }, (m) => errors.push(m))).toBeUndefined();
+    expect(publicUrlFrom({ PUBLIC_URL: 'https://park.example.cn/?a=1' }, (m) => errors.push(m))).toBeUndefined();
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toContain('PUBLIC_URL');
+    expect(errors[1]).toContain('no query');
+    expect(sheetLink('https://park.example.cn/gw/', 'P-20261127-1630')).toBe('https://park.example.cn/gw/patrol/P-20261127-1630');
+  });
+
+  it('hands every digest and the chief alert to notify; none when patrol.digests is off', () => {
+    const got: Notice[] = [];
+    const alerts = { notify: (n: Notice) => got.push(n) > 0 };
+    const sheet = fixedSheet();
+    patrolDelivery(alerts, registry, URL_BASE).onSheet(sheet);
+    expect(got.map((n) => n.id)).toEqual(digestNotices(sheet, registry, URL_BASE).map((n) => n.id));
+    got.length = 0;
+    const off = patrolDelivery(alerts, { ...registry, patrol: { ...registry.patrol, digests: false } }, URL_BASE);
+    off.onSheet(sheet);
+    expect(got).toEqual([]);
+    off.onOverdue({ key: 'k', kind: 'patrol-overdue', sheet: sheet.id, officer: 'OF-02', officerName: '李明', dueAt: 0, at: 0, text: '【巡查未签收】' });
+    expect(got.map((n) => n.id)).toEqual([`${sheet.id}|OF-02|overdue`]);
   });
 });
