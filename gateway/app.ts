@@ -37,7 +37,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StateKeeper } from '../processor/rules/stateKeeper.js';
 import { createHj212Forwarding, type Hj212Forwarding } from '../processor/sinks/hj212/forwarding.js';
 import { createOdorAttribution, sqliteAttributionStore, type OdorAttribution } from '../processor/attribution/index.js';
-import { chiefNotifier, createPatrol, influxQuery, registerPatrolRoutes, type Patrol } from '../processor/patrol/index.js';
+import { createPatrol, influxQuery, patrolCamera, patrolDelivery, publicUrlFrom, registerPatrolRoutes, type Patrol } from '../processor/patrol/index.js';
 
 export type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
 import type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
@@ -188,13 +188,16 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           else registerAuth(http, access, { secureCookies: o.people?.secureCookies });
           registerTicketRoutes(http, tickets, { audit, registry });
           registerValveRoutes(http, interlock, { audit, registry });
-          // 每日2次巡查: sheets from the readings (InfluxQL, InfluxDB 1.x) and the tickets, under /api/patrols; a missed sign-off to the chief's WeCom
-          patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log, onOverdue: chiefNotifier(registry, o.alertSecrets, log.child({ component: 'patrol' })) });
-          registerPatrolRoutes(http, patrol.store, { audit, registry });
-          // the officers' pages (tickets, patrol, hazards, sites): rendered from the same services, changed only through the API
-          registerWeb(http, { registry, tickets, audit, health, patrol: patrol.store, influx: o.influx.v2 ? undefined : { url: o.influx.url, database: o.influx.database } });
           // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
           const snapshotStore = createSnapshotStore({ dir: join(o.dataDir, 'snapshots'), retention: o.snapshots?.retention, now: Date.now });
+          // 每日2次巡查: sheets from the readings (InfluxQL, InfluxDB 1.x), the tickets and a fresh snapshot of each outlet camera, under /api/patrols;
+          // the digests (officers, park group) and a missed sign-off (section chief) go through the alerts' outbox, linking to PUBLIC_URL
+          const publicUrl = publicUrlFrom(process.env, (m) => log.error(`PUBLIC_URL ignored, patrol digests carry no link: ${m}`));
+          const camera = patrolCamera({ registry, store: snapshotStore, fetcher: o.snapshots?.fetcher, now: Date.now, log: log.child({ component: 'patrol' }) });
+          patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log, camera, ...patrolDelivery(alerts, registry, publicUrl) });
+          registerPatrolRoutes(http, patrol.store, { audit, registry, image: (id) => snapshotStore.read(id) });
+          // the officers' pages (tickets, patrol, hazards, sites): rendered from the same services, changed only through the API
+          registerWeb(http, { registry, tickets, audit, health, patrol: patrol.store, influx: o.influx.v2 ? undefined : { url: o.influx.url, database: o.influx.database } });
           snapshots = createSnapshotTaker({ registry, store: snapshotStore, record: (id, kind, data) => void tickets.recordAction(id, kind, data), fetcher: o.snapshots?.fetcher, concurrency: o.snapshots?.concurrency, now: Date.now, log: log.child({ component: 'snapshots' }) });
           registerSnapshotRoutes(
             http,

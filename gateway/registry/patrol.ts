@@ -24,6 +24,8 @@ export const PatrolConfigSchema = z
     onlineBucketMs: z.number().int().min(60_000).default(600_000),
     /** a device with no reading in its last this-many intervals of the period counts as offline */
     offlineIntervals: z.number().int().min(1).default(3),
+    /** when a sheet is made, a WeCom markdown digest to each officer (their part) and a summary to the park group */
+    digests: z.boolean().default(true),
     /** 科长: who is alerted when a sheet is not signed off in time */
     chief: z
       .object({

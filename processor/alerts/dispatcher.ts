@@ -6,7 +6,8 @@ import type { AlertKind, AlertSecrets, AlertsConfig, Channel } from './config.js
 import { buildEscalation, type Escalation } from './escalationFormat.js';
 import { alertKindOf, buildAlert, type Alert } from './format.js';
 import { alertId, type AlertOutbox } from './outbox.js';
-import { emptyStats, masked, type AlertLog, type AlertOutcome, type ChannelStats, type QueueHost } from './queue.js';
+import { NoticeKindSchema, noticeAlert, type Notice } from './notice.js';
+import { emptyStats, masked, type AlertCounters, type AlertLog, type AlertOutcome, type ChannelStats, type QueueHost } from './queue.js';
 import { createAliyunSms, type SmsProvider } from './sms.js';
 import { SmsQueue } from './smsQueue.js';
 import { WecomQueue } from './wecomQueue.js';
@@ -34,31 +35,15 @@ export interface AlertsOptions {
   onSent?: (ticketId: string, channel: Channel, info: AlertOutcome) => void;
 }
 
-export interface AlertCounters {
-  /** alerts delivered (an alert is one ticket change on one channel) */
-  sent: number;
-  /** alerts given up: refused, bad key, retries exhausted */
-  failed: number;
-  /** alerts waiting or in flight */
-  pending: number;
-  /** WeCom 130101 replies */
-  rateLimited: number;
-  /** alerts dropped from a full queue */
-  dropped: number;
-  /** SMS alerts not sent because the number reached its daily cap */
-  capped: number;
-  /** ticket changes not alerted again within dedupWindowMs */
-  deduplicated: number;
-  /** alerts for a channel without credentials, or SMS for a ticket without a known officer */
-  skipped: number;
-  byChannel: Record<Channel, ChannelStats & { pending: number }>;
-}
+export type { AlertCounters } from './queue.js';
 
 export interface Alerts {
   /** Takes one ticket change; alerts it on the configured channels. Never throws. */
   handle(change: TicketChange): void;
   /** Takes one escalation step of an unacknowledged ticket (escalation.ts); alerts it as kind 'escalated'. Never throws. */
   escalate(e: Escalation): void;
+  /** Sends a prepared WeCom message (notice.ts) through the outbox once per notice id; false when skipped or recorded already. Never throws. */
+  notify(n: Notice): boolean;
   /** every outcome: sent, failed, dropped, capped */
   readonly outcomes$: Observable<AlertOutcome>;
   /** delivered alerts, with request and reply times */
@@ -109,7 +94,7 @@ export function createAlerts(o: AlertsOptions): Alerts {
     outcomes.next(out);
     if (o.outbox && !stopped) fill(out.channel);
     if (out.status === 'sent' && o.onSent) {
-      for (const a of out.alerts) {
+      for (const a of out.alerts.filter((x) => !NoticeKindSchema.safeParse(x.kind).success)) {
         try {
           o.onSent(a.ticketId, out.channel, out);
         } catch (err) {
@@ -262,6 +247,25 @@ export function createAlerts(o: AlertsOptions): Alerts {
         deliver('escalated', e.ticket, (at) => buildEscalation(e, config.escalation, registry, at));
       } catch (err) {
         log.error({ err: (err as Error).message, ticket: e.ticket.id, step: e.step }, 'escalation alert not built');
+      }
+    },
+    notify(n) {
+      if (stopped || !config.enabled) return false;
+      try {
+        const q = wecomQueue();
+        const at = now();
+        const alert = noticeAlert(n, at);
+        if (!q) skipped++;
+        else if (o.outbox && !o.outbox.record(alert, 'wecom', undefined, at)) deduplicated++;
+        else {
+          if (o.outbox) fill('wecom');
+          else q.enqueue(alert);
+          return true;
+        }
+        return false;
+      } catch (err) {
+        log.error({ err: (err as Error).message, notice: n.id }, 'notice not recorded');
+        return false;
       }
     },
     outcomes$: outcomes.asObservable(),

@@ -4,14 +4,18 @@ import { overRangeText } from '../rules/overRange.js';
 import type { TicketChange } from '../tickets/service.js';
 import type { TicketCategory, TicketSummary } from '../tickets/types.js';
 import type { AlertKind } from './config.js';
+import type { NoticeKind } from './noticeKind.js';
+import type { WecomMessage } from './wecomTypes.js';
 
 /** One alert: one ticket change on its way to one channel. */
 export interface Alert {
   /** `${ticketId}|${kind}`: the de-duplication key */
   key: string;
+  /** the ticket; for a notice (notice.ts) what it is about, e.g. the patrol sheet */
   ticketId: string;
-  kind: AlertKind;
-  category: TicketCategory;
+  kind: AlertKind | NoticeKind;
+  /** the ticket's category; 'notice' for a notice */
+  category: TicketCategory | 'notice';
   /** new or recurring pollution problems; instrument and data problems and follow-ups are low */
   high: boolean;
   /** the message for this alert alone (Chinese, names from the registry) */
@@ -25,8 +29,10 @@ export interface Alert {
   changeAt: number;
   /** when the dispatcher took it, epoch ms */
   queuedAt: number;
-  /** the stable id in the alert outbox (outbox.ts alertId), when there is one */
+  /** the stable id in the alert outbox (outbox.ts alertId, or the notice's own id), when there is one */
   id?: string;
+  /** a notice's prepared WeCom message: sent as it is, alone, never packed with others */
+  message?: WecomMessage;
 }
 
 const CATEGORY_WORD: Record<TicketCategory, string> = {

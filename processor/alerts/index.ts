@@ -22,3 +22,5 @@ export { createAliyunSms, type SmsProvider, type SmsSendResult } from './sms.js'
 export { buildMarkdown, buildText, packAlerts, truncateUtf8, type WecomMessage } from './wecom.js';
 export { createEscalator, type Escalator, type EscalatorOptions } from './escalation.js';
 export { buildEscalation, type Escalation } from './escalationFormat.js';
+export { NoticeKindSchema, noticeAlert, type Notice, type NoticeKind } from './notice.js';
+export type { WecomMarkdown, WecomText } from './wecomTypes.js';

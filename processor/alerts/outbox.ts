@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { AlertKindSchema, ChannelSchema, type Channel } from './config.js';
 import type { Alert } from './format.js';
+import { NoticeKindSchema } from './noticeKind.js';
 
 /** An alert waiting in the outbox, oldest first. */
 export interface WaitingAlert {
@@ -42,7 +43,7 @@ const StoredAlertSchema = z.looseObject({
   id: z.string(),
   key: z.string(),
   ticketId: z.string(),
-  kind: AlertKindSchema,
+  kind: z.union([AlertKindSchema, NoticeKindSchema]),
   category: z.string(),
   high: z.boolean(),
   text: z.string(),
@@ -51,6 +52,11 @@ const StoredAlertSchema = z.looseObject({
   sms: z.object({ site: z.string(), pollutant: z.string(), value: z.string(), ticket: z.string() }),
   changeAt: z.number(),
   queuedAt: z.number(),
+  /** a notice's prepared message (notice.ts) */
+  message: z.union([
+    z.object({ msgtype: z.literal('text'), text: z.looseObject({ content: z.string() }) }),
+    z.object({ msgtype: z.literal('markdown'), markdown: z.object({ content: z.string() }) }),
+  ]).optional(),
 });
 const RowSchema = z.object({ seq: z.number().int(), id: z.string(), recipient: z.string().nullable(), alert: z.string() });
 

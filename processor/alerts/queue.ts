@@ -2,13 +2,35 @@ import type { SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { AlertKind, Channel, RetryPolicy } from './config.js';
 import type { Alert } from './format.js';
+import type { NoticeKind } from './noticeKind.js';
 
 export type AlertLog = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
+
+/** What the alerts did so far (createAlerts counters()). */
+export interface AlertCounters {
+  /** alerts delivered (an alert is one ticket change on one channel) */
+  sent: number;
+  /** alerts given up: refused, bad key, retries exhausted */
+  failed: number;
+  /** alerts waiting or in flight */
+  pending: number;
+  /** WeCom 130101 replies */
+  rateLimited: number;
+  /** alerts dropped from a full queue */
+  dropped: number;
+  /** SMS alerts not sent because the number reached its daily cap */
+  capped: number;
+  /** ticket changes not alerted again within dedupWindowMs */
+  deduplicated: number;
+  /** alerts for a channel without credentials, or SMS for a ticket without a known officer */
+  skipped: number;
+  byChannel: Record<Channel, ChannelStats & { pending: number }>;
+}
 
 /** One alert inside an outcome. */
 export interface AlertRef {
   ticketId: string;
-  kind: AlertKind;
+  kind: AlertKind | NoticeKind;
   /** ticket service time of the change */
   changeAt: number;
   /** when the dispatcher took it */

@@ -1,4 +1,5 @@
 import type { Alert } from './format.js';
+import type { WecomMarkdown, WecomMessage, WecomText } from './wecomTypes.js';
 
 /** domain.md §3.1: text content at most 2048 bytes UTF-8 */
 export const TEXT_MAX_BYTES = 2048;
@@ -8,15 +9,7 @@ export const MARKDOWN_MAX_BYTES = 4096;
 export const ERR_RATE_LIMITED = 130101;
 export const ERR_INVALID_KEY = 93000;
 
-export interface WecomText {
-  msgtype: 'text';
-  text: { content: string; mentioned_list?: string[]; mentioned_mobile_list?: string[] };
-}
-export interface WecomMarkdown {
-  msgtype: 'markdown';
-  markdown: { content: string };
-}
-export type WecomMessage = WecomText | WecomMarkdown;
+export type { WecomMarkdown, WecomMessage, WecomText } from './wecomTypes.js';
 
 const encoder = new TextEncoder();
 export const utf8Bytes = (s: string): number => encoder.encode(s).length;

@@ -1,6 +1,7 @@
 import type { Subscription } from 'rxjs';
 import type { AlertKind, WecomConfig } from './config.js';
 import type { Alert } from './format.js';
+import type { NoticeKind } from './noticeKind.js';
 import { backoffMs, byPriority, RateWindow, refOf, victimIndex, type Pending, type QueueHost } from './queue.js';
 import { packAlerts, wecomRobot, type WecomMessage, type WecomOutcome } from './wecom.js';
 
@@ -28,7 +29,7 @@ export class WecomQueue {
   private stopped = false;
   private readonly window: RateWindow;
   private readonly minIntervalMs: number;
-  private readonly mentionOn: ReadonlySet<AlertKind>;
+  private readonly mentionOn: ReadonlySet<AlertKind | NoticeKind>;
   private readonly robot: ReturnType<typeof wecomRobot>;
 
   constructor(private readonly o: WecomQueueOptions) {
@@ -81,11 +82,16 @@ export class WecomQueue {
     const wait = this.waitMs(now);
     if (wait > 0) return this.schedule(wait);
     const ordered = byPriority(this.items);
-    const { message, count } = packAlerts(
-      ordered.map((p) => p.alert),
-      { msgtype: this.o.config.msgtype, mention: (a) => this.mentionOn.has(a.kind) },
-    );
-    const batch = ordered.slice(0, count);
+    // a notice's prepared message goes alone and as it is; alerts are packed among themselves
+    const first = ordered[0]!;
+    const plain = first.alert.message ? [first] : ordered.filter((p) => !p.alert.message);
+    const { message, count } = first.alert.message
+      ? { message: first.alert.message, count: 1 }
+      : packAlerts(
+          plain.map((p) => p.alert),
+          { msgtype: this.o.config.msgtype, mention: (a) => this.mentionOn.has(a.kind) },
+        );
+    const batch = plain.slice(0, count);
     this.items = this.items.filter((p) => !batch.includes(p));
     this.inFlight = batch;
     for (const p of batch) p.attempts++;

@@ -85,14 +85,14 @@ describe('patrol HTTP API', () => {
 
     const ok = await app.inject({ method: 'POST', url: '/api/patrols/P-20261127-1630/sign-off', headers: as('officer'), payload: { remarks: { [sites[0]!]: '现场正常' } } });
     expect(ok.statusCode).toBe(201);
-    expect(ok.json()).toEqual({ sheet: 'P-20261127-1630', officer: 'OF-01', by: 'OF-01', at: SIGNED_AT, remarks: { [sites[0]!]: '现场正常' }, late: false });
+    expect(ok.json()).toEqual({ sheet: 'P-20261127-1630', officer: 'OF-01', by: 'OF-01', at: SIGNED_AT, remarks: { [sites[0]!]: '现场正常' }, revision: 1, late: false });
     const again = await app.inject({ method: 'POST', url: '/api/patrols/P-20261127-1630/sign-off', headers: as('chiefOfficer'), payload: {} });
     expect(again.statusCode).toBe(409);
 
     const list = await app.inject({ method: 'GET', url: '/api/patrols', headers: as('chief') });
     expect(list.json().sheets[0].signedBy).toEqual(['OF-01']);
     const got = await app.inject({ method: 'GET', url: '/api/patrols/P-20261127-1630', headers: as('officer') });
-    expect(got.json().signOffs).toEqual([{ sheet: 'P-20261127-1630', officer: 'OF-01', by: 'OF-01', at: SIGNED_AT, remarks: { [sites[0]!]: '现场正常' } }]);
+    expect(got.json().signOffs).toEqual([{ sheet: 'P-20261127-1630', officer: 'OF-01', by: 'OF-01', at: SIGNED_AT, remarks: { [sites[0]!]: '现场正常' }, revision: 1 }]);
 
     const entries = access.audit.entries.filter((e) => e.action === 'patrol.sign-off');
     expect(entries.map((e) => [e.actor, e.outcome])).toEqual([
@@ -103,5 +103,53 @@ describe('patrol HTTP API', () => {
       ['wang.qing', 'failed'],
     ]);
     expect(entries.every((e) => e.target === 'patrol:P-20261127-1630')).toBe(true);
+  });
+  it('lets a chief reopen an officer\'s signed part: signed again as revision 2, the first sign-off kept; audited', async () => {
+    const url = '/api/patrols/P-20261127-1630/reopen';
+    const reason = '备注不全，请补充';
+    expect((await app.inject({ method: 'POST', url, headers: as('officer'), payload: { officer: 'OF-01', reason } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url, headers: as('anonymous'), payload: { officer: 'OF-01', reason } })).statusCode).toBe(401);
+    const bad = await app.inject({ method: 'POST', url, headers: as('chief'), payload: { officer: 'OF-01' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ where: 'body' });
+    expect(bad.json().message).toContain('reason');
+    expect((await app.inject({ method: 'POST', url, headers: as('chief'), payload: { officer: 'OF-01', reason, extra: 1 } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/api/patrols/P-20261127-9999/reopen', headers: as('chief'), payload: { officer: 'OF-01', reason } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url, headers: as('chief'), payload: { officer: 'OF-99', reason } })).statusCode).toBe(404);
+    // OF-02 has not signed: nothing to reopen
+    expect((await app.inject({ method: 'POST', url, headers: as('chief'), payload: { officer: 'OF-02', reason } })).statusCode).toBe(409);
+
+    const ok = await app.inject({ method: 'POST', url, headers: as('chief'), payload: { officer: 'OF-01', reason } });
+    expect(ok.statusCode).toBe(200);
+    const first = { sheet: 'P-20261127-1630', officer: 'OF-01', by: 'OF-01', at: SIGNED_AT, remarks: { [mySites('OF-01')[0]!]: '现场正常' }, revision: 1 };
+    expect(ok.json()).toEqual({ ...first, reopenedBy: 'chen.kz', reopenedAt: SIGNED_AT, reason });
+    // reopened twice is a conflict: the part is open now
+    expect((await app.inject({ method: 'POST', url, headers: as('chief'), payload: { officer: 'OF-01', reason } })).statusCode).toBe(409);
+    let list = await app.inject({ method: 'GET', url: '/api/patrols', headers: as('chief') });
+    expect(list.json().sheets[0].signedBy).toEqual([]);
+
+    const again = await app.inject({ method: 'POST', url: '/api/patrols/P-20261127-1630/sign-off', headers: as('officer'), payload: { remarks: { [mySites('OF-01')[0]!]: '已补充：排口无异常' } } });
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toMatchObject({ revision: 2, remarks: { [mySites('OF-01')[0]!]: '已补充：排口无异常' } });
+    list = await app.inject({ method: 'GET', url: '/api/patrols', headers: as('chief') });
+    expect(list.json().sheets[0].signedBy).toEqual(['OF-01']);
+    const got = (await app.inject({ method: 'GET', url: '/api/patrols/P-20261127-1630', headers: as('officer') })).json();
+    expect(got.signOffs).toMatchObject([{ officer: 'OF-01', revision: 2 }]);
+    expect(got.reopened).toEqual([{ ...first, reopenedBy: 'chen.kz', reopenedAt: SIGNED_AT, reason }]);
+    // another officer does not see OF-01's history
+    expect((await app.inject({ method: 'GET', url: '/api/patrols/P-20261127-1630', headers: as('otherOfficer') })).json().reopened).toEqual([]);
+
+    const entries = access.audit.entries.filter((e) => e.action === 'patrol.reopen');
+    expect(entries.map((e) => [e.actor, e.outcome])).toEqual([
+      ['OF-01', 'denied'],
+      ['anonymous', 'denied'],
+      ['chen.kz', 'denied'],
+      ['chen.kz', 'denied'],
+      ['chen.kz', 'failed'],
+      ['chen.kz', 'failed'],
+      ['chen.kz', 'ok'],
+      ['chen.kz', 'failed'],
+    ]);
+    expect(entries.find((e) => e.outcome === 'ok')).toMatchObject({ target: 'patrol:P-20261127-1630', after: { officer: 'OF-01', reopened: true, reason } });
   });
 });

@@ -21,12 +21,12 @@ export function sheetCsv(sheet: PatrolSheet, signOffs: readonly SignOff[]): stri
   const signedBy = (officer: string) => signOffs.find((s) => s.officer === officer);
   const rows: unknown[][] = [
     ['巡查表', sheet.id, '时段', `${from.date} ${from.time}`, `${to.date} ${to.time}`],
-    ['站点', '名称', '企业', '包联干部', '数据完整率%', '在线率%', '离线设备', '阀门状态', '新开工单', '未关闭工单', '因子', '名称', '单位', '接收数', '有效数', '最小值', '有效均值', '最大值', '限值', '超标次数', '预警次数', '恒值', '签收人', '签收时间', '备注'],
+    ['站点', '名称', '企业', '包联干部', '数据完整率%', '在线率%', '离线设备', '阀门状态', '排口抓拍', '新开工单', '未关闭工单', '因子', '名称', '单位', '接收数', '有效数', '最小值', '有效均值', '最大值', '限值', '超标次数', '预警次数', '恒值', '签收人', '签收时间', '备注'],
   ];
   for (const s of sheet.sites) {
     const signed = signedBy(s.officer);
     const at = signed ? localStamp(signed.at, sheet.timezone) : undefined;
-    const site = [s.site, s.name, s.enterpriseName ?? '', s.officer, s.completeness, s.online, s.offlineDevices.join(' '), s.valve ? (s.valve.value ? '开' : '关') : '', s.ticketsOpened.join(' '), s.ticketsOpen.join(' ')];
+    const site = [s.site, s.name, s.enterpriseName ?? '', s.officer, s.completeness, s.online, s.offlineDevices.join(' '), s.valve ? (s.valve.value ? '开' : '关') : '', !s.snapshot ? '' : 'id' in s.snapshot ? s.snapshot.id : `失败: ${s.snapshot.failed}`, s.ticketsOpened.join(' '), s.ticketsOpen.join(' ')];
     const tail = [signed?.by ?? '', at ? `${at.date} ${at.time}` : '', remarkOf(s.site)];
     const factors = s.factors.length ? s.factors : [undefined];
     for (const f of factors) {

@@ -7,11 +7,14 @@ import { createPatrolScheduler, type PatrolScheduler } from './scheduler.js';
 import { buildSheet, type TicketLister } from './sheet.js';
 import { readPeriodStats } from './stats.js';
 import { sqlitePatrolStore, type PatrolStore } from './store.js';
-import type { PatrolOverdue } from './types.js';
+import { withSnapshots, type PatrolCamera } from './camera.js';
+import type { PatrolOverdue, PatrolSheet } from './types.js';
 
 export { registerPatrolRoutes, type PatrolRouteDeps } from './api.js';
 export { influxQuery, type InfluxQuery } from './influxQuery.js';
-export { chiefNotifier, notifyChief, overdueMessage } from './notify.js';
+export { patrolDelivery, publicUrlFrom, PatrolEnvSchema } from './notify.js';
+export { digestNotices, groupDigest, officerDigest, overdueMessage, overdueNotice, sheetLink } from './digest.js';
+export { patrolCamera, snapshotUrl, withSnapshots, type PatrolCamera } from './camera.js';
 export type { PatrolStore } from './store.js';
 export type { PatrolOverdue, PatrolSheet, SignOff } from './types.js';
 
@@ -28,6 +31,10 @@ export interface PatrolOptions {
   now?: () => number;
   /** a missed sign-off, for the alerts module (to the section chief); logged in any case */
   onOverdue?: (e: PatrolOverdue) => void;
+  /** a sheet stored (its digests go out from here: notify.ts patrolDelivery) */
+  onSheet?: (sheet: PatrolSheet) => void;
+  /** the rain outlets' cameras: a fresh snapshot of each on the sheet it makes */
+  camera?: PatrolCamera;
 }
 
 export interface Patrol {
@@ -47,14 +54,25 @@ export function createPatrol(o: PatrolOptions): Patrol {
     log,
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     now: o.now ?? (o.scheduler ? () => o.scheduler!.now() : Date.now),
-    produce: async (period, producedAt) => buildSheet({ registry: o.registry, period, stats: await readPeriodStats(o.query, o.registry, period, o.registry.patrol.onlineBucketMs), tickets: o.tickets, producedAt }),
+    produce: async (period, producedAt) => {
+      const sheet = buildSheet({ registry: o.registry, period, stats: await readPeriodStats(o.query, o.registry, period, o.registry.patrol.onlineBucketMs), tickets: o.tickets, producedAt });
+      return o.camera ? withSnapshots(sheet, o.camera) : sheet;
+    },
   });
   let sub = new Subscription();
+  const guard = (f: () => void, msg: string) => {
+    try {
+      f();
+    } catch (err) {
+      log.error({ err }, msg);
+    }
+  };
   return {
     store,
     scheduler,
     start() {
-      sub = scheduler.overdue$.subscribe((e) => o.onOverdue?.(e));
+      sub = scheduler.overdue$.subscribe((e) => guard(() => o.onOverdue?.(e), 'patrol overdue not handed over'));
+      sub.add(scheduler.produced$.subscribe((sheet) => guard(() => o.onSheet?.(sheet), 'patrol digests not handed over')));
       scheduler.start();
     },
     stop() {

@@ -1,32 +1,35 @@
-import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Registry } from '../../gateway/registry/schema.js';
-import type { AlertSecrets } from '../alerts/config.js';
-import { buildText, wecomRobot, type WecomMessage, type WecomOutcome, type WecomText } from '../alerts/wecom.js';
-import type { PatrolOverdue } from './types.js';
+import type { Notice } from '../alerts/notice.js';
+import { digestNotices, overdueNotice } from './digest.js';
+import type { PatrolOverdue, PatrolSheet } from './types.js';
 
-/** The chief's WeCom text (domain.md §3.1) for a missed sign-off: the event's text, @-mentioning the chief by userid or mobile. */
-export function overdueMessage(e: PatrolOverdue): WecomText {
-  return buildText(e.text, { ...(e.chief?.wecomUserId ? { userIds: [e.chief.wecomUserId] } : {}), ...(e.chief?.mobile ? { mobiles: [e.chief.mobile] } : {}) });
+/** PUBLIC_URL: the gateway's address as officers reach it (http/https, no query), for the links in the digests; optional */
+export const PatrolEnvSchema = z.object({
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'PUBLIC_URL must be an http(s) URL such as https://park.example.cn' })
+    .refine((u) => !u.includes('?') && !u.includes('#'), 'PUBLIC_URL takes no query or fragment')
+    .optional(),
+});
+
+/** PUBLIC_URL from the environment; an invalid one is reported (onError) and left out: the digests then carry no link */
+export function publicUrlFrom(env: Record<string, string | undefined>, onError: (message: string) => void): string | undefined {
+  const parsed = PatrolEnvSchema.safeParse({ PUBLIC_URL: env.PUBLIC_URL || undefined });
+  if (parsed.success) return parsed.data.PUBLIC_URL;
+  onError(z.prettifyError(parsed.error));
+  return undefined;
 }
 
 /**
- * Sends each missed sign-off to the park's WeCom robot (processor/alerts/wecom.ts `wecomRobot`): one
- * attempt, the outcome logged. Durable delivery with retries belongs to the alerts module's outbox; this
- * is the ticket-less message it is given.
+ * How the patrol's messages leave: each made sheet's digests (every officer's part, the group summary)
+ * and each missed sign-off to the section chief, handed to the alerts' durable outbox as notices with
+ * stable ids (`<sheet>|<officer>|digest`, `<sheet>|group|digest`, `<sheet>|<officer>|overdue`).
  */
-export function notifyChief(robot: { post(message: WecomMessage): Promise<WecomOutcome> }, log: Logger): (e: PatrolOverdue) => Promise<WecomOutcome> {
-  return async (e) => {
-    const out = await robot.post(overdueMessage(e));
-    if (out.kind === 'ok') log.info({ key: e.key }, 'patrol overdue sent to the section chief');
-    else log.warn({ key: e.key, outcome: out }, 'patrol overdue not delivered to WeCom');
-    return out;
+export function patrolDelivery(alerts: { notify(n: Notice): boolean }, registry: Registry, publicUrl?: string): { onSheet: (s: PatrolSheet) => void; onOverdue: (e: PatrolOverdue) => void } {
+  return {
+    onSheet: (sheet) => {
+      if (registry.patrol.digests) for (const n of digestNotices(sheet, registry, publicUrl)) alerts.notify(n);
+    },
+    onOverdue: (e) => void alerts.notify(overdueNotice(e, publicUrl)),
   };
-}
-
-/** the chief's notifier when the registry's WeCom robot is on and its key is set (WECOM_KEY), else undefined */
-export function chiefNotifier(registry: Registry, secrets: AlertSecrets | undefined, log: Logger): ((e: PatrolOverdue) => void) | undefined {
-  const { enabled, wecom } = registry.alerts;
-  if (!enabled || !wecom.enabled || !secrets?.wecomKey) return undefined;
-  const notify = notifyChief(wecomRobot({ baseUrl: wecom.baseUrl, key: secrets.wecomKey, fetch, timeoutMs: wecom.requestTimeoutMs }), log);
-  return (e) => void notify(e);
 }

@@ -63,7 +63,14 @@ export interface SiteSheet {
   valve?: { value: number; at: number };
   offlineDevices: string[];
   flatlinedFactors: string[];
+  /** a site with a camera (rain outlets): the snapshot taken when the sheet was made, or why there is none */
+  snapshot?: SiteSnapshot;
 }
+
+/** the camera snapshot on a site's entry: served at `url` (GET, authorised like the sheet) */
+export type SiteSnapshot =
+  | { id: string; takenAt: number; bytes: number; sha256: string; url: string }
+  | { failed: 'timeout' | 'http-status' | 'not-jpeg' | 'network' | 'too-large' | 'busy' | 'store'; detail: string; at: number };
 
 export interface OfficerPart {
   officer: string;
@@ -94,6 +101,15 @@ export interface SignOff {
   at: number;
   /** site id → remark */
   remarks: Record<string, string>;
+  /** 1 for the first sign-off of the part, n + 1 after n reopenings */
+  revision: number;
+}
+
+/** a sign-off a chief reopened: kept in the history, never overwritten */
+export interface Reopened extends SignOff {
+  reopenedBy: string;
+  reopenedAt: number;
+  reason: string;
 }
 
 /** a sheet not signed off in time by an officer: what the alerts module sends to the section chief */

@@ -109,12 +109,44 @@ describe('patrol sheet from InfluxDB', () => {
           expect(f.warnings, `${siteId} warnings`).toBe(valid.filter((v) => v > 0.8 * limit && v <= limit).length);
         }
       }
+      // every factor with a limit: valid values beyond it, counted here from the raw points
+      for (const f of site.factors.filter((x) => x.limit)) {
+        const valid = mine.filter((r) => r.pollutant === f.pollutant && r.flag === 'N').map((r) => r.value);
+        const beyond = valid.filter((v) => (f.limit!.max !== undefined && v > f.limit!.max) || (f.limit!.min !== undefined && v < f.limit!.min));
+        expect(f.exceedances, `${siteId} ${f.pollutant} exceedances`).toBe(beyond.length);
+      }
+      expect(site.exceedances).toBe(site.factors.reduce((n, f) => n + f.exceedances, 0));
+      // completeness: what came against one value per channel per cycle (the map's cycleMs, else the device's interval), from the registry
+      const dev = registry.sites.find((s) => s.id === siteId)!.devices[0]!;
+      expect(dev.kind).toBe('modbus');
+      const channels = dev.kind === 'modbus' ? registry.inputs.modbus.maps[dev.map]!.channels : [];
+      const expected = channels.reduce((n, c) => n + Math.floor((end - start) / (c.cycleMs ?? dev.intervalMs)), 0);
+      expect(site.devices[0]!.expected).toBe(expected);
+      const counted = mine.filter((r) => channels.some((c) => c.pollutant === r.pollutant)).length;
+      expect(site.completeness).toBeCloseTo(Math.min(100, (counted / expected) * 100), 2);
+      // the valve: the last w99002 point of the half day
+      const valvePoints = mine.filter((r) => r.pollutant === 'w99002').sort((a, b) => a.time - b.time);
+      if (valvePoints.length) expect(site.valve).toEqual({ value: valvePoints.at(-1)!.value, at: valvePoints.at(-1)!.time });
+      else expect(site.valve).toBeUndefined();
       const device = site.devices[0]!;
       const times = mine.map((r) => r.time);
       expect(device.online).toBeCloseTo((new Set(times.map((t) => Math.floor((t - start) / bucket))).size / Math.ceil((end - start) / bucket)) * 100, 1);
       expect(device.lastAt).toBe(Math.max(...times));
       // offline: nothing in the last 3 intervals (5 s) of the period
       expect(device.offline).toBe(Math.max(...times) < end - registry.patrol.offlineIntervals * 5000);
+    }
+    // every other site had nothing in InfluxDB for that half day: nothing received, offline, no figures
+    const silent = sheet.sites.filter((s) => s.site !== 'WP-01' && s.site !== 'WP-02');
+    expect(silent.length).toBeGreaterThan(10);
+    const allRaw = [...new Set(registry.sites.map((s) => s.kind))];
+    for (const kind of allRaw) {
+      const rows = await influx.query<Raw>(`SELECT "value", "site" FROM "${kind}" WHERE time >= ${start}ms AND time < ${end}ms`);
+      for (const s of silent.filter((x) => x.kind === kind)) expect(rows.filter((r) => r.site === s.site), s.site).toEqual([]);
+    }
+    for (const s of silent) {
+      expect([s.received, s.completeness, s.online, s.exceedances, s.warnings], s.site).toEqual([0, 0, 0, 0, 0]);
+      expect(s.offlineDevices, s.site).toEqual(s.devices.map((d) => d.device));
+      expect(s.factors.every((f) => f.valid === 0 && f.mean === undefined), s.site).toBe(true);
     }
     const wp1 = sheet.sites.find((s) => s.site === 'WP-01')!;
     const wp2 = sheet.sites.find((s) => s.site === 'WP-02')!;
