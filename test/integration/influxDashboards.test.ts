@@ -22,9 +22,9 @@ describe('Grafana provisioning files generated from the registry', () => {
     for (const [file, text] of Object.entries(rendered)) expect(readFileSync(`${JSON_DIR}${file}`, 'utf8'), `${file} is stale: run npm run dashboards`).toBe(text);
   });
 
-  it('provide the park overview, rain outlet, wastewater pipe, air fence-line, data quality and tickets dashboards on one InfluxQL data source', () => {
-    expect(Object.keys(dashboards).sort()).toEqual(['air-fence.json', 'data-quality.json', 'park-overview.json', 'rain-outlets.json', 'tickets.json', 'wastewater-pipes.json']);
-    expect(new Set(Object.values(dashboards).map((d) => d.uid)).size).toBe(6);
+  it('provide the park overview, rain outlet, wastewater pipe, air fence-line, data quality, tickets and gateway health dashboards on one InfluxQL data source', () => {
+    expect(Object.keys(dashboards).sort()).toEqual(['air-fence.json', 'data-quality.json', 'gateway-health.json', 'park-overview.json', 'rain-outlets.json', 'tickets.json', 'wastewater-pipes.json']);
+    expect(new Set(Object.values(dashboards).map((d) => d.uid)).size).toBe(7);
     const [ds] = datasources.datasources;
     expect(ds).toMatchObject({ uid: 'park-influxdb', type: 'influxdb', url: '${INFLUX_URL}', jsonData: { version: 'InfluxQL', dbName: '${INFLUX_DATABASE}' } });
   });
