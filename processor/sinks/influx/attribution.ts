@@ -22,7 +22,7 @@ export function attributionPoints(a: Attribution): Point[] {
  * Passes the evidence of a batch on unchanged and spools its attributions for InfluxDB; one that cannot
  * be spooled is logged (the ticket has it as evidence anyway).
  */
-export function writeAttributions<K, E extends { attribution?: unknown }>(sink: Pick<InfluxSink, 'appendPoints'>, log: Logger): (evidence: Map<K, E>) => Map<K, E> {
+export function writeAttributions(sink: Pick<InfluxSink, 'appendPoints'>, log: Logger): <K, E extends { attribution?: unknown }>(evidence: Map<K, E>) => Map<K, E> {
   return (evidence) => {
     const points = [...evidence.values()].flatMap((e) => (e.attribution ? attributionPoints(e.attribution as Attribution) : []));
     try {
