@@ -177,7 +177,6 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       // ticket annotations go through the same spool as the readings
       component('hj212-forward', () => forward?.start(), () => forward?.stop()),
       component('annotations', () => void (subs.annotations = writeTicketEvents(tickets.changes$, { sink, log })), () => subs.annotations.unsubscribe()),
-      component('dashboard-state', () => void (subs.state = stateWriters.start(tickets)), () => subs.state.unsubscribe()),
       component(
         'http',
         async () => {
@@ -211,6 +210,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         () => http.close(),
       ),
       component('patrol', () => void (o.influx.v2 ? log.warn('patrol sheets need InfluxQL (InfluxDB 1.x): not produced') : patrol.start()), () => patrol.stop()),
+      // after 'http', which hands the metrics their sources: the first health point already has them
+      component('dashboard-state', () => void (subs.state = stateWriters.start(tickets)), () => subs.state.unsubscribe()),
       component(
         'pipeline',
         () => {
