@@ -145,6 +145,29 @@ describe('every panel of every dashboard on a known data set in a real influxd',
     } else throw new Error(`${where}: no expectation for a ${panel.type} panel`);
   }
 
+  it(`shows the silent site ${SILENT} as 停报 (stale) with its old data age, on the pipes' patrol matrix and latest-value table and on the overview's patrol matrix`, async () => {
+    // what Grafana shows after the panel's transformations: A's rows (grouped to a matrix row per site) joined with B's stale mark by site
+    const joined = async (p: Panel, vars: Record<string, string[]>) => {
+      const stale = new Map((await influx.query<{ site: string; stale: number }>(interpolate(p.targets![1]!.query, vars))).map((r) => [r.site, r.stale]));
+      const rows = await influx.query<{ site: string; time: number; value: number }>(interpolate(p.targets![0]!.query, vars));
+      return rows.map((r) => ({ ...r, stale: stale.get(r.site) }));
+    };
+    const pipes = dashboards['wastewater-pipes.json']!;
+    const overview = dashboards['park-overview.json']!;
+    const tables = [...pipes.panels.filter((p) => p.type === 'table').map((p) => [p, dashboardVars(pipes)] as const), [overview.panels.find((p) => p.type === 'table' && p.title.startsWith('巡查矩阵'))!, {}] as const];
+    expect(tables.map(([p]) => p.title)).toEqual([expect.stringMatching(/^巡查矩阵/), expect.stringMatching(/^最新值与数据龄/), expect.stringMatching(/^巡查矩阵/)]);
+    for (const [p, vars] of tables) {
+      const rows = await joined(p, vars);
+      const silent = rows.filter((r) => r.site === SILENT);
+      expect(silent.length, p.title).toBe(codesAt(SILENT).size);
+      for (const r of silent) {
+        expect(r.stale, `${p.title} ${SILENT} 停报`).toBe(1);
+        if (r.time > 0) expect(now - r.time, p.title).toBeGreaterThan(staleAfterMs(registry, site(SILENT)));
+      }
+      for (const r of rows.filter((x) => LIVE.includes(x.site))) expect(r.stale, `${p.title} ${r.site} 在线`).toBe(0);
+    }
+  });
+
   for (const [file, d] of Object.entries(dashboards))
     describe(file, () => {
       for (const panel of d.panels.filter((p) => p.type !== 'row'))
