@@ -1,7 +1,7 @@
 import type { Registry, SiteKind } from '../../gateway/registry/schema.js';
 import { layout, target, variable, type Dashboard, type Panel, type Variable } from './model.js';
 import { BUILTIN_ANNOTATION, factorChart, flagsByFlag, latestTable, matrixTable, meansChart, row, siteFilter, ticketAnnotation } from './panels.js';
-import { ticketPanels } from './tickets.js';
+import { openByLevel, ticketPanels } from './tickets.js';
 import { attributionTable, pollutionRose, roseFactors, windRose } from './air.js';
 import { healthPanels } from './health.js';
 import { siteMap } from './state.js';
@@ -124,7 +124,7 @@ export function parkOverview(registry: Registry): Dashboard {
       { w: 6, h: 4 },
     ]);
   panels.push([flagsByFlag(KINDS, ''), FULL]);
-  panels.push([row('工单 Tickets'), FULL]);
+  panels.push([row('工单 Tickets'), FULL], [openByLevel(), { w: 24, h: 6 }]);
   panels.push([
     {
       type: 'table',
@@ -138,7 +138,7 @@ export function parkOverview(registry: Registry): Dashboard {
     },
     { w: 24, h: 10 },
   ]);
-  return dashboard('park-overview', '园区总览 Park overview', 'The park map (sites coloured by state), the patrol matrix (every site and factor: latest value, flag, data age, 停报 stale), readings per kind, flagged readings by flag, tickets by level.', panels, [], '');
+  return dashboard('park-overview', '园区总览 Park overview', 'The park map (sites coloured by state), the patrol matrix (every site and factor: latest value, flag, data age, 停报 stale), readings per kind, flagged readings by flag, open and overdue tickets by level, tickets by level.', panels, [], '');
 }
 
 export function dataQuality(registry: Registry): Dashboard {

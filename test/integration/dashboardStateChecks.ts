@@ -58,10 +58,10 @@ export async function checkStatePanel(c: StateContext, panel: Panel, vars: Recor
     }
     expect((panel.options!.layers as { location: unknown; config: { style: { color: { field: string } } } }[])[0]).toMatchObject({ location: { mode: 'coords', latitude: 'lat', longitude: 'lon' }, config: { style: { color: { field: 'state' } } } });
   } else if (from === 'ticket_state' && panel.type === 'table') {
-    // open and overdue per enterprise or per officer: the latest counts (not those of ten minutes ago), zeros included
-    const by = /GROUP BY "(enterprise|officer)"$/.exec(targets[0]!.query)![1] as 'enterprise' | 'officer';
-    const expected = counts(c, stateTickets(registry, now), now, (t) => (by === 'enterprise' ? (t.enterprise ?? '') : t.officer));
-    const keys = by === 'enterprise' ? [...registry.enterprises.map((e) => e.id), ''] : registry.officers.map((o) => o.id);
+    // open and overdue per enterprise, officer or level: the latest counts (not those of ten minutes ago), zeros included
+    const by = /GROUP BY "(enterprise|officer|level)"$/.exec(targets[0]!.query)![1] as 'enterprise' | 'officer' | 'level';
+    const expected = counts(c, stateTickets(registry, now), now, (t) => (by === 'enterprise' ? (t.enterprise ?? '') : t[by]));
+    const keys = by === 'enterprise' ? [...registry.enterprises.map((e) => e.id), ''] : by === 'officer' ? registry.officers.map((o) => o.id) : ['warning', 'control', 'exceedance'];
     const rows = await q(targets[0]!);
     expect(sorted(rows.map((r) => `${String(r[by] ?? '')} ${String(r.open)} ${String(r.overdue)}`)), where).toEqual(sorted(keys.map((k) => `${k} ${(expected.get(k) ?? [0, 0]).join(' ')}`)));
     expect(rows.some((r) => Number(r.overdue) > 0), `${where}: the two-day-old ticket is overdue`).toBe(true);
