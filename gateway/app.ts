@@ -113,7 +113,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const forward = registry.upstreams.length > 0 ? createHj212Forwarding({ registry, upstreamPws: o.hj212Secrets?.upstreams, dataDir: o.dataDir, influx: o.influx.v2 ? undefined : o.influx, log: log.child({ component: 'hj212-forward' }) }) : undefined;
   const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription(), state: new Subscription() };
   // for the dashboards: site state, ticket counts and the gateway's health every minute, roses per batch, attributions
-  const stateWriters = createStateWriters({ registry, sink, log, metrics: metrics.registry, startedAt: Date.now() });
+  const stateWriters = createStateWriters({ registry, sink, log, metrics: metrics.registry, startedAt: Date.now(), periodMs: o.dashboardStatePeriodMs });
   const supervisor = createSupervisor(
     [
       component('spool', () => sink.start(), () => sink.stop()),
