@@ -18,6 +18,8 @@ import { createGatewayMetrics, gatewayReadiness } from './metrics/index.js';
 import { createAlerts, createEscalator, sqliteAlertOutbox, type Alerts, type Escalator } from '../processor/alerts/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { writeMeans } from '../processor/sinks/influx/means.js';
+import { createStateWriters } from '../processor/sinks/influx/stateWriters.js';
+import { writeAttributions } from '../processor/sinks/influx/attribution.js';
 import type { SeriesMean } from '../processor/means/index.js';
 import { createRuleEngine, type RuleEngine } from '../processor/rules/engine.js';
 import { createEvidenceBuffer } from '../processor/rules/evidence.js';
@@ -110,7 +112,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let stopPrune = () => {};
   // HJ 212-2017 forwarding to upstream platforms: its outbox in <dataDir>/hj212-outbox.db; history requests answered from InfluxDB 1.x
   const forward = registry.upstreams.length > 0 ? createHj212Forwarding({ registry, upstreamPws: o.hj212Secrets?.upstreams, dataDir: o.dataDir, influx: o.influx.v2 ? undefined : o.influx, log: log.child({ component: 'hj212-forward' }) }) : undefined;
-  const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription() };
+  const subs = { alerts: new Subscription(), annotations: new Subscription(), pipeline: new Subscription(), state: new Subscription() };
+  // for the dashboards: site state, ticket counts and the gateway's health every minute, roses per batch, attributions
+  const stateWriters = createStateWriters({ registry, sink, log, metrics: metrics.registry, startedAt: Date.now(), periodMs: o.dashboardStatePeriodMs });
   const supervisor = createSupervisor(
     [
       component('spool', () => sink.start(), () => sink.stop()),
@@ -212,6 +216,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         () => http.close(),
       ),
       component('patrol', () => void (o.influx.v2 ? log.warn('patrol sheets need InfluxQL (InfluxDB 1.x): not produced') : patrol.start()), () => patrol.stop()),
+      // after 'http', which hands the metrics their sources: the first health point already has them
+      component('dashboard-state', () => void (subs.state = stateWriters.start(tickets)), () => subs.state.unsubscribe()),
       component(
         'pipeline',
         () => {
@@ -223,14 +229,16 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
               attribution.observe(rs);
               flow.observeBatch(rs);
               forward?.observe(rs);
+              stateWriters.observe(rs);
             }),
             share(),
           );
+          const attributions = writeAttributions(sink, log);
           const onRuleError = (err: Error, r: { site: string; pollutant: string }) => log.error({ err: err.message, site: r.site, pollutant: r.pollutant }, 'rule engine failed on a reading');
           // valid hourly and daily means (measurement `means`) through the same spool
           engine = createRuleEngine({ registry, readings$: accepted$, rejections$: processor.rejections$, keeper, onError: onRuleError, onMeans: withForward(writeMeans(sink, log), forward) });
           // subscribing the responses subscribes the rule engine, which subscribes the processor, which starts the inputs
-          subs.pipeline = respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock), snapshots], log, enrich: (b) => attribution.annotate(b) }).subscribe();
+          subs.pipeline = respond(engine.batches$, { tickets, evidence, responders: [valveResponder(interlock), snapshots], log, enrich: (b) => attributions(attribution.annotate(b)) }).subscribe();
         },
         () => subs.pipeline.unsubscribe(),
       ),

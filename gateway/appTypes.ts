@@ -66,6 +66,8 @@ export interface GatewayOptions {
   hj212Secrets?: SecretsFile['hj212'];
   /** bounds of <dataDir>/dead-letters*.jsonl (DEAD_LETTER_FILE_MB, DEAD_LETTER_FILES) */
   deadLetters?: Partial<DeadLetterBounds>;
+  /** how often the dashboards' site state, ticket counts and gateway health are written (default 60 s) */
+  dashboardStatePeriodMs?: number;
 }
 
 export interface GatewayStatus {

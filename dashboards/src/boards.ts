@@ -1,7 +1,10 @@
 import type { Registry, SiteKind } from '../../gateway/registry/schema.js';
 import { layout, target, variable, type Dashboard, type Panel, type Variable } from './model.js';
 import { BUILTIN_ANNOTATION, factorChart, flagsByFlag, latestTable, matrixTable, meansChart, row, siteFilter, ticketAnnotation } from './panels.js';
-import { ticketPanels } from './tickets.js';
+import { openByLevel, ticketPanels } from './tickets.js';
+import { attributionTable, pollutionRose, roseFactors, windRose } from './air.js';
+import { healthPanels } from './health.js';
+import { siteMap } from './state.js';
 import { expectedPerDay, ratePanel, volumeAndLoad } from './quality.js';
 import { dayLimits, enterpriseName, limitsAt, pollutantsOf, sitesOf, staleAfterMs } from './registryFacts.js';
 
@@ -102,14 +105,17 @@ export function airFence(registry: Registry): Dashboard {
   const panels = kindPanels(registry, 'air_fence', ['enterprise', 'site', 'pollutant']);
   panels.push([row('气象 Weather'), FULL]);
   for (const code of pollutantsOf(registry, 'weather')) panels.push([factorChart(registry, 'weather', code, sitesOf(registry, 'weather'), () => []), HALF]);
-  return dashboard('park-air-fence', '厂界VOC/异味 Air fence-line', 'Fence-line stations: every factor with its limit lines, weather, flags, latest values with data age.', panels, [siteVariable(registry, 'air_fence', '监测站 Station')], `"site" =~ /^$site$/`);
+  panels.push([row('风玫瑰与污染玫瑰 Wind rose and pollution roses'), FULL], [windRose(), HALF]);
+  for (const code of roseFactors(registry)) panels.push([pollutionRose(registry, code), HALF]);
+  panels.push([row('异味溯源 Odor attribution'), FULL], [attributionTable(registry), { w: 24, h: 10 }]);
+  return dashboard('park-air-fence', '厂界VOC/异味 Air fence-line', 'Fence-line stations: every factor with its limit lines, weather, wind rose and pollution roses, odor attribution candidates, flags, latest values with data age.', panels, [siteVariable(registry, 'air_fence', '监测站 Station')], `"site" =~ /^$site$/`);
 }
 
 const KINDS: SiteKind[] = ['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather'];
 const KIND_ZH: Record<SiteKind, string> = { rain_outlet: '雨水排口 Rain outlets', wastewater_pipe: '一企一管 Wastewater pipes', air_fence: '厂界 Air fence-line', weather: '气象 Weather' };
 
 export function parkOverview(registry: Registry): Dashboard {
-  const panels: [PanelSpec, { w: number; h: number }][] = [[row('巡查矩阵 Patrol matrix'), FULL]];
+  const panels: [PanelSpec, { w: number; h: number }][] = [[row('园区地图 Park map'), FULL], [siteMap(registry), { w: 24, h: 14 }], [row('巡查矩阵 Patrol matrix'), FULL]];
   panels.push([{ ...latestTable(registry, KINDS, '', staleOf(registry, KINDS), ['kind', 'site', 'enterprise', 'pollutant']), title: '巡查矩阵：各站点各因子最新值与数据龄 Patrol matrix: latest value and data age of every site and factor' }, { w: 24, h: 14 }]);
   panels.push([row('读数与标记 Readings and flags'), FULL]);
   for (const kind of KINDS)
@@ -118,7 +124,7 @@ export function parkOverview(registry: Registry): Dashboard {
       { w: 6, h: 4 },
     ]);
   panels.push([flagsByFlag(KINDS, ''), FULL]);
-  panels.push([row('工单 Tickets'), FULL]);
+  panels.push([row('工单 Tickets'), FULL], [openByLevel(), { w: 24, h: 6 }]);
   panels.push([
     {
       type: 'table',
@@ -132,7 +138,7 @@ export function parkOverview(registry: Registry): Dashboard {
     },
     { w: 24, h: 10 },
   ]);
-  return dashboard('park-overview', '园区总览 Park overview', 'The patrol matrix (every site and factor: latest value, flag, data age), readings per kind, flagged readings by flag, tickets by level.', panels, [], '');
+  return dashboard('park-overview', '园区总览 Park overview', 'The park map (sites coloured by state), the patrol matrix (every site and factor: latest value, flag, data age, 停报 stale), readings per kind, flagged readings by flag, open and overdue tickets by level, tickets by level.', panels, [], '');
 }
 
 export function dataQuality(registry: Registry): Dashboard {
@@ -149,11 +155,17 @@ export function dataQuality(registry: Registry): Dashboard {
 }
 
 export function tickets(registry: Registry): Dashboard {
-  const d = dashboard('park-tickets', '工单 Tickets', 'Tickets opened per enterprise, level and officer (包联干部), and the ticket events, from measurement tickets.', [[row('工单 Tickets'), FULL], ...ticketPanels(registry)], [], '');
+  const d = dashboard('park-tickets', '工单 Tickets', 'Tickets opened per enterprise, level and officer (包联干部) (measurement tickets); open and overdue tickets per enterprise, officer and level (measurement ticket_state); the ticket events.', [[row('工单 Tickets'), FULL], ...ticketPanels(registry)], [], '');
   return { ...d, time: { from: 'now-7d', to: 'now' } };
+}
+
+/** the gateway's own health (measurement gateway_health: the figures of its /metrics) */
+export function gatewayHealth(registry: Registry): Dashboard {
+  const inputs = [...new Set(registry.sites.flatMap((s) => s.devices.map((d) => d.kind)))].sort();
+  return dashboard('park-gateway-health', '网关运行状态 Gateway health', 'The gateway itself: readings in and rejected per input, dead letters, InfluxDB writes, spool backlog, devices online, alerts pending, uptime (measurement gateway_health, written every minute from its /metrics).', [[row('网关 Gateway'), FULL], ...healthPanels(inputs)], [], '');
 }
 
 /** every dashboard by its file name under dashboards/json */
 export function allDashboards(registry: Registry): Record<string, Dashboard> {
-  return { 'park-overview.json': parkOverview(registry), 'rain-outlets.json': rainOutlets(registry), 'wastewater-pipes.json': wastewaterPipes(registry), 'air-fence.json': airFence(registry), 'data-quality.json': dataQuality(registry), 'tickets.json': tickets(registry) };
+  return { 'park-overview.json': parkOverview(registry), 'rain-outlets.json': rainOutlets(registry), 'wastewater-pipes.json': wastewaterPipes(registry), 'air-fence.json': airFence(registry), 'data-quality.json': dataQuality(registry), 'tickets.json': tickets(registry), 'gateway-health.json': gatewayHealth(registry) };
 }

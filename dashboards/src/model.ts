@@ -43,7 +43,8 @@ export interface Panel {
   targets?: Target[];
   fieldConfig?: { defaults: Record<string, unknown>; overrides: FieldOverride[] };
   options?: Record<string, unknown>;
-  transformations?: { id: string; options: Record<string, unknown> }[];
+  /** `filter`: the transformation applies to one query's frame only (Grafana 10.4+) */
+  transformations?: { id: string; filter?: { id: 'byRefId'; options: string }; options: Record<string, unknown> }[];
   collapsed?: boolean;
   panels?: Panel[];
 }

@@ -2,6 +2,7 @@ import type { Registry, Site, SiteKind } from '../../gateway/registry/schema.js'
 import { RULE_LEVEL_ZH, type RuleLevel } from '../../gateway/registry/rules.js';
 import { target, type Annotation, type FieldOverride, type Panel, type ThresholdStep } from './model.js';
 import type { LimitLine } from './registryFacts.js';
+import { joinStale, staleOverride, staleTarget } from './state.js';
 
 type PanelSpec = Omit<Panel, 'id' | 'gridPos'>;
 
@@ -129,14 +130,17 @@ export function latestTable(registry: Registry, kinds: readonly SiteKind[], filt
   return {
     type: 'table',
     title: '最新值与数据龄 Latest value and data age',
-    description: `数据龄超过 ${Math.round(staleMs / 1000)} s 即停报 (stale: no-data rule, missed intervals × device interval). 回看7天 look-back 7 days.`,
+    description: `数据龄超过 ${Math.round(staleMs / 1000)} s 即停报 (stale: no-data rule, missed intervals × device interval; 停报 column from the gateway's site_state). 回看7天 look-back 7 days.`,
     datasource: target('A', '').datasource,
     targets: [
       target('A', `SELECT last("value") AS "value", "flag" FROM ${from} WHERE ${filter ? `${filter} AND ` : ''}time > now() - 7d GROUP BY ${groupBy.map((g) => `"${g}"`).join(', ')}`, { resultFormat: 'table' }),
+      staleTarget(kinds, filter),
     ],
+    transformations: joinStale('site'),
     fieldConfig: {
       defaults: { custom: { align: 'auto', cellOptions: { type: 'auto' } } },
       overrides: [
+        staleOverride,
         { matcher: { id: 'byName', options: 'flag' }, properties: [{ id: 'displayName', value: '标记 Flag' }, { id: 'mappings', value: FLAG_MAPPINGS }, { id: 'custom.cellOptions', value: { type: 'color-text' } }] },
         { matcher: { id: 'byName', options: 'value' }, properties: [{ id: 'displayName', value: '最新值 Latest value' }, { id: 'decimals', value: 3 }] },
         { matcher: { id: 'byName', options: 'Time' }, properties: [{ id: 'displayName', value: '数据龄 Data age' }, { id: 'unit', value: 'dateTimeFromNow' }] },
@@ -175,11 +179,11 @@ export function matrixTable(registry: Registry, kind: SiteKind, codes: readonly 
   return {
     type: 'table',
     title: '巡查矩阵（站点×因子，对照限值） Patrol matrix: site × factor against limits',
-    description: `最新值 (7天回看), 按限值着色 coloured by limit level${own.length ? `; 企业自有限值 own limits: ${own.join('; ')}` : ''}.`,
+    description: `最新值 (7天回看), 按限值着色 coloured by limit level; 停报 stale: 数据龄超过停报时限的站点 (site_state)${own.length ? `; 企业自有限值 own limits: ${own.join('; ')}` : ''}.`,
     datasource: target('A', '').datasource,
-    targets: [target('A', `SELECT last("value") AS "value" FROM "${kind}" WHERE ${and(siteFilter(kind), 'time > now() - 7d')} GROUP BY "site", "pollutant"`, { resultFormat: 'table' })],
-    transformations: [{ id: 'groupingToMatrix', options: { columnField: 'pollutant', rowField: 'site', valueField: 'value', emptyValue: 'null' } }],
-    fieldConfig: { defaults: { custom: { align: 'center' }, decimals: 2 }, overrides: [{ matcher: { id: 'byName', options: 'site\\pollutant' }, properties: [{ id: 'displayName', value: '站点 Site' }, { id: 'mappings', value: siteMappings(registry) }] }, ...overrides] },
+    targets: [target('A', `SELECT last("value") AS "value" FROM "${kind}" WHERE ${and(siteFilter(kind), 'time > now() - 7d')} GROUP BY "site", "pollutant"`, { resultFormat: 'table' }), staleTarget([kind], siteFilter(kind))],
+    transformations: [{ id: 'groupingToMatrix', filter: { id: 'byRefId', options: 'A' }, options: { columnField: 'pollutant', rowField: 'site', valueField: 'value', emptyValue: 'null' } }, ...joinStale('site\\pollutant')],
+    fieldConfig: { defaults: { custom: { align: 'center' }, decimals: 2 }, overrides: [{ matcher: { id: 'byName', options: 'site\\pollutant' }, properties: [{ id: 'displayName', value: '站点 Site' }, { id: 'mappings', value: siteMappings(registry) }] }, staleOverride, ...overrides] },
   };
 }
 

@@ -42,14 +42,7 @@ export function limitsAt(registry: Registry, site: Site, pollutant: string, whic
 
 export const dayLimits = (r: ExceedanceRule) => r.averaging.kind === 'day' || r.averaging.kind === 'clock-hour';
 
-/**
- * How old a site's newest reading may be before the site counts as silent: the no-data rule's missed
- * intervals (default 3) times the slowest device interval at the site.
- */
-export function staleAfterMs(registry: Registry, site: Site): number {
-  const rule = registry.rules.find((r) => r.type === 'no-data');
-  const missed = rule && rule.type === 'no-data' ? rule.missedIntervals : 3;
-  return missed * Math.max(...site.devices.map((d) => d.intervalMs));
-}
+/** how old a site's newest reading may be before it counts as silent (停报): the figure the gateway writes on `site_state` */
+export { staleAfterMs } from '../../processor/sinks/influx/siteState.js';
 
 export const enterpriseName = (registry: Registry, site: Site): string | undefined => registry.enterprises.find((e) => e.id === site.enterprise)?.name;

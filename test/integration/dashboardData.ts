@@ -10,8 +10,9 @@ import { meanPoint } from '../../processor/sinks/influx/means.js';
 import { ticketPoint } from '../../processor/sinks/influx/ticketEvents.js';
 import type { Dashboard, Target, Variable } from '../../dashboards/src/model.js';
 import type { RunningInflux } from '../helpers/influx.js';
+import { writeStateData } from './dashboardState.js';
 
-/** sites that report every 5 s through the last 25 s; SILENT reported two hours ago and has been silent since */
+/** sites that report every 5 s through the last 25 s (the wind direction 18°, 36° … 90°, the other values 1.5, 3 … 7.5); SILENT reported two hours ago and has been silent since */
 export const LIVE = ['RO-01', 'WP-01', 'WP-13', 'AQ-01', 'WS-01'];
 export const SILENT = 'WP-02';
 /** flags written at WP-01 besides N (a calibration and a maintenance value far above anything real, an over-range value) */
@@ -37,7 +38,7 @@ export async function writeKnownData(influx: RunningInflux, registry: Registry, 
   };
   for (const siteId of LIVE)
     for (const { device, code, source } of codesAt(siteId))
-      for (let i = 1; i <= 5; i++) readings.push({ site: siteId, device, pollutant: code, value: code === 'w99002' ? 1 : i * 1.5, unit: '', ts: now - i * 5_000, flag: 'N', source });
+      for (let i = 1; i <= 5; i++) readings.push({ site: siteId, device, pollutant: code, value: code === 'w99002' ? 1 : code === 'a01008' ? i * 18 : i * 1.5, unit: '', ts: now - i * 5_000, flag: 'N', source });
   const cod = codesAt('WP-01').find((c) => c.code === 'w01018')!;
   for (const [i, [flag, value]] of Object.entries(FLAGGED).entries()) readings.push({ site: 'WP-01', device: cod.device, pollutant: 'w01018', value, unit: '', ts: now - 6_000 - i * 1000, flag: flag as Reading['flag'], source: cod.source });
   // a maintenance value at a fence-line station too: the overview's by-flag panel adds both kinds into one M series
@@ -60,9 +61,11 @@ export async function writeKnownData(influx: RunningInflux, registry: Registry, 
     // an invalid hour (too little valid data) is never drawn
     meanPoint({ ...mean, site: 'WP-13', value: 999, valid: false, coverage: 0.2, period: 'hour', start, end: start + 3_600_000 }),
   ]);
+  // what the gateway's state writers add: site state, ticket counts, its own health, roses, an attribution
+  const state = await writeStateData(sink, registry, readings, now);
   await sink.stop();
   rmSync(dir, { recursive: true, force: true });
-  if (sink.counters.pointsWritten !== readings.length + 6) throw new Error(`wrote ${sink.counters.pointsWritten} points, expected ${readings.length + 6}`);
+  if (sink.counters.pointsWritten !== readings.length + 6 + state) throw new Error(`wrote ${sink.counters.pointsWritten} points, expected ${readings.length + 6 + state}`);
   return readings;
 }
 

@@ -8,6 +8,8 @@ import { staleAfterMs } from '../../dashboards/src/registryFacts.js';
 import { expectedPerDay } from '../../dashboards/src/quality.js';
 import { startInflux, type RunningInflux } from '../helpers/influx.js';
 import { FLAGGED, FLAGGED_AT, LIVE, SILENT, TICKETS, dashboardVars, interpolate, seriesOf, writeKnownData } from './dashboardData.js';
+import { checkStale, checkStatePanel } from './dashboardStateChecks.js';
+import type { Reading } from '../../gateway/model/reading.js';
 
 const registry = loadRegistry();
 const dashboards = allDashboards(registry);
@@ -25,10 +27,11 @@ const liveWith = (kinds: readonly SiteKind[], code: string) => LIVE.filter((id) 
 
 describe('every panel of every dashboard on a known data set in a real influxd', () => {
   let influx: RunningInflux;
+  let readings: Reading[] = [];
   const now = Date.now();
   beforeAll(async () => {
     influx = await startInflux();
-    await writeKnownData(influx, registry, now);
+    readings = await writeKnownData(influx, registry, now);
   });
   afterAll(async () => {
     await influx?.close();
@@ -37,6 +40,8 @@ describe('every panel of every dashboard on a known data set in a real influxd',
   /** what each kind of panel is meant to show, checked on the series it returns */
   async function check(panel: Panel, vars: Record<string, string[]>, where: string): Promise<void> {
     const targets = panel.targets ?? [];
+    // site state, ticket counts, gateway health, roses, attribution: written by the gateway's state writers
+    if (await checkStatePanel({ influx, registry, readings, now }, panel, vars, where)) return;
     const names = async (i: number) => [...(await seriesOf(influx, targets[i]!, vars)).keys()].sort();
     if (panel.type === 'timeseries' && targets.map((t) => t.refId).join() === 'A,B') {
       // a factor chart: one series per live site on flag N; the flagged values apart, never in the mean
@@ -95,6 +100,8 @@ describe('every panel of every dashboard on a known data set in a real influxd',
       const expected = [...LIVE, SILENT].filter((id) => site(id).kind === kind).flatMap((id) => [...codesAt(id)].map((c) => `${id} ${c}`));
       expect(rows.map((r) => `${r.site} ${r.pollutant}`).sort(), where).toEqual(expected.sort());
       expect(rows.every((r) => typeof r.value === 'number'), where).toBe(true);
+      // and its 停报 column: the silent site marked stale (target B, joined by site)
+      await checkStale({ influx, registry, readings, now }, targets[1]!, vars, [kind!], where);
     } else if (panel.type === 'table' && targets[0]!.query.includes('count("id")')) {
       const rows = await influx.query<{ enterprise?: string; level: string; opened: number }>(interpolate(targets[0]!.query, vars));
       expect(rows.map((r) => `${r.enterprise || '-'} ${r.level} ${r.opened}`).sort(), where).toEqual(TICKETS.map(([s, level]) => `${site(s).enterprise ?? '-'} ${level} 1`).sort());
@@ -120,6 +127,9 @@ describe('every panel of every dashboard on a known data set in a real influxd',
       const rows = await influx.query<{ site: string; pollutant: string; time: number; value: number; flag: string }>(interpolate(targets[0]!.query, vars));
       const expected = [...LIVE, SILENT].filter((id) => kinds.includes(site(id).kind)).flatMap((id) => [...codesAt(id)].map((c) => `${id} ${c}`));
       expect(rows.map((r) => `${r.site} ${r.pollutant}`).sort(), where).toEqual(expected.sort());
+      // the 停报 column joined by site: every row of the silent site marked stale, the others live
+      const stale = await checkStale({ influx, registry, readings, now }, targets[1]!, vars, kinds, where);
+      for (const r of rows) expect(stale.get(r.site), `${where} ${r.site} ${r.pollutant} 停报`).toBe(r.site === SILENT ? 1 : 0);
       for (const r of rows) {
         const age = now - r.time;
         if (r.site === SILENT) expect(age, `${where} ${r.site} ${r.pollutant} stale`).toBeGreaterThan(staleAfterMs(registry, site(SILENT)));
@@ -134,6 +144,29 @@ describe('every panel of every dashboard on a known data set in a real influxd',
       expect(s, where).toEqual(new Map([['读数 readings', [n]]]));
     } else throw new Error(`${where}: no expectation for a ${panel.type} panel`);
   }
+
+  it(`shows the silent site ${SILENT} as 停报 (stale) with its old data age, on the pipes' patrol matrix and latest-value table and on the overview's patrol matrix`, async () => {
+    // what Grafana shows after the panel's transformations: A's rows (grouped to a matrix row per site) joined with B's stale mark by site
+    const joined = async (p: Panel, vars: Record<string, string[]>) => {
+      const stale = new Map((await influx.query<{ site: string; stale: number }>(interpolate(p.targets![1]!.query, vars))).map((r) => [r.site, r.stale]));
+      const rows = await influx.query<{ site: string; time: number; value: number }>(interpolate(p.targets![0]!.query, vars));
+      return rows.map((r) => ({ ...r, stale: stale.get(r.site) }));
+    };
+    const pipes = dashboards['wastewater-pipes.json']!;
+    const overview = dashboards['park-overview.json']!;
+    const tables = [...pipes.panels.filter((p) => p.type === 'table').map((p) => [p, dashboardVars(pipes)] as const), [overview.panels.find((p) => p.type === 'table' && p.title.startsWith('巡查矩阵'))!, {}] as const];
+    expect(tables.map(([p]) => p.title)).toEqual([expect.stringMatching(/^巡查矩阵/), expect.stringMatching(/^最新值与数据龄/), expect.stringMatching(/^巡查矩阵/)]);
+    for (const [p, vars] of tables) {
+      const rows = await joined(p, vars);
+      const silent = rows.filter((r) => r.site === SILENT);
+      expect(silent.length, p.title).toBe(codesAt(SILENT).size);
+      for (const r of silent) {
+        expect(r.stale, `${p.title} ${SILENT} 停报`).toBe(1);
+        if (r.time > 0) expect(now - r.time, p.title).toBeGreaterThan(staleAfterMs(registry, site(SILENT)));
+      }
+      for (const r of rows.filter((x) => LIVE.includes(x.site))) expect(r.stale, `${p.title} ${r.site} 在线`).toBe(0);
+    }
+  });
 
   for (const [file, d] of Object.entries(dashboards))
     describe(file, () => {

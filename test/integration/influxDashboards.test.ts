@@ -13,7 +13,7 @@ const registry = loadRegistry();
 const dashboards = allDashboards(registry);
 const datasources = parse(readFileSync(root('dashboards/provisioning/datasources/influxdb.yaml'), 'utf8')) as { datasources: { uid: string; type: string; url: string; jsonData: Record<string, string> }[] };
 const HAN = /[\u4e00-\u9fff]/;
-const panelOf = (d: Dashboard, title: RegExp): Panel => d.panels.find((p) => title.test(p.title))!;
+const panelOf = (d: Dashboard, title: RegExp): Panel => d.panels.find((p) => p.type !== 'row' && title.test(p.title))!;
 
 describe('Grafana provisioning files generated from the registry', () => {
   it('are the files `npm run dashboards` writes from gateway/registry/park.yaml (stale files fail)', () => {
@@ -22,9 +22,9 @@ describe('Grafana provisioning files generated from the registry', () => {
     for (const [file, text] of Object.entries(rendered)) expect(readFileSync(`${JSON_DIR}${file}`, 'utf8'), `${file} is stale: run npm run dashboards`).toBe(text);
   });
 
-  it('provide the park overview, rain outlet, wastewater pipe, air fence-line, data quality and tickets dashboards on one InfluxQL data source', () => {
-    expect(Object.keys(dashboards).sort()).toEqual(['air-fence.json', 'data-quality.json', 'park-overview.json', 'rain-outlets.json', 'tickets.json', 'wastewater-pipes.json']);
-    expect(new Set(Object.values(dashboards).map((d) => d.uid)).size).toBe(6);
+  it('provide the park overview, rain outlet, wastewater pipe, air fence-line, data quality, tickets and gateway health dashboards on one InfluxQL data source', () => {
+    expect(Object.keys(dashboards).sort()).toEqual(['air-fence.json', 'data-quality.json', 'gateway-health.json', 'park-overview.json', 'rain-outlets.json', 'tickets.json', 'wastewater-pipes.json']);
+    expect(new Set(Object.values(dashboards).map((d) => d.uid)).size).toBe(7);
     const [ds] = datasources.datasources;
     expect(ds).toMatchObject({ uid: 'park-influxdb', type: 'influxdb', url: '${INFLUX_URL}', jsonData: { version: 'InfluxQL', dbName: '${INFLUX_DATABASE}' } });
   });
@@ -105,6 +105,53 @@ describe('what the registry says, on the dashboards', () => {
     expect(byName['WP-01']).toEqual([null, 24, 30]);
     expect(byName['WP-99']).toEqual([null, 24, 30]);
     expect(renderDashboards(more)['wastewater-pipes.json']).not.toBe(renderDashboards(registry)['wastewater-pipes.json']);
+  });
+});
+
+describe('what the gateway writes for the dashboards, on the dashboards', () => {
+  it('every latest-value table and patrol matrix joins the 停报 (stale) mark of its sites by site, coloured 在线 green / 停报 red', () => {
+    const tables = Object.values(dashboards).flatMap((d) => d.panels.filter((p) => p.type !== 'row' && /最新值与数据龄|巡查矩阵/.test(p.title)).map((p) => [d.uid, p] as const));
+    expect(tables.length).toBe(8);
+    for (const [uid, p] of tables) {
+      expect(p.targets![1]!.query, `${uid} ${p.title}`).toMatch(/^SELECT last\("stale"\) AS "stale" FROM "site_state" WHERE .* GROUP BY "site"$/);
+      expect(p.transformations!.at(-1), `${uid} ${p.title}`).toMatchObject({ id: 'joinByField', options: { mode: 'outerTabular' } });
+      const stale = p.fieldConfig!.overrides.find((o) => o.matcher.options === 'stale')!;
+      expect(stale.properties).toContainEqual({ id: 'displayName', value: '停报 Stale' });
+      expect(JSON.stringify(stale.properties)).toContain('"1":{"text":"停报 stale","color":"red"');
+    }
+  });
+
+  it('the overview has the park map: markers at the sites\' registry coordinates, coloured by state (预警/管控/超标, 停报), centred on the park', () => {
+    const map = panelOf(dashboards['park-overview.json']!, /园区地图/);
+    expect(map.type).toBe('geomap');
+    const view = map.options!.view as { lat: number; lon: number };
+    const lats = registry.sites.map((s) => s.location.lat);
+    const lons = registry.sites.map((s) => s.location.lon);
+    expect(view.lat).toBeGreaterThan(Math.min(...lats));
+    expect(view.lat).toBeLessThan(Math.max(...lats));
+    expect(view.lon).toBeGreaterThan(Math.min(...lons));
+    expect(view.lon).toBeLessThan(Math.max(...lons));
+    const texts = JSON.stringify(map.fieldConfig!.defaults.mappings);
+    for (const t of ['正常 normal', '预警 warning', '管控 control', '超标 exceedance', '停报 stale']) expect(texts).toContain(t);
+  });
+
+  it('tickets.json shows open and overdue per enterprise and per officer; gateway-health.json names its figures in Chinese with units', () => {
+    const t = dashboards['tickets.json']!;
+    expect(panelOf(t, /未结与超期工单（按企业）/).targets![0]!.query).toMatch(/FROM \(SELECT last\("open"\).*FROM "ticket_state".*\) GROUP BY "enterprise"$/);
+    expect(panelOf(t, /未结与超期工单（按包联干部）/).targets![0]!.query).toMatch(/GROUP BY "officer"$/);
+    const h = dashboards['gateway-health.json']!;
+    expect((panelOf(h, /Uptime/).fieldConfig!.defaults as { unit: string }).unit).toBe('s');
+    expect((panelOf(h, /Spool backlog/).fieldConfig!.defaults as { unit: string }).unit).toBe('bytes');
+    expect(panelOf(h, /Readings in per input/).targets!.map((x) => x.alias)).toEqual(expect.arrayContaining(['Modbus 读数/分 readings/min', 'MQTT 读数/分 readings/min']));
+  });
+
+  it('air-fence.json has the wind rose, a pollution rose per fence-line factor (not the meteorological ones) and the attribution table', () => {
+    const air = dashboards['air-fence.json']!;
+    expect(panelOf(air, /风玫瑰/).type).toBe('barchart');
+    const roses = air.panels.filter((p) => p.title.startsWith('污染玫瑰'));
+    expect(roses.map((p) => /\((a\d{5})\)/.exec(p.title)![1]).sort()).toEqual(['a21001', 'a21028', 'a24088', 'a99001']);
+    expect((roses.find((p) => p.title.includes('a24088'))!.fieldConfig!.defaults as { unit: string }).unit).toBe('conmgm3');
+    expect(panelOf(air, /异味溯源/).targets![0]!.query).toContain('FROM "attribution"');
   });
 });
 

@@ -1,0 +1,53 @@
+import type { Registry } from '../../../gateway/registry/schema.js';
+import { TICKET_STATUSES, type TicketFilter, type TicketLevel, type TicketPage, type TicketSummary } from '../../tickets/types.js';
+import type { Point } from '../lineProtocol/index.js';
+
+/**
+ * A ticket counts as overdue when this predicate says so. The default (`openLongerThan(DEFAULT_OVERDUE_MS)`)
+ * knows no deadlines: a ticket not closed 24 h after it was opened is overdue. Pass the deadline rule of
+ * the ticket lifecycle instead once tickets carry deadlines.
+ */
+export type IsOverdue = (ticket: TicketSummary, now: number) => boolean;
+export const DEFAULT_OVERDUE_MS = 24 * 3_600_000;
+export const openLongerThan =
+  (ms: number): IsOverdue =>
+  (t, now) =>
+    t.status !== 'closed' && now - t.openedAt > ms;
+
+const LEVELS: readonly TicketLevel[] = ['warning', 'control', 'exceedance'];
+const LIVE = TICKET_STATUSES.filter((s) => s !== 'closed');
+
+/** every ticket not closed, a page of 1000 at a time */
+export function liveTickets(tickets: { list(filter?: TicketFilter): TicketPage }): TicketSummary[] {
+  const out: TicketSummary[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = tickets.list({ status: [...LIVE], limit: 1000, offset });
+    out.push(...page.tickets);
+    if (page.tickets.length < 1000 || out.length >= page.total) return out;
+  }
+}
+
+/**
+ * The tickets not closed, counted: measurement `ticket_state`, tags enterprise (id; absent for sites
+ * without one), officer (包联干部), level (warning / control / exceedance); fields open (not closed) and
+ * overdue. Every (enterprise, officer, level) of the registry is written each time, zeros included, so
+ * the latest point of every series is the current count (a count that fell to 0 is written as 0).
+ */
+export function ticketStatePoints(registry: Registry, tickets: readonly TicketSummary[], now: number, isOverdue: IsOverdue = openLongerThan(DEFAULT_OVERDUE_MS)): Point[] {
+  const key = (enterprise: string | undefined, officer: string, level: string) => JSON.stringify([enterprise ?? null, officer, level]);
+  const counts = new Map<string, { open: number; overdue: number }>();
+  const groups = [...registry.enterprises.map((e) => [e.id, e.officer] as const), ...registry.officers.map((o) => [undefined, o.id] as const)];
+  for (const [enterprise, officer] of groups) for (const level of LEVELS) counts.set(key(enterprise, officer, level), { open: 0, overdue: 0 });
+  for (const t of tickets) {
+    if (t.status === 'closed') continue;
+    const k = key(t.enterprise, t.officer, t.level);
+    const c = counts.get(k) ?? { open: 0, overdue: 0 };
+    c.open++;
+    if (isOverdue(t, now)) c.overdue++;
+    counts.set(k, c);
+  }
+  return [...counts].map(([k, c]) => {
+    const [enterprise, officer, level] = JSON.parse(k) as [string | null, string, string];
+    return { measurement: 'ticket_state', tags: { enterprise: enterprise ?? undefined, officer, level }, fields: { open: c.open, overdue: c.overdue }, timestamp: now };
+  });
+}
