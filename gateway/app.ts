@@ -37,6 +37,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StateKeeper } from '../processor/rules/stateKeeper.js';
 import { createHj212Forwarding, type Hj212Forwarding } from '../processor/sinks/hj212/forwarding.js';
 import { createOdorAttribution, sqliteAttributionStore, type OdorAttribution } from '../processor/attribution/index.js';
+import { createPhotoStore, registerHazardRoutes } from '../processor/hazards/index.js';
 import { chiefNotifier, createPatrol, influxQuery, registerPatrolRoutes, type Patrol } from '../processor/patrol/index.js';
 
 export type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
@@ -191,6 +192,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           // 每日2次巡查: sheets from the readings (InfluxQL, InfluxDB 1.x) and the tickets, under /api/patrols; a missed sign-off to the chief's WeCom
           patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log, onOverdue: chiefNotifier(registry, o.alertSecrets, log.child({ component: 'patrol' })) });
           registerPatrolRoutes(http, patrol.store, { audit, registry });
+          // hazards found on the patrol: manual tickets with photos kept by content hash in <dataDir>/photos
+          registerHazardRoutes(http, { tickets, audit, registry, photos: createPhotoStore(join(o.dataDir, 'photos')) });
           // the officers' pages (tickets, patrol, hazards, sites): rendered from the same services, changed only through the API
           registerWeb(http, { registry, tickets, audit, health, patrol: patrol.store, influx: o.influx.v2 ? undefined : { url: o.influx.url, database: o.influx.database } });
           // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
