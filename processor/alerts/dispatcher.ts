@@ -204,7 +204,6 @@ export function createAlerts(o: AlertsOptions): Alerts {
   }
 
   function channelsFor(kind: AlertKind, ticket: TicketSummary): Channel[] {
-    // manual categories (a patrol hazard) are not in the registry's list: they raise no alert (the person who reported it opened it)
     const allowed = (config.categories as Partial<Record<TicketSummary['category'], Channel[]>>)[ticket.category] ?? [];
     const byLevel = config.levels[ticket.level] ?? [];
     return config.routes[kind].filter((c) => allowed.includes(c) && byLevel.includes(c));
