@@ -39,6 +39,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StateKeeper } from '../processor/rules/stateKeeper.js';
 import { createHj212Forwarding, type Hj212Forwarding } from '../processor/sinks/hj212/forwarding.js';
 import { createOdorAttribution, sqliteAttributionStore, type OdorAttribution } from '../processor/attribution/index.js';
+import { createPhotoStore, registerHazardRoutes } from '../processor/hazards/index.js';
 import { createPatrol, influxQuery, patrolCamera, patrolDelivery, publicUrlFrom, registerPatrolRoutes, type Patrol } from '../processor/patrol/index.js';
 
 export type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
@@ -192,6 +193,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           else registerAuth(http, access, { secureCookies: o.people?.secureCookies });
           registerTicketRoutes(http, tickets, { audit, registry });
           registerValveRoutes(http, interlock, { audit, registry });
+          // hazards found on the patrol: manual tickets with photos kept by content hash in <dataDir>/photos
+          registerHazardRoutes(http, { tickets, audit, registry, photos: createPhotoStore(join(o.dataDir, 'photos')) });
           // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
           const snapshotStore = createSnapshotStore({ dir: join(o.dataDir, 'snapshots'), retention: o.snapshots?.retention, now: Date.now });
           // 每日2次巡查: sheets from the readings (InfluxQL, InfluxDB 1.x), the tickets and a fresh snapshot of each outlet camera, under /api/patrols;

@@ -189,7 +189,7 @@ export function createAlerts(o: AlertsOptions): Alerts {
   }
 
   function channelsFor(kind: AlertKind, ticket: TicketSummary): Channel[] {
-    const allowed = config.categories[ticket.category] ?? [];
+    const allowed = (config.categories as Partial<Record<TicketSummary['category'], Channel[]>>)[ticket.category] ?? [];
     const byLevel = config.levels[ticket.level] ?? [];
     return config.routes[kind].filter((c) => allowed.includes(c) && byLevel.includes(c));
   }

@@ -42,6 +42,7 @@ const CATEGORY_WORD: Record<TicketCategory, string> = {
   instrument: '仪器异常',
   'no-data': '数据中断',
   flatline: '数据恒值',
+  hazard: '隐患',
 };
 const KIND_WORD: Partial<Record<AlertKind, string>> = { opened: '告警', recurred: '复发', cleared: '恢复' };
 /** a raised priority in front of the message (repeated odor source attribution, processor/attribution) */

@@ -25,7 +25,7 @@ describe("migration 'ticket-priority'", () => {
       ['attribution', { top: 'E-15' }],
     ]);
     expect(() => db.prepare(`UPDATE tickets SET priority = 'whenever'`).run()).toThrow(/CHECK/);
-    expect(() => store.appendEvidence('WO-20261120-0001', { at: 3, kind: 'photo' as never, data: {} })).toThrow(/CHECK/);
+    expect(() => store.appendEvidence('WO-20261120-0001', { at: 3, kind: 'selfie' as never, data: {} })).toThrow(/CHECK/);
     db.close();
   });
 });

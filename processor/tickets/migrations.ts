@@ -146,6 +146,29 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       CREATE INDEX alert_outbox_settled ON alert_outbox (settled_at);
     `,
   },
+  {
+    // hazards found on the patrol (processor/hazards): manual tickets with a deadline and photo evidence. Each
+    // report is its own problem, so hazard tickets are left out of the one-live-ticket-per-key index; the
+    // evidence table is rebuilt for the kind 'photo' (SQLite cannot alter a CHECK constraint)
+    name: 'hazard-tickets',
+    sql: `
+      ALTER TABLE tickets ADD COLUMN deadline INTEGER;
+      DROP INDEX tickets_live_key;
+      CREATE UNIQUE INDEX tickets_live_key ON tickets (site, pollutant, rule) WHERE status <> 'closed' AND category <> 'hazard';
+
+      CREATE TABLE ticket_evidence_new (
+        seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+        ticket TEXT NOT NULL REFERENCES tickets (id),
+        at     INTEGER NOT NULL,
+        kind   TEXT NOT NULL CHECK (kind IN ('readings','limit','wind','valve','note','attribution','snapshot','snapshot-failed','photo')),
+        data   TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO ticket_evidence_new (seq, ticket, at, kind, data) SELECT seq, ticket, at, kind, data FROM ticket_evidence;
+      DROP TABLE ticket_evidence;
+      ALTER TABLE ticket_evidence_new RENAME TO ticket_evidence;
+      CREATE INDEX ticket_evidence_ticket ON ticket_evidence (ticket, seq);
+    `,
+  },
 ];
 
 /** Brings the schema up to date; returns the versions before and after. Refuses a newer schema. */

@@ -5,6 +5,7 @@ import type { Rule, RuleEvent } from '../rules/schema.js';
 import { attributionOf, eventEvidence, raised, type EventEvidence } from './eventEvidence.js';
 import { assignee, levelOf, localDay, observe, verificationMsOf } from './aggregate.js';
 import { transition as lifecycleTransition, type TransitionRequest } from './lifecycle.js';
+import { hazardRefusal, openHazard, recordFix, type ManualTicket } from './hazardTickets.js';
 import { LiveTicketExistsError, TicketConflictError, type TicketStore } from './store.js';
 import type { Evidence, EvidenceKind, FlowCheck, HistoryEntry, Ticket, TicketFilter, TicketPage, TicketSummary } from './types.js';
 
@@ -58,6 +59,10 @@ export interface TicketService {
    * taken while nothing flowed moves up to it). Undefined for an unknown or closed ticket.
    */
   setFlowCheck(id: string, check: FlowCheck, note?: string): TicketSummary | undefined;
+  /** a hazard found on the patrol, opened by a person (hazardTickets.ts); emits 'opened' */
+  openHazard(m: ManualTicket): TicketSummary;
+  /** evidence showing the fix (a hazard's 'fixed' photo): recorded, verification starts; undefined for an unknown or closed ticket */
+  recordFix(id: string, evidence: Omit<Evidence, 'at'>, actor: string): TicketSummary | undefined;
   get(id: string): Ticket | undefined;
   list(filter?: TicketFilter): TicketPage;
   stop(): void;
@@ -226,6 +231,8 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
           const current = store.get(id);
           if (!current) return { result: { ok: false, code: 'not_found', reason: `no ticket ${id}` } };
           const at = now();
+          const hazard = hazardRefusal(current, req);
+          if (hazard) return { result: { ok: false, code: 'refused', reason: hazard } };
           const moved = lifecycleTransition(current, req, at);
           if (!moved.ok) return { result: { ok: false, code: 'refused', reason: moved.reason } };
           const { history: _h, evidence: _e, ...summary } = moved.ticket;
@@ -275,6 +282,8 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
       });
     },
 
+    openHazard: (m) => commit(`hazard at ${m.site}`, () => openHazard(store, registry, m, now())),
+    recordFix: (id, e, actor) => commit(`fix shown on ${id}`, () => recordFix(store, id, e, actor, now())),
     get: (id) => store.get(id),
     list: (filter) => store.list(filter),
     stop: () => changes.complete(),

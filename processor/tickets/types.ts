@@ -9,10 +9,15 @@ export const TicketStatusSchema = z.enum(['open', 'acknowledged', 'rectifying', 
 export type TicketStatus = z.infer<typeof TicketStatusSchema>;
 export const TICKET_STATUSES = TicketStatusSchema.options;
 
-/** What the officer is asked to deal with; the rule decides (RuleEvent.category). */
-export const TicketCategorySchema = z.enum(['exceedance', 'odor', 'illicit-discharge', 'instrument', 'no-data', 'flatline']);
-export type TicketCategory = RuleEvent['category'];
-// compile-time check: the schema lists exactly the rule engine's categories
+/**
+ * What the officer is asked to deal with: the rule decides (RuleEvent.category), except for manual
+ * tickets, which people open: 'hazard' (隐患, found on the patrol, processor/hazards).
+ */
+export const TicketCategorySchema = z.enum(['exceedance', 'odor', 'illicit-discharge', 'instrument', 'no-data', 'flatline', 'hazard']);
+/** the categories of tickets people open by hand (never a rule event's) */
+export const MANUAL_CATEGORIES = ['hazard'] as const;
+export type TicketCategory = RuleEvent['category'] | (typeof MANUAL_CATEGORIES)[number];
+// compile-time check: the schema lists exactly the rule engine's categories plus the manual ones
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _categoriesMatch: Same<z.infer<typeof TicketCategorySchema>, TicketCategory> = true;
 

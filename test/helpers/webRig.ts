@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer, listen } from '../../gateway/http/server.js';
 import { loadRegistry } from '../../gateway/registry/loader.js';
@@ -11,6 +12,7 @@ import { createSqliteStore, type SqliteStore } from '../../processor/tickets/sql
 import { silentLog, tempDb } from '../../processor/tickets/testing/fixtures.js';
 import { registerPatrolRoutes, type PatrolStore } from '../../processor/patrol/index.js';
 import { sqlitePatrolStore } from '../../processor/patrol/store.js';
+import { createPhotoStore, registerHazardRoutes, type PhotoStore } from '../../processor/hazards/index.js';
 import { PEOPLE, testAccess, type TestAccess } from './principal.js';
 
 /** the password every test person signs in with through the login page */
@@ -24,6 +26,8 @@ export interface WebRig {
   readonly store: SqliteStore;
   readonly patrol: PatrolStore;
   readonly health: DeviceHealth;
+  /** hazard and ticket photos, in the rig's temporary directory */
+  readonly photos: PhotoStore;
   readonly access: TestAccess;
   /** the rig's clock (tickets, pages); set `clock.t` to move it */
   readonly clock: { t: number };
@@ -52,6 +56,8 @@ export async function startWebRig(o: { now?: number } = {}): Promise<WebRig> {
   access.install(app);
   registerTicketRoutes(app, tickets, { audit: access.audit, registry });
   registerPatrolRoutes(app, patrol, { audit: access.audit, registry });
+  const photos = createPhotoStore(join(tmp.dir, 'photos'));
+  registerHazardRoutes(app, { tickets, audit: access.audit, registry, photos, now: () => clock.t });
   registerWeb(app, { registry, tickets, audit: access.audit, health, patrol, now: () => clock.t });
   const port = await listen(app, 0);
   return {
@@ -62,6 +68,7 @@ export async function startWebRig(o: { now?: number } = {}): Promise<WebRig> {
     store,
     patrol,
     health,
+    photos,
     access,
     clock,
     async close() {

@@ -41,7 +41,7 @@ export function eventFor(t: TicketSummary, type: RuleEvent['type'], value?: numb
     type,
     rule: t.rule,
     ruleType: t.category === 'exceedance' ? 'exceedance' : 'no-data',
-    category: t.category,
+    category: t.category as RuleEvent['category'],
     site: t.site,
     pollutant: t.pollutant,
     ts,
