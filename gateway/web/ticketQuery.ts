@@ -21,7 +21,8 @@ const listOf = <T extends z.ZodType<unknown, string>>(item: T, what: string) =>
       .string()
       .max(300)
       .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean).map((x) => LEVEL_WORDS[x] ?? x))
-      .pipe(z.array(item).min(1, `${what} needs at least one value`)),
+      .pipe(z.array(item).min(1, `${what} needs at least one value`))
+      .optional(),
   );
 
 /**
@@ -30,8 +31,8 @@ const listOf = <T extends z.ZodType<unknown, string>>(item: T, what: string) =>
  * a 1-based `page`. Unknown keys are refused, like the API's.
  */
 export const TicketPageQuerySchema = z.strictObject({
-  level: listOf(TicketLevelSchema, 'level').optional(),
-  status: listOf(TicketStatusSchema, 'status').optional(),
+  level: listOf(TicketLevelSchema, 'level'),
+  status: listOf(TicketStatusSchema, 'status'),
   category: z.preprocess(blank, TicketCategorySchema.optional()),
   enterprise: z.preprocess(blank, ident.optional()),
   site: z.preprocess(blank, ident.optional()),
