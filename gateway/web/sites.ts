@@ -4,7 +4,7 @@ import { scopeOf, seesSite } from '../auth/scope.js';
 import { RULE_LEVEL_ZH } from '../registry/rules.js';
 import type { Site } from '../registry/schema.js';
 import { influxQuery, type InfluxQuery } from '../../processor/patrol/influxQuery.js';
-import { lineChart } from './chart.js';
+import { lineChart, type ChartLine } from './chart.js';
 import { html, type Html } from './html.js';
 import { errorPage, localTime, notFoundPage, page, sendPage, signedIn } from './layout.js';
 import { age, LIVE_STATUSES, SITE_KIND_ZH, siteStates, staleAfterMs, valveText, type SiteState } from './siteState.js';
@@ -44,6 +44,16 @@ function devicesCard(deps: WebDeps, site: Site, now: number): Html {
 
 const limitText = (l: SiteLimit) => [l.max !== undefined ? `≤ ${l.max}` : '', l.min !== undefined ? `≥ ${l.min}` : ''].filter(Boolean).join(' ');
 
+/** the limits as chart lines, one per level and value (an instant and a daily limit of 500 draw one line) */
+function chartLines(limits: readonly SiteLimit[]): ChartLine[] {
+  const out = new Map<string, ChartLine>();
+  for (const l of limits) {
+    if (l.max !== undefined) out.set(`${l.level}/${l.max}`, { value: l.max, label: RULE_LEVEL_ZH[l.level], cls: `level-${l.level}` });
+    if (l.min !== undefined) out.set(`${l.level}/${l.min}`, { value: l.min, label: `${RULE_LEVEL_ZH[l.level]}下限`, cls: `level-${l.level}` });
+  }
+  return [...out.values()];
+}
+
 function valuesSection(deps: WebDeps, site: Site, values: FactorValues[], now: number): Html {
   const { registry } = deps;
   const limitsOf = siteLimits(registry);
@@ -68,7 +78,7 @@ ${rows.map(
     html`<figure class="card" data-testid="chart-${f.pollutant}"><figcaption>${factorZh(registry, f.pollutant)} ${unit}</figcaption>${lineChart({
       title: `${site.id} ${factorZh(registry, f.pollutant)} ${unit}`,
       points: f.points,
-      lines: limits.flatMap((l) => [...(l.max !== undefined ? [{ value: l.max, label: RULE_LEVEL_ZH[l.level], cls: `level-${l.level}` }] : []), ...(l.min !== undefined ? [{ value: l.min, label: `${RULE_LEVEL_ZH[l.level]}下限`, cls: `level-${l.level}` }] : [])]),
+      lines: chartLines(limits),
       from: now - 24 * 3_600_000,
       to: now,
     })}</figure>`,

@@ -4,6 +4,13 @@ import { foreignRequests, launchBrowser, logIn, newPage, screenshot, type Viewpo
 import { startWebRig, WEB_PASSWORD, type WebRig } from '../helpers/webRig.js';
 import { codEvent, T0 } from '../../processor/tickets/testing/fixtures.js';
 import type { Reading } from '../../gateway/model/reading.js';
+import { createHttpServer, listen } from '../../gateway/http/server.js';
+import { registerWeb } from '../../gateway/web/index.js';
+import { readSiteValues } from '../../gateway/web/siteValues.js';
+import { influxQuery } from '../../processor/patrol/influxQuery.js';
+import { createReadingEncoder } from '../../processor/sinks/lineProtocol/index.js';
+import { silentLog } from '../../processor/tickets/testing/fixtures.js';
+import { startInflux, type RunningInflux } from '../helpers/influx.js';
 
 let rig: WebRig;
 let browser: Browser;
@@ -119,6 +126,72 @@ describe('the ticket and site pages in a real browser (Debian chromium)', () => 
       }
       expect(foreignRequests(page)).toEqual([]);
       await close();
+    }
+  });
+});
+
+describe('the site page with values from a private influxd', () => {
+  let influx: RunningInflux;
+  let app: ReturnType<typeof createHttpServer>;
+  let url: string;
+  const now = () => rig.clock.t;
+  /** the last 24 h at WP-05: COD every 10 min below the limit, one calibration value, the newest beyond the 500 mg/L limit; flow every 10 min */
+  const day = (): Reading[] => {
+    const out: Reading[] = [];
+    const r = (pollutant: string, ts: number, value: number, flag: Reading['flag'] = 'N'): Reading => ({ site: 'WP-05', device: 'WP-05-M', pollutant, ts, value, flag, unit: '', source: 'modbus' });
+    for (let ts = T0 - 23 * 3_600_000; ts < T0; ts += 600_000) out.push(r('w01018', ts, 200 + ((ts / 600_000) % 7) * 20), r('w00000', ts, 3.2));
+    // flag is a field: a value at the same instant would replace the N value there
+    out.push(r('w01018', T0 - 5 * 3_600_000 + 60_000, 950, 'C'), r('w01018', T0, 560));
+    return out;
+  };
+
+  beforeAll(async () => {
+    influx = await startInflux();
+    const lines: string[] = [];
+    expect(createReadingEncoder(rig.registry).encode(day(), lines)).toEqual([]);
+    const res = await fetch(`${influx.url}/write?db=${influx.database}&precision=ms`, { method: 'POST', body: lines.join('\n') });
+    expect(res.status).toBe(204);
+    // the same people, tickets and devices as the rig, with InfluxDB 1.x for the site values
+    app = createHttpServer({ log: silentLog, health: { health: () => ({}) } });
+    rig.access.install(app);
+    registerWeb(app, { registry: rig.registry, tickets: rig.tickets, audit: rig.access.audit, health: rig.health, influx: { url: influx.url, database: influx.database }, now });
+    url = `http://127.0.0.1:${await listen(app, 0)}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await influx?.close();
+  });
+
+  it('reads the last 24 h per factor with InfluxQL: 5-minute maxima of valid values, the newest value and its flag, the flagged count', async () => {
+    const site = rig.registry.sites.find((s) => s.id === 'WP-05')!;
+    const values = await readSiteValues(influxQuery(influx.url, influx.database), rig.registry, site, now());
+    const cod = values.find((f) => f.pollutant === 'w01018')!;
+    expect(cod.latest).toEqual({ value: 560, flag: 'N', at: T0 });
+    expect(cod.flagged).toBe(1);
+    expect(cod.points.length).toBe(23 * 6 + 1);
+    expect(Math.max(...cod.points.map((p) => p.v))).toBe(560); // the calibration value (950, flag C) is not drawn
+    expect(values.find((f) => f.pollutant === 'w00000')?.latest?.value).toBe(3.2);
+    expect(values.map((f) => f.pollutant)).not.toContain('w01001');
+  });
+
+  it('shows the charts with the limit lines and the latest values with their level in the browser, at both widths', async () => {
+    for (const viewport of ['phone', 'desktop'] as const) {
+      const { context, page } = await newPage(browser, url, viewport);
+      await logIn(page, 'OF-02', WEB_PASSWORD);
+      await page.goto('/sites/WP-05');
+      const chart = page.locator('[data-testid=chart-w01018] svg');
+      expect(await chart.locator('polyline.values').count()).toBe(1);
+      // 超标 500 (GB/T 31962) and the park's 预警 at 80 % of it
+      expect(await chart.locator('line.limit.level-exceedance').count()).toBe(1);
+      expect(await chart.locator('line.limit.level-warning').count()).toBe(1);
+      const cod = page.locator('[data-testid=latest] tr[data-pollutant=w01018]');
+      expect(await cod.locator('td[data-label=数值]').textContent()).toContain('560');
+      expect(await cod.locator('td[data-label=数值] .badge').textContent()).toBe('超标');
+      expect(await cod.locator('td[data-label="24 h 异常标记"]').textContent()).toBe('1');
+      await screenshot(page, 'site-values', viewport);
+      expect(foreignRequests(page)).toEqual([]);
+      await context.close();
     }
   });
 });
