@@ -36,6 +36,12 @@ button.secondary{background:#fff;color:var(--accent);border:1px solid var(--acce
 .filters select,.filters input{width:auto}
 .form-error{color:var(--red);min-height:1.2em}
 .chart{width:100%;height:auto;background:#fff;border:1px solid var(--line)}
+figure{margin:0 0 1rem}
+figcaption{color:var(--muted);font-size:.9rem;margin-bottom:.25rem}
+section.moves{display:flex;flex-wrap:wrap;gap:.5rem}
+section.moves h2{flex-basis:100%}
+section.moves form{flex:1 1 16rem;margin:0}
+section.moves textarea{min-height:2.5rem}
 .photos{display:flex;flex-wrap:wrap;gap:.5rem}
 .photos img{max-width:240px;max-height:180px;border:1px solid var(--line)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}

@@ -65,7 +65,7 @@ function actions(p: Principal, t: Ticket): Html {
   if (moves.length === 0) return html``;
   const api = `/api/tickets/${encodeURIComponent(t.id)}/transitions`;
   const next = `/tickets/${encodeURIComponent(t.id)}`;
-  return html`<section data-testid="actions"><h2>处理 Actions</h2>${moves.map(
+  return html`<section class="moves" data-testid="actions"><h2>处理 Actions</h2>${moves.map(
     (to) => html`<form class="card" data-api="${api}" data-next="${next}" data-move="${to}">
 <input type="hidden" name="to" value="${to}">
 <label for="note-${to}">备注${to === 'open' ? '（必填：说明原因）' : ''}</label>

@@ -21,6 +21,8 @@ const AttributionData = z.looseObject({
 });
 const ValveData = z.looseObject({ kind: z.string(), ok: z.boolean().optional(), confirmed: z.boolean().optional(), actor: z.string().optional(), reason: z.string().optional(), error: z.string().optional(), at: z.number().optional() });
 
+const LimitData = z.looseObject({ max: z.number().optional(), min: z.number().optional(), standard: z.string().optional(), value: z.number().optional(), shown: z.string().optional() });
+
 const VALVE_ZH: Record<string, string> = { 'valve-close': '关阀', 'valve-open': '开阀', escalate: '上报人工处置' };
 const STAGE_ZH = { found: '发现', fixed: '整改后' } as const;
 
@@ -113,6 +115,14 @@ export function renderEvidence(registry: Registry, t: Ticket): Html {
     const d = SnapshotFailedData.safeParse(e.data);
     return d.success ? `抓拍失败：${d.data.reason ?? d.data.error ?? ''}` : undefined;
   };
+  const limit = (e: Evidence) => {
+    const d = LimitData.safeParse(e.data);
+    if (!d.success) return undefined;
+    const l = d.data;
+    const bound = [l.max !== undefined ? `≤ ${l.max}` : '', l.min !== undefined ? `≥ ${l.min}` : ''].filter(Boolean).join(' ');
+    return `限值 ${bound} ${l.standard ?? ''}${l.shown ?? (l.value !== undefined ? ` · 触发值 ${l.value}` : '')}`;
+  };
+  const text = (e: Evidence) => (e.kind === 'snapshot-failed' ? failed(e) : e.kind === 'limit' ? limit(e) : undefined);
   const KIND_ZH: Record<string, string> = { limit: '限值', wind: '风向风速', 'snapshot-failed': '抓拍' };
   return html`<section data-testid="evidence"><h2>证据 Evidence</h2>
 ${readings.length ? readingsCharts(registry, t, readings) : html`<p class="muted">无监测数据证据</p>`}
@@ -121,6 +131,6 @@ ${pics.length ? html`<h3>现场照片</h3>${photos(t, pics)}` : ''}
 ${attr.length ? html`<h3>异味溯源 候选企业</h3>${attribution(attr)}` : ''}
 ${valve.length ? html`<h3>阀门动作</h3>${valves(valve)}` : ''}
 ${notes.length ? html`<h3>记录</h3><ul data-testid="notes">${notes.map((e) => html`<li><span class="muted">${localTime(e.at)}</span> ${noteText(e.data)}</li>`)}</ul>` : ''}
-${other.length ? html`<h3>其他</h3><ul>${other.map((e) => (e.kind === 'snapshot-failed' && failed(e) ? html`<li><span class="muted">${localTime(e.at)}</span> ${failed(e)}</li>` : html`<li>${KIND_ZH[e.kind] ?? e.kind}：<span class="muted">${localTime(e.at)}</span> <code>${JSON.stringify(e.data).slice(0, 500)}</code></li>`))}</ul>` : ''}
+${other.length ? html`<h3>其他</h3><ul>${other.map((e) => (text(e) ? html`<li><span class="muted">${localTime(e.at)}</span> ${text(e)}</li>` : html`<li>${KIND_ZH[e.kind] ?? e.kind}：<span class="muted">${localTime(e.at)}</span> <code>${JSON.stringify(e.data).slice(0, 500)}</code></li>`))}</ul>` : ''}
 </section>`;
 }
