@@ -117,7 +117,7 @@ export function registerSitePages(app: FastifyInstance, deps: WebDeps, o: { quer
         values = valuesSection(deps, site, await readSiteValues(query, deps.registry, site, t), t);
       } catch (err) {
         req.log.warn({ err, site: site.id }, 'site page: InfluxDB query failed');
-        values = html`<p class="card bad" data-testid="values-unavailable">数据暂不可用：${(err as Error).message.slice(0, 300)}</p>`;
+        values = html`<p class="card bad" data-testid="values-unavailable">数据暂不可用：InfluxDB 查询失败 (${(err as Error).message.replace(/^patrol query: /, '').slice(0, 200)})</p>`;
       }
     }
     const officer = site.officer ?? deps.registry.enterprises.find((e) => e.id === site.enterprise)?.officer;
