@@ -7,6 +7,8 @@ import { startWebRig, type WebRig } from '../../test/helpers/webRig.js';
 import { as, type Person } from '../../test/helpers/principal.js';
 import { registerWeb } from './index.js';
 import { renderEvidence } from './ticketEvidence.js';
+import { renderTicket } from './ticketDetail.js';
+import { isOverdue } from './ticketText.js';
 
 let rig: WebRig;
 let app: ReturnType<typeof createHttpServer>;
@@ -114,5 +116,29 @@ describe('GET /tickets and /tickets/:id', () => {
     const mine = (await get('/tickets', 'otherOfficer')).body;
     expect(mine).toContain(`data-ticket="${id}"`);
     expect(mine).toContain('共 1 条 · 第 1 / 1 页');
+  });
+
+  it('marks a ticket past its deadline and not closed as overdue', () => {
+    const t = { ...rig.tickets.get(id)!, deadline: T0 + 1000 };
+    const deps = { registry: rig.registry, tickets: rig.tickets, audit: rig.access.audit, health: rig.health };
+    const chief = { kind: 'token' as const, username: 'chen.kz', role: 'chief' as const, address: '127.0.0.1' };
+    expect(renderTicket(deps, chief, t, T0 + 2000, undefined).__html).toContain('data-testid="overdue"');
+    expect(renderTicket(deps, chief, t, T0 + 500, undefined).__html).not.toContain('data-testid="overdue"');
+    expect(isOverdue({ deadline: T0, status: 'closed' }, T0 + 1)).toBe(false);
+    expect(isOverdue({ status: 'open' }, T0 + 1)).toBe(false);
+  });
+
+  it('pages through more tickets than fit on one page, keeping the filters in the links', async () => {
+    for (let i = 0; i < 22; i++) {
+      const at = T0 + i;
+      rig.store.tickets.insert({ id: `WO-20261125-${String(100 + i).padStart(4, '0')}`, site: 'WP-05', enterprise: 'E-05', officer: 'OF-02', pollutant: 'w21003', rule: `paging-${i}`, category: 'exceedance', level: 'control', status: 'open', openedAt: at, updatedAt: at, firstSeen: at, lastSeen: at, count: 1, samples: 1, verificationMs: 3_600_000 });
+    }
+    const first = (await get('/tickets?level=control', 'otherOfficer')).body;
+    expect(first).toContain('共 22 条 · 第 1 / 2 页');
+    expect(first.match(/<tr data-ticket=/g)).toHaveLength(20);
+    expect(first).toContain('href="/tickets?level=control&amp;page=2" rel="next"');
+    const second = (await get('/tickets?level=control&page=2', 'otherOfficer')).body;
+    expect(second.match(/<tr data-ticket=/g)).toHaveLength(2);
+    expect(second).toContain('rel="prev"');
   });
 });
