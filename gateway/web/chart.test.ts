@@ -22,7 +22,7 @@ describe('lineChart: a server-drawn SVG line chart', () => {
     const svg = lineChart({ title: 'x', points: [{ t: T, v: 1 }, { t: T + MIN, v: 2 }], lines: [{ value: 100, label: 'L', cls: 'level-warning' }] }).__html;
     const y = Number(/<line class="limit level-warning" x1="[\d.]+" y1="([\d.]+)"/.exec(svg)![1]);
     expect(y).toBeGreaterThanOrEqual(0);
-    expect(y).toBeLessThan(220);
+    expect(y).toBeLessThan(210);
   });
 
   it('says there is no data instead of drawing nothing, and escapes every text', () => {

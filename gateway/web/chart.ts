@@ -28,9 +28,11 @@ export interface ChartOptions {
   timeZone?: string;
 }
 
-const W = 640;
-const H = 220;
-const PAD = { left: 56, right: 12, top: 12, bottom: 28 };
+const W = 480;
+const H = 210;
+const PAD = { left: 50, right: 10, top: 14, bottom: 30 };
+/** text size in the drawing's units: about 9 px on a phone, 20 px at the chart's widest */
+const FONT = 14;
 const COLOURS: Record<string, string> = { 'level-exceedance': '#c62828', 'level-control': '#e67700', 'level-warning': '#b59300' };
 
 /** a number short enough for an axis label */
@@ -48,7 +50,7 @@ export function lineChart(o: ChartOptions): Html {
   const lines = (o.lines ?? []).filter((l) => Number.isFinite(l.value));
   const title = `<title>${escapeHtml(o.title)}</title>`;
   const open = `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeHtml(o.title)}" xmlns="http://www.w3.org/2000/svg">${title}`;
-  if (pts.length === 0) return raw(`${open}<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#5b6b7c" font-size="14">无数据 no data</text></svg>`);
+  if (pts.length === 0) return raw(`${open}<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#5b6b7c" font-size="${FONT}">无数据 no data</text></svg>`);
 
   const from = o.from ?? pts[0]!.t;
   const to = Math.max(o.to ?? pts[pts.length - 1]!.t, from + 1);
@@ -69,15 +71,15 @@ export function lineChart(o: ChartOptions): Html {
   // axes and the value range
   parts.push(`<line x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${H - PAD.bottom}" stroke="#d6dde5"/>`);
   parts.push(`<line x1="${PAD.left}" y1="${H - PAD.bottom}" x2="${W - PAD.right}" y2="${H - PAD.bottom}" stroke="#d6dde5"/>`);
-  parts.push(`<text x="${PAD.left - 4}" y="${f(y(hi - margin) + 4)}" text-anchor="end" font-size="11" fill="#5b6b7c">${tick(hi - margin)}</text>`);
-  parts.push(`<text x="${PAD.left - 4}" y="${f(y(lo + margin) + 4)}" text-anchor="end" font-size="11" fill="#5b6b7c">${tick(lo + margin)}</text>`);
-  parts.push(`<text x="${PAD.left}" y="${H - 8}" font-size="11" fill="#5b6b7c">${escapeHtml(localTime(from, o.timeZone))}</text>`);
-  parts.push(`<text x="${W - PAD.right}" y="${H - 8}" text-anchor="end" font-size="11" fill="#5b6b7c">${escapeHtml(localTime(to, o.timeZone))}</text>`);
+  parts.push(`<text x="${PAD.left - 4}" y="${f(y(hi - margin) + 4)}" text-anchor="end" font-size="${FONT}" fill="#5b6b7c">${tick(hi - margin)}</text>`);
+  parts.push(`<text x="${PAD.left - 4}" y="${f(y(lo + margin) + 4)}" text-anchor="end" font-size="${FONT}" fill="#5b6b7c">${tick(lo + margin)}</text>`);
+  parts.push(`<text x="${PAD.left}" y="${H - 9}" font-size="${FONT}" fill="#5b6b7c">${escapeHtml(localTime(from, o.timeZone))}</text>`);
+  parts.push(`<text x="${W - PAD.right}" y="${H - 9}" text-anchor="end" font-size="${FONT}" fill="#5b6b7c">${escapeHtml(localTime(to, o.timeZone))}</text>`);
   for (const l of lines) {
     const colour = COLOURS[l.cls] ?? '#5b6b7c';
     const ly = f(y(l.value));
     parts.push(`<line class="limit ${escapeHtml(l.cls)}" x1="${PAD.left}" y1="${ly}" x2="${W - PAD.right}" y2="${ly}" stroke="${colour}" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${W - PAD.right - 2}" y="${f(y(l.value) - 3)}" text-anchor="end" font-size="11" fill="${colour}">${escapeHtml(`${l.label} ${tick(l.value)}`)}</text>`);
+    parts.push(`<text x="${W - PAD.right - 2}" y="${f(y(l.value) - 3)}" text-anchor="end" font-size="${FONT}" fill="${colour}">${escapeHtml(`${l.label} ${tick(l.value)}`)}</text>`);
   }
   const path = pts.map((p) => `${f(x(p.t))},${f(y(p.v))}`).join(' ');
   parts.push(`<polyline class="values" points="${path}" fill="none" stroke="#0b62c4" stroke-width="1.5"/>`);
