@@ -37,6 +37,7 @@ button.secondary{background:#fff;color:var(--accent);border:1px solid var(--acce
 .form-error{color:var(--red);min-height:1.2em}
 .chart{width:100%;max-width:720px;height:auto;background:#fff;border:1px solid var(--line)}
 figure{margin:0 0 1rem}
+details>summary{cursor:pointer;padding:.5rem 0;color:var(--accent)}
 figcaption{color:var(--muted);font-size:.9rem;margin-bottom:.25rem}
 section.moves{display:flex;flex-wrap:wrap;gap:.5rem}
 section.moves h2{flex-basis:100%}

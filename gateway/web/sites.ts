@@ -98,7 +98,13 @@ export function registerSitePages(app: FastifyInstance, deps: WebDeps, o: { quer
   app.get('/sites', async (req, reply) => {
     const who = signedIn(req, reply);
     if (!who) return reply;
-    const body = html`<p class="muted">所有站点的当前状态；本人包联的站点在前。</p>${siteTable(deps, siteStates(deps, who), now())}`;
+    const states = siteStates(deps, who);
+    const mine = states.filter((st) => st.mine);
+    const others = states.filter((st) => !st.mine);
+    // an officer's own sites open, the others folded away (a phone shows the own ones without scrolling)
+    const body = mine.length
+      ? html`<h2>我的站点</h2>${siteTable(deps, mine, now())}<details data-testid="other-sites"><summary>其他站点 (${others.length})</summary>${siteTable(deps, others, now())}</details>`
+      : html`<p class="muted">所有站点的当前状态。</p>${siteTable(deps, states, now())}`;
     return sendPage(reply, page({ title: '站点', principal: who, active: 'sites', body }));
   });
 
