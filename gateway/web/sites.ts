@@ -29,7 +29,7 @@ function siteTable(deps: WebDeps, states: SiteState[], now: number): Html {
 <td data-label="企业">${enterpriseName(registry, s.site.enterprise) ?? '—'}${officer ? html`<br><span class="muted">${officerName(registry, officer)}</span>` : ''}</td>
 <td data-label="设备在线" class="${s.online === s.devices ? 'ok' : 'bad'}">${s.online} / ${s.devices}</td>
 <td data-label="数据" class="${stale ? 'stale' : ''}">${age(now, s.lastOkAt)}</td>
-<td data-label="未闭环工单">${s.openTickets === undefined ? html`<span class="muted">—</span>` : s.openTickets > 0 ? html`<a href="/tickets?site=${s.site.id}&amp;status=${LIVE_STATUSES.join(',')}">${s.openTickets}</a>` : '0'}</td>
+<td data-label="未闭环工单">${s.openTickets === undefined ? html`<span class="muted">—</span>` : s.openTickets > 0 ? html`<a href="/tickets?site=${s.site.id}&amp;status=${LIVE_STATUSES.join(',')}" data-testid="open-tickets">${s.openTickets}</a>` : '0'}</td>
 <td data-label="阀门">${s.site.interlock?.enabled || s.valve ? valveText(s.valve) : html`<span class="muted">—</span>`}</td>
 </tr>`;
   })}</tbody></table>`;

@@ -116,6 +116,11 @@ describe('GET /tickets and /tickets/:id', () => {
     const mine = (await get('/tickets', 'otherOfficer')).body;
     expect(mine).toContain(`data-ticket="${id}"`);
     expect(mine).toContain('共 1 条 · 第 1 / 1 页');
+    // the link from the sites page: one site's open tickets, kept in the form for the next filter
+    const site = (await get('/tickets?site=WP-05&status=open,acknowledged,rectifying,awaiting_verification', 'otherOfficer')).body;
+    expect(site).toContain(`data-ticket="${id}"`);
+    expect(site).toContain('<option value="open,acknowledged,rectifying,awaiting_verification" selected>未闭环</option>');
+    expect(site).toContain('name="site" value="WP-05"');
   });
 
   it('marks a ticket past its deadline and not closed as overdue', () => {

@@ -12,6 +12,9 @@ import { pageHref, PAGE_SIZE, ticketFilter, TicketPageQuerySchema, type TicketPa
 import { CATEGORY_ZH, enterpriseName, factorZh, isOverdue, levelBadge, officerName, siteName, STATUS_ZH } from './ticketText.js';
 import type { WebDeps } from './types.js';
 
+/** every status but closed, in the lifecycle's order (the 未闭环 choice) */
+const LIVE = TICKET_STATUSES.filter((s) => s !== 'closed').join(',');
+
 const IdParams = z.strictObject({ id: z.string().trim().min(1).max(64) });
 
 const option = (value: string, label: string, selected: boolean): Html => html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
@@ -24,11 +27,12 @@ function filterForm(deps: WebDeps, p: Principal, q: TicketPageQuery): Html {
   const one = (v: readonly string[] | undefined) => (v && v.length === 1 ? v[0] : undefined);
   return html`<form class="card filters" method="get" action="/tickets" data-testid="filters">
 <label>级别 <select name="level"><option value="">全部</option>${RULE_LEVELS.map((l) => option(l, RULE_LEVEL_ZH[l], one(q.level) === l))}</select></label>
-<label>状态 <select name="status"><option value="">全部</option>${TICKET_STATUSES.map((s) => option(s, STATUS_ZH[s], one(q.status) === s))}</select></label>
+<label>状态 <select name="status"><option value="">全部</option>${option(LIVE, '未闭环', q.status?.join(',') === LIVE)}${TICKET_STATUSES.map((s) => option(s, STATUS_ZH[s], one(q.status) === s))}</select></label>
 <label>类别 <select name="category"><option value="">全部</option>${Object.entries(CATEGORY_ZH).map(([c, zh]) => option(c, zh, q.category === c))}</select></label>
 <label>企业 <select name="enterprise"><option value="">全部</option>${enterprises.map((e) => option(e.id, e.name, q.enterprise === e.id))}</select></label>
 <label>包联干部 <select name="officer"><option value="">全部</option>${registry.officers.map((o) => option(o.id, `${o.name} (${o.id})`, q.officer === o.id))}</select></label>
 <label>逾期 <select name="overdue"><option value="">全部</option>${option('1', '已逾期', q.overdue === '1')}${option('0', '未逾期', q.overdue === '0')}</select></label>
+${q.site ? html`<label>站点 <input type="text" name="site" value="${q.site}" size="6"></label>` : ''}
 <button type="submit">筛选</button> <a href="/tickets">清除</a>
 </form>`;
 }
