@@ -15,7 +15,7 @@ import { createSqliteStoredTimestamps, prunePeriodically } from '../processor/st
 import { createInfluxSink, influx1Writer } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness } from './metrics/index.js';
-import { createAlerts, createEscalator, sqliteAlertOutbox, type Alerts, type Escalator } from '../processor/alerts/index.js';
+import { createAlerts, createEscalator, deliveriesOf, sqliteAlertOutbox, type Alerts, type Escalator } from '../processor/alerts/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { writeMeans } from '../processor/sinks/influx/means.js';
 import { createStateWriters } from '../processor/sinks/influx/stateWriters.js';
@@ -204,7 +204,16 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log, camera, ...patrolDelivery(alerts, registry, publicUrl) });
           registerPatrolRoutes(http, patrol.store, { audit, registry, image: (id) => snapshotStore.read(id) });
           // the officers' pages (tickets, patrol, hazards, sites): rendered from the same services, changed only through the API
-          registerWeb(http, { registry, tickets, audit, health, patrol: patrol.store, influx: o.influx.v2 ? undefined : { url: o.influx.url, database: o.influx.database } });
+          registerWeb(http, {
+            registry,
+            tickets,
+            audit,
+            health,
+            patrol: patrol.store,
+            influx: o.influx.v2 ? undefined : { url: o.influx.url, database: o.influx.database },
+            deliveries: (id) => deliveriesOf(db.db, id),
+            valves: () => interlock.valves(),
+          });
           snapshots = createSnapshotTaker({ registry, store: snapshotStore, record: (id, kind, data) => void tickets.recordAction(id, kind, data), fetcher: o.snapshots?.fetcher, concurrency: o.snapshots?.concurrency, now: Date.now, log: log.child({ component: 'snapshots' }) });
           registerSnapshotRoutes(
             http,

@@ -35,7 +35,15 @@ button.secondary{background:#fff;color:var(--accent);border:1px solid var(--acce
 .filters label{margin:0;font-weight:400;font-size:.9rem}
 .filters select,.filters input{width:auto}
 .form-error{color:var(--red);min-height:1.2em}
-.chart{width:100%;height:auto;background:#fff;border:1px solid var(--line)}
+.chart{width:100%;max-width:720px;height:auto;background:#fff;border:1px solid var(--line)}
+figure{margin:0 0 1rem}
+details>summary{cursor:pointer;padding:.5rem 0;color:var(--accent)}
+figcaption{color:var(--muted);font-size:.9rem;margin-bottom:.25rem}
+section.moves{display:flex;flex-wrap:wrap;gap:.5rem}
+section.moves h2{flex-basis:100%}
+section.moves form{flex:1 1 16rem;margin:0}
+section.moves textarea{min-height:2.5rem}
+section.moves .form-error{margin:.2rem 0;min-height:0}
 .photos{display:flex;flex-wrap:wrap;gap:.5rem}
 .photos img{max-width:240px;max-height:180px;border:1px solid var(--line)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}

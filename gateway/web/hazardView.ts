@@ -3,10 +3,10 @@ import { HAZARD_DEADLINE_MS, HAZARD_TYPES, HAZARD_TYPE_ZH, PHOTO_STAGE_ZH, type 
 import { TRANSITIONS } from '../../processor/tickets/lifecycle.js';
 import type { Ticket, TicketStatus } from '../../processor/tickets/types.js';
 import { html, type Html } from './html.js';
+import { MOVE_ZH, STATUS_ZH } from './ticketText.js';
 import { localTime } from './layout.js';
 
 /** ticket states as officers name them */
-export const STATUS_ZH: Record<TicketStatus, string> = { open: '待处理', acknowledged: '已确认', rectifying: '整改中', awaiting_verification: '待核查', closed: '已闭环' };
 
 const hours = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000} 天` : `${ms / 3_600_000} 小时`);
 
@@ -78,6 +78,6 @@ export function hazardActions(t: Ticket): Html {
 <button type="submit">上传</button>
 </form>
 <div class="card"><h2>处理</h2>${moves.map(
-    (to) => html`<form class="inline" data-api="/api/tickets/${id}/transitions"><input type="hidden" name="to" value="${to}">${to === 'open' ? html`<input type="text" name="note" placeholder="重新打开原因" required>` : ''}<button type="submit" class="${to === 'open' ? 'secondary' : ''}">${STATUS_ZH[to]}</button><span class="form-error" role="alert"></span></form>`,
+    (to) => html`<form class="inline" data-api="/api/tickets/${id}/transitions"><input type="hidden" name="to" value="${to}">${to === 'open' ? html`<input type="text" name="note" placeholder="重新打开原因" required>` : ''}<button type="submit" class="${to === 'open' ? 'secondary' : ''}">${MOVE_ZH[to]}</button><span class="form-error" role="alert"></span></form>`,
   )}${t.compliantSince === undefined ? html`<p class="muted">核查与闭环需先上传整改后照片。</p>` : ''}</div>`;
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { scopeOf, seesSite, seesTicket } from '../auth/scope.js';
 import { html } from './html.js';
 import { errorPage, localTime, notFoundPage, page, sendPage, signedIn } from './layout.js';
-import { hazardActions, hazardFacts, hazardForm, photoList, STATUS_ZH } from './hazardView.js';
+import { hazardActions, hazardFacts, hazardForm, photoList } from './hazardView.js';
+import { STATUS_ZH } from './ticketText.js';
 import type { WebDeps } from './types.js';
 
 const IdParams = z.strictObject({ id: z.string().regex(/^WO-\d{8}-\d{4,}$/) });

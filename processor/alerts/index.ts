@@ -16,7 +16,7 @@ export {
   type WecomConfig,
 } from './config.js';
 export { alertKindOf, buildAlert, formatValue, type Alert } from './format.js';
-export { alertId, sqliteAlertOutbox, type AlertOutbox, type SettledStatus, type WaitingAlert } from './outbox.js';
+export { alertId, deliveriesOf, sqliteAlertOutbox, type AlertOutbox, type Delivery, type SettledStatus, type WaitingAlert } from './outbox.js';
 export type { AlertOutcome, AlertRef, ChannelStats } from './queue.js';
 export { createAliyunSms, type SmsProvider, type SmsSendResult } from './sms.js';
 export { buildMarkdown, buildText, packAlerts, truncateUtf8, type WecomMessage } from './wecom.js';

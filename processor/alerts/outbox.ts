@@ -101,3 +101,60 @@ export function sqliteAlertOutbox(db: Database.Database): AlertOutbox {
     prune: (before) => prune.run(before).changes,
   };
 }
+
+/** One alert of a ticket in the outbox: which channel, what it said, and how it ended (pending while it waits). */
+export interface Delivery {
+  channel: Channel;
+  kind: string;
+  status: 'pending' | SettledStatus;
+  /** SMS: the officer's mobile (personal data: shown to chief and admin only) */
+  recipient?: string;
+  /** the alert's line, as sent */
+  line: string;
+  createdAt: number;
+  settledAt?: number;
+  reason?: string;
+}
+
+const DeliveryRowSchema = z.object({
+  channel: ChannelSchema,
+  status: z.enum(['pending', 'sent', 'failed', 'capped']),
+  recipient: z.string().nullable(),
+  alert: z.string(),
+  created_at: z.number(),
+  settled_at: z.number().nullable(),
+  reason: z.string().nullable(),
+});
+const DeliveryAlertSchema = z.looseObject({ kind: z.string().catch('?'), line: z.string().catch('') });
+
+/**
+ * The alerts of one ticket in the outbox (waiting and settled ones still kept), oldest first, at most
+ * `limit`: what the ticket page shows as its alert deliveries. A row that does not parse is left out.
+ */
+export function deliveriesOf(db: Database.Database, ticketId: string, limit = 100): Delivery[] {
+  const rows = db.prepare(`SELECT channel, status, recipient, alert, created_at, settled_at, reason FROM alert_outbox WHERE ticket = ? ORDER BY seq LIMIT ?`).all(ticketId, limit);
+  const out: Delivery[] = [];
+  for (const raw of rows) {
+    const row = DeliveryRowSchema.safeParse(raw);
+    if (!row.success) continue;
+    const r = row.data;
+    let alert: { kind: string; line: string } = { kind: '?', line: '' };
+    try {
+      const a = DeliveryAlertSchema.safeParse(JSON.parse(r.alert));
+      if (a.success) alert = a.data;
+    } catch {
+      /* a stored alert that is not JSON: shown without its text */
+    }
+    out.push({
+      channel: r.channel,
+      kind: alert.kind,
+      status: r.status,
+      line: alert.line,
+      createdAt: r.created_at,
+      ...(r.recipient !== null ? { recipient: r.recipient } : {}),
+      ...(r.settled_at !== null ? { settledAt: r.settled_at } : {}),
+      ...(r.reason !== null ? { reason: r.reason } : {}),
+    });
+  }
+  return out;
+}
