@@ -146,6 +146,21 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       CREATE INDEX alert_outbox_settled ON alert_outbox (settled_at);
     `,
   },
+  {
+    // 整改期限 (TicketSummary.deadline, epoch ms): tickets opened before it get openedAt + their level's default
+    // deadline (registry alerts.deadlines: warning 72 h, control 48 h, exceedance 24 h); the overdue filter reads it.
+    // app_secret: keys the gateway makes for itself once (the acknowledgement links' HMAC key), base64 text.
+    name: 'ticket-deadline',
+    sql: `
+      ALTER TABLE tickets ADD COLUMN deadline INTEGER;
+      UPDATE tickets SET deadline = opened_at + CASE level WHEN 'warning' THEN 259200000 WHEN 'control' THEN 172800000 ELSE 86400000 END;
+      CREATE INDEX tickets_deadline ON tickets (deadline, status);
+      CREATE TABLE app_secret (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Brings the schema up to date; returns the versions before and after. Refuses a newer schema. */

@@ -72,6 +72,9 @@ export interface TicketServiceDeps {
   rules?: readonly Rule[];
 }
 
+/** 整改期限 of a ticket of `level` opened at `openedAt`: the registry's alerts.deadlines (a manual ticket's own deadline wins) */
+export const deadlineOf = (registry: Registry, level: TicketSummary['level'], openedAt: number): number => openedAt + registry.alerts.deadlines[level];
+
 type Outcome<R> = { result: R; change?: TicketChange };
 const MAX_ATTEMPTS = 3;
 
@@ -110,6 +113,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     const previous = store.findLatest(ev.site, ev.pollutant, ev.rule);
     const who = assignee(registry, ev.site);
     if (!who.officer) log.warn({ site: ev.site, rule: ev.rule }, `no officer found for site ${ev.site}; ticket left unassigned`);
+    const level = levelOf(deps.rules ?? registry.rules, ev);
     const base = {
       id: store.nextId(localDay(at, registry.park.timezone)),
       site: ev.site,
@@ -118,7 +122,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
       pollutant: ev.pollutant,
       rule: ev.rule,
       category: ev.category,
-      level: levelOf(deps.rules ?? registry.rules, ev),
+      level,
       status: 'open' as const,
       openedAt: at,
       updatedAt: at,
@@ -130,6 +134,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
       verificationMs: verificationMsOf(deps.rules, ev),
       version: 0,
       priority: raised(undefined, extra, 'open', at).priority,
+      deadline: deadlineOf(registry, level, at),
     };
     const { version: _v, ...fresh } = observe(base, ev);
     const ticket = store.insert(fresh);
@@ -276,7 +281,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     },
 
     get: (id) => store.get(id),
-    list: (filter) => store.list(filter),
+    list: (filter) => store.list(filter?.overdue !== undefined && filter.now === undefined ? { ...filter, now: now() } : filter),
     stop: () => changes.complete(),
   };
 }

@@ -27,6 +27,7 @@ interface TicketRow {
   version: number;
   priority: string;
   flow_check: string | null;
+  deadline: number | null;
 }
 
 const COLUMNS = [
@@ -34,6 +35,7 @@ const COLUMNS = [
   'count', 'samples', 'peak', 'mean', 'limit_json', 'compliant_since', 'verification_ms', 'closed_at', 'version',
   'priority',
   'flow_check',
+  'deadline',
 ] as const;
 const MUTABLE = COLUMNS.filter((c) => c !== 'id' && c !== 'version');
 
@@ -46,6 +48,7 @@ function toRow(t: Omit<TicketSummary, 'version'> & { version?: number }): Ticket
     verification_ms: t.verificationMs, closed_at: t.closedAt ?? null, version: t.version ?? 1,
     priority: t.priority ?? 'normal',
     flow_check: t.flowCheck ? JSON.stringify(t.flowCheck) : null,
+    deadline: t.deadline ?? null,
   };
 }
 
@@ -63,6 +66,7 @@ function fromRow(r: TicketRow): TicketSummary {
   if (r.compliant_since !== null) t.compliantSince = r.compliant_since;
   if (r.closed_at !== null) t.closedAt = r.closed_at;
   if (r.flow_check !== null) t.flowCheck = JSON.parse(r.flow_check) as FlowCheck;
+  if (r.deadline !== null) t.deadline = r.deadline;
   return t;
 }
 
@@ -147,6 +151,11 @@ export function sqliteTicketStore(db: Database.Database): TicketStore {
       if (filter.priority !== undefined) {
         where.push('priority = ?');
         params.push(filter.priority);
+      }
+      if (filter.overdue !== undefined) {
+        // past the deadline and not closed, at the caller's now (the service's clock)
+        where.push(filter.overdue ? `(status <> 'closed' AND deadline IS NOT NULL AND deadline < ?)` : `(status = 'closed' OR deadline IS NULL OR deadline >= ?)`);
+        params.push(filter.now ?? Date.now());
       }
       const timeColumn = filter.on === 'lastSeen' ? 'last_seen' : 'opened_at';
       if (filter.from !== undefined) {

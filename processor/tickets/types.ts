@@ -159,6 +159,8 @@ export interface TicketFilter {
   on?: 'openedAt' | 'lastSeen';
   /** only tickets past their deadline and not closed (true), or only those that are not (false), at the service's now */
   overdue?: boolean;
+  /** the time `overdue` is judged at (epoch ms); the service fills in its clock */
+  now?: number;
   /** default 50 */
   limit?: number;
   offset?: number;
