@@ -49,7 +49,7 @@ export const WecomConfigSchema = z.object({
   /** text mentions by mobile (§3.1 mentioned_mobile_list); markdown mentions only officers with a wecomUserId */
   msgtype: z.enum(['text', 'markdown']).default('text'),
   /** changes whose message @-mentions the responsible officer */
-  mentionOn: z.array(AlertKindSchema).default(['opened', 'recurred', 'reopened', 'escalated']),
+  mentionOn: z.array(AlertKindSchema).default(['opened', 'recurred', 'reopened', 'escalated', 'overdue']),
 });
 export type WecomConfig = z.infer<typeof WecomConfigSchema>;
 

@@ -27,6 +27,12 @@ export interface Alert {
   queuedAt: number;
   /** the stable id in the alert outbox (outbox.ts alertId), when there is one */
   id?: string;
+  /** a copy of the alert for someone besides the ticket's officer ('chief', 'contact', 'maintainer'): part of its outbox id */
+  audience?: string;
+  /** also @-mentioned in WeCom with the officer (the section chief of an overdue ticket) */
+  cc?: { mobile: string; wecomUserId?: string }[];
+  /** the officer's acknowledgement link (`${PUBLIC_URL}/ack/<token>`), also at the end of text and line */
+  link?: string;
 }
 
 const CATEGORY_WORD: Record<TicketCategory, string> = {

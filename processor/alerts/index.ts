@@ -22,3 +22,5 @@ export { createAliyunSms, type SmsProvider, type SmsSendResult } from './sms.js'
 export { buildMarkdown, buildText, packAlerts, truncateUtf8, type WecomMessage } from './wecom.js';
 export { createEscalator, type Escalator, type EscalatorOptions } from './escalation.js';
 export { buildEscalation, type Escalation } from './escalationFormat.js';
+export { createOverdueWatcher, type OverdueWatcher, type OverdueWatcherOptions } from './overdue.js';
+export { buildOverdue, copiesOf, withAckLink, type AckLink, type Overdue } from './recipients.js';

@@ -91,12 +91,13 @@ export function packAlerts(alerts: readonly Alert[], o: PackOptions): { message:
   const taken = alerts.slice(0, count);
   const content = count === 1 ? taken[0]!.text + tag(taken[0]!) : [header(count), ...lines].join('\n');
   if (o.msgtype === 'markdown') return { message: buildMarkdown(content), count };
-  const mentioned = taken.filter((a) => o.mention(a) && a.officer);
+  // the officer and whoever the alert copies (cc: the section chief of an overdue ticket)
+  const mentioned = taken.filter((a) => o.mention(a) && a.officer).flatMap((a) => [a.officer!, ...(a.cc ?? [])]);
   return {
     message: buildText(content, {
       // by userid where the registry knows it, else by mobile (§3.1: the option when userids are unknown)
-      userIds: mentioned.flatMap((a) => (a.officer!.wecomUserId ? [a.officer!.wecomUserId] : [])),
-      mobiles: mentioned.flatMap((a) => (a.officer!.wecomUserId ? [] : [a.officer!.mobile])),
+      userIds: mentioned.flatMap((p) => (p.wecomUserId ? [p.wecomUserId] : [])),
+      mobiles: mentioned.flatMap((p) => (p.wecomUserId ? [] : [p.mobile])),
     }),
     count,
   };
