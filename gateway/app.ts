@@ -6,6 +6,8 @@ import { createHttpServer, listen } from './http/server.js';
 import { createAccessControl, registerAuth, type AuditLog } from './auth/index.js';
 import { registerSnapshotRoutes } from './http/snapshots.js';
 import { registerWeb } from './web/index.js';
+import { registerAckRoutes } from './web/ack.js';
+import { ackLinker, linkKey } from './web/ackToken.js';
 import { createInputs } from './inputs/registry.js';
 import { fileBackfillStore, type LoggerPoint } from './inputs/hj212/index.js';
 import type { InputContext } from './inputs/types.js';
@@ -15,7 +17,7 @@ import { createSqliteStoredTimestamps, prunePeriodically } from '../processor/st
 import { createInfluxSink, influx1Writer } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness } from './metrics/index.js';
-import { createAlerts, createEscalator, sqliteAlertOutbox, type Alerts, type Escalator } from '../processor/alerts/index.js';
+import { createAlerts, createEscalator, createOverdueWatcher, sqliteAlertOutbox, type Alerts, type Escalator, type OverdueWatcher } from '../processor/alerts/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { writeMeans } from '../processor/sinks/influx/means.js';
 import type { SeriesMean } from '../processor/means/index.js';
@@ -95,6 +97,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let tickets!: TicketService;
   let alerts!: Alerts;
   let escalator!: Escalator;
+  let overdue!: OverdueWatcher;
+  let ackKey!: Buffer;
   let interlock!: Interlock;
   let flow!: FlowVerification;
   let snapshots!: SnapshotTaker;
@@ -149,9 +153,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           // settled ones are kept ALERT_OUTBOX_KEEP_MS for the record
           const outbox = sqliteAlertOutbox(db.db);
           outbox.prune(Date.now() - ALERT_OUTBOX_KEEP_MS);
+          // the acknowledgement links' key: made once, kept in park.db
+          ackKey = linkKey(db.db);
           alerts = createAlerts({
             config: registry.alerts,
             outbox,
+            ackLink: ackLinker({ publicUrl: o.publicUrl, key: ackKey }),
             secrets: o.alertSecrets ?? {},
             registry,
             log: log.child({ component: 'alerts' }),
@@ -163,8 +170,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           subs.alerts = tickets.changes$.subscribe((c) => alerts.handle(c));
           // tickets nobody acknowledges: reminder, section chief, zone leadership (alerts.escalation)
           escalator = createEscalator({ config: registry.alerts.escalation, tickets, alerts, scheduler: asyncScheduler, log: log.child({ component: 'escalation' }) });
+          // tickets past their deadline unclosed: the officer and the section chief (alerts.deadlines, alerts.overdue)
+          overdue = createOverdueWatcher({ config: registry.alerts.overdue, tickets, alerts, scheduler: asyncScheduler, log: log.child({ component: 'overdue' }) });
         },
         () => {
+          overdue.stop();
           escalator.stop();
           subs.alerts.unsubscribe();
           alerts.stop();
@@ -187,6 +197,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           if (o.access) o.access.install(http);
           else registerAuth(http, access, { secureCookies: o.people?.secureCookies });
           registerTicketRoutes(http, tickets, { audit, registry });
+          // 签收链接: GET /ack/:token (a confirm page, no change) and POST /api/ack/:token
+          registerAckRoutes(http, { registry, tickets, audit, key: ackKey });
           registerValveRoutes(http, interlock, { audit, registry });
           // 每日2次巡查: sheets from the readings (InfluxQL, InfluxDB 1.x) and the tickets, under /api/patrols; a missed sign-off to the chief's WeCom
           patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log, onOverdue: chiefNotifier(registry, o.alertSecrets, log.child({ component: 'patrol' })) });

@@ -4,6 +4,8 @@ import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import { createDeviceHealth, type DeviceHealth } from '../../gateway/health/index.js';
 import { registerWeb } from '../../gateway/web/index.js';
+import { registerAckRoutes } from '../../gateway/web/ack.js';
+import { linkKey } from '../../gateway/web/ackToken.js';
 import { SYSTEM_ADMIN } from '../../gateway/auth/testing.js';
 import { registerTicketRoutes } from '../../processor/tickets/api.js';
 import { createTicketService, type TicketService } from '../../processor/tickets/service.js';
@@ -27,6 +29,8 @@ export interface WebRig {
   readonly access: TestAccess;
   /** the rig's clock (tickets, pages); set `clock.t` to move it */
   readonly clock: { t: number };
+  /** the acknowledgement links' key (park.db), for signing test links */
+  readonly ackKey: Buffer;
   close(): Promise<void>;
 }
 
@@ -53,6 +57,8 @@ export async function startWebRig(o: { now?: number } = {}): Promise<WebRig> {
   registerTicketRoutes(app, tickets, { audit: access.audit, registry });
   registerPatrolRoutes(app, patrol, { audit: access.audit, registry });
   registerWeb(app, { registry, tickets, audit: access.audit, health, patrol, now: () => clock.t });
+  const ackKey = linkKey(store.db);
+  registerAckRoutes(app, { registry, tickets, audit: access.audit, key: ackKey, now: () => clock.t });
   const port = await listen(app, 0);
   return {
     url: `http://127.0.0.1:${port}`,
@@ -64,6 +70,7 @@ export async function startWebRig(o: { now?: number } = {}): Promise<WebRig> {
     health,
     access,
     clock,
+    ackKey,
     async close() {
       await app.close();
       tickets.stop();
