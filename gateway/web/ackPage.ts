@@ -24,7 +24,7 @@ export function ticketCard(registry: Registry, t: Ticket, now: number): Html {
 ${row('工单 Ticket', t.id, 'ticket-id')}
 ${row('站点 Site', `${site?.name ?? t.site} (${t.site})`)}
 ${ent ? row('企业 Enterprise', ent.name) : ''}
-${row('类别 Level', `${LEVEL_ZH[t.level]} · ${CATEGORY_ZH[t.category]}`)}
+${row('类别 Level', t.category === 'exceedance' ? LEVEL_ZH[t.level] : `${LEVEL_ZH[t.level]} · ${CATEGORY_ZH[t.category]}`)}
 ${pol ? row('因子 Factor', pol.nameZh) : ''}
 ${t.peak !== undefined ? row('峰值 Peak', `${t.peak} ${unit}${limit ? `（限值 ${limit}）` : ''}`) : ''}
 ${row('开单时间 Opened', localTime(t.openedAt, tz))}
