@@ -78,7 +78,8 @@ export interface PackOptions {
 export function packAlerts(alerts: readonly Alert[], o: PackOptions): { message: WecomMessage; count: number } {
   if (alerts.length === 0) throw new Error('packAlerts: no alerts');
   const max = o.msgtype === 'text' ? TEXT_MAX_BYTES : MARKDOWN_MAX_BYTES;
-  const tag = (a: Alert) => (o.msgtype === 'markdown' && o.mention(a) && a.officer?.wecomUserId ? ` <@${a.officer.wecomUserId}>` : '');
+  const tag = (a: Alert) =>
+    o.msgtype === 'markdown' && o.mention(a) && a.officer ? [a.officer, ...(a.cc ?? [])].map((p) => (p.wecomUserId ? ` <@${p.wecomUserId}>` : '')).join('') : '';
   const header = (n: number) => `【告警汇总】共 ${n} 条`;
   let count = 1;
   let lines = [`1. ${truncateUtf8(alerts[0]!.line + tag(alerts[0]!), LINE_MAX_BYTES)}`];
