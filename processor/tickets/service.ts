@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { Rule, RuleEvent } from '../rules/schema.js';
 import { attributionOf, eventEvidence, raised, type EventEvidence } from './eventEvidence.js';
-import { assignee, levelOf, localDay, observe, verificationMsOf } from './aggregate.js';
+import { assignee, deadlineOf, levelOf, localDay, observe, verificationMsOf } from './aggregate.js';
 import { transition as lifecycleTransition, type TransitionRequest } from './lifecycle.js';
 import { LiveTicketExistsError, TicketConflictError, type TicketStore } from './store.js';
 import type { Evidence, EvidenceKind, FlowCheck, HistoryEntry, Ticket, TicketFilter, TicketPage, TicketSummary } from './types.js';
@@ -72,9 +72,6 @@ export interface TicketServiceDeps {
   rules?: readonly Rule[];
 }
 
-/** 整改期限 of a ticket of `level` opened at `openedAt`: the registry's alerts.deadlines (a manual ticket's own deadline wins) */
-export const deadlineOf = (registry: Registry, level: TicketSummary['level'], openedAt: number): number => openedAt + registry.alerts.deadlines[level];
-
 type Outcome<R> = { result: R; change?: TicketChange };
 const MAX_ATTEMPTS = 3;
 
@@ -114,6 +111,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     const who = assignee(registry, ev.site);
     if (!who.officer) log.warn({ site: ev.site, rule: ev.rule }, `no officer found for site ${ev.site}; ticket left unassigned`);
     const level = levelOf(deps.rules ?? registry.rules, ev);
+    const deadline = deadlineOf(registry, level, at);
     const base = {
       id: store.nextId(localDay(at, registry.park.timezone)),
       site: ev.site,
@@ -134,7 +132,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
       verificationMs: verificationMsOf(deps.rules, ev),
       version: 0,
       priority: raised(undefined, extra, 'open', at).priority,
-      deadline: deadlineOf(registry, level, at),
+      ...(deadline !== undefined ? { deadline } : {}),
     };
     const { version: _v, ...fresh } = observe(base, ev);
     const ticket = store.insert(fresh);
