@@ -4,8 +4,7 @@ import { createDeadLetterStore } from './deadLetter/index.js';
 import { createDeviceHealth } from './health/index.js';
 import { createHttpServer, listen } from './http/server.js';
 import { createAccessControl, registerAuth, type AuditLog } from './auth/index.js';
-import { registerSnapshotRoutes } from './http/snapshots.js';
-import { registerWeb } from './web/index.js';
+import { ackLinker, linkKey } from './web/ackToken.js';
 import { createInputs } from './inputs/registry.js';
 import { fileBackfillStore, type LoggerPoint } from './inputs/hj212/index.js';
 import type { InputContext } from './inputs/types.js';
@@ -15,7 +14,7 @@ import { createSqliteStoredTimestamps, prunePeriodically } from '../processor/st
 import { createInfluxSink, influx1Writer } from '../processor/sinks/influx/index.js';
 import { influx2Writer } from '../processor/sinks/influx2/index.js';
 import { createGatewayMetrics, gatewayReadiness } from './metrics/index.js';
-import { createAlerts, createEscalator, deliveriesOf, sqliteAlertOutbox, type Alerts, type Escalator } from '../processor/alerts/index.js';
+import { createAlerts, createEscalator, createOverdueWatcher, sqliteAlertOutbox, type Alerts, type Escalator, type OverdueWatcher } from '../processor/alerts/index.js';
 import { writeTicketEvents } from '../processor/sinks/influx/ticketEvents.js';
 import { writeMeans } from '../processor/sinks/influx/means.js';
 import { createStateWriters } from '../processor/sinks/influx/stateWriters.js';
@@ -27,8 +26,7 @@ import { createStateKeeper } from '../processor/rules/stateKeeper.js';
 import { respond } from '../processor/respond.js';
 import { createSqliteStore } from '../processor/tickets/sqlite.js';
 import { createTicketService, type TicketService } from '../processor/tickets/service.js';
-import { registerTicketRoutes } from '../processor/tickets/api.js';
-import { createInterlock, registerValveRoutes, type Interlock } from '../processor/interlock/index.js';
+import { createInterlock, type Interlock } from '../processor/interlock/index.js';
 import { auditValveAction, recordValveAction, valveResponder } from '../processor/valveResponder.js';
 import { createFlowVerification, type FlowVerification } from '../processor/flowVerification.js';
 import { createSnapshotStore, createSnapshotTaker, type SnapshotTaker } from '../processor/snapshots/index.js';
@@ -39,11 +37,11 @@ import type { FastifyInstance } from 'fastify';
 import type { StateKeeper } from '../processor/rules/stateKeeper.js';
 import { createHj212Forwarding, type Hj212Forwarding } from '../processor/sinks/hj212/forwarding.js';
 import { createOdorAttribution, sqliteAttributionStore, type OdorAttribution } from '../processor/attribution/index.js';
-import { createPhotoStore, registerHazardRoutes } from '../processor/hazards/index.js';
-import { createPatrol, influxQuery, patrolCamera, patrolDelivery, publicUrlFrom, registerPatrolRoutes, type Patrol } from '../processor/patrol/index.js';
+import { createPatrol, influxQuery, patrolCamera, patrolDelivery, type Patrol } from '../processor/patrol/index.js';
 
 export type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
 import type { Gateway, GatewayOptions, GatewayStatus } from './appTypes.js';
+import { registerPeopleRoutes } from './appRoutes.js';
 
 /** settled alerts kept in the outbox (sent, failed, capped) before they are deleted */
 const ALERT_OUTBOX_KEEP_MS = 30 * 24 * 3600_000;
@@ -98,6 +96,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let tickets!: TicketService;
   let alerts!: Alerts;
   let escalator!: Escalator;
+  let overdue!: OverdueWatcher;
+  let ackKey!: Buffer;
   let interlock!: Interlock;
   let flow!: FlowVerification;
   let snapshots!: SnapshotTaker;
@@ -154,9 +154,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           // settled ones are kept ALERT_OUTBOX_KEEP_MS for the record
           const outbox = sqliteAlertOutbox(db.db);
           outbox.prune(Date.now() - ALERT_OUTBOX_KEEP_MS);
+          // the acknowledgement links' key: made once, kept in park.db
+          ackKey = linkKey(db.db);
           alerts = createAlerts({
             config: registry.alerts,
             outbox,
+            ackLink: ackLinker({ publicUrl: o.publicUrl, key: ackKey }),
             secrets: o.alertSecrets ?? {},
             registry,
             log: log.child({ component: 'alerts' }),
@@ -168,8 +171,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           subs.alerts = tickets.changes$.subscribe((c) => alerts.handle(c));
           // tickets nobody acknowledges: reminder, section chief, zone leadership (alerts.escalation)
           escalator = createEscalator({ config: registry.alerts.escalation, tickets, alerts, scheduler: asyncScheduler, log: log.child({ component: 'escalation' }) });
+          // tickets past their deadline unclosed: the officer and the section chief (alerts.deadlines, alerts.overdue)
+          overdue = createOverdueWatcher({ config: registry.alerts.overdue, tickets, alerts, scheduler: asyncScheduler, log: log.child({ component: 'overdue' }) });
         },
         () => {
+          overdue.stop();
           escalator.stop();
           subs.alerts.unsubscribe();
           alerts.stop();
@@ -191,38 +197,15 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           // every request gets its principal first; then /api/login, /api/me, /api/users*, /api/audit*
           if (o.access) o.access.install(http);
           else registerAuth(http, access, { secureCookies: o.people?.secureCookies });
-          registerTicketRoutes(http, tickets, { audit, registry });
-          registerValveRoutes(http, interlock, { audit, registry });
-          // hazards found on the patrol: manual tickets with photos kept by content hash in <dataDir>/photos
-          registerHazardRoutes(http, { tickets, audit, registry, photos: createPhotoStore(join(o.dataDir, 'photos')) });
           // 可视监控: a snapshot from the outlet's camera when a rule fires there, attached to the ticket when taken
           const snapshotStore = createSnapshotStore({ dir: join(o.dataDir, 'snapshots'), retention: o.snapshots?.retention, now: Date.now });
+          snapshots = createSnapshotTaker({ registry, store: snapshotStore, record: (id, kind, data) => void tickets.recordAction(id, kind, data), fetcher: o.snapshots?.fetcher, concurrency: o.snapshots?.concurrency, now: Date.now, log: log.child({ component: 'snapshots' }) });
           // 每日2次巡查: sheets from the readings (InfluxQL, InfluxDB 1.x), the tickets and a fresh snapshot of each outlet camera, under /api/patrols;
           // the digests (officers, park group) and a missed sign-off (section chief) go through the alerts' outbox, linking to PUBLIC_URL
-          const publicUrl = publicUrlFrom(process.env, (m) => log.error(`PUBLIC_URL ignored, patrol digests carry no link: ${m}`));
           const camera = patrolCamera({ registry, store: snapshotStore, fetcher: o.snapshots?.fetcher, now: Date.now, log: log.child({ component: 'patrol' }) });
-          patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log, camera, ...patrolDelivery(alerts, registry, publicUrl) });
-          registerPatrolRoutes(http, patrol.store, { audit, registry, image: (id) => snapshotStore.read(id) });
-          // the officers' pages (tickets, patrol, hazards, sites): rendered from the same services, changed only through the API
-          registerWeb(http, {
-            registry,
-            tickets,
-            audit,
-            health,
-            patrol: patrol.store,
-            influx: o.influx.v2 ? undefined : { url: o.influx.url, database: o.influx.database },
-            deliveries: (id) => deliveriesOf(db.db, id),
-            valves: () => interlock.valves(),
-          });
-          snapshots = createSnapshotTaker({ registry, store: snapshotStore, record: (id, kind, data) => void tickets.recordAction(id, kind, data), fetcher: o.snapshots?.fetcher, concurrency: o.snapshots?.concurrency, now: Date.now, log: log.child({ component: 'snapshots' }) });
-          registerSnapshotRoutes(
-            http,
-            {
-              image: (ticket, snap) => (tickets.get(ticket)?.evidence.some((e) => e.kind === 'snapshot' && (e.data as { id?: string }).id === snap) ? snapshotStore.read(snap) : undefined),
-              ticket: (ticket) => tickets.get(ticket),
-            },
-            { audit, registry },
-          );
+          patrol = createPatrol({ registry, db: db.db, tickets, query: influxQuery(o.influx.url, o.influx.database), log, camera, ...patrolDelivery(alerts, registry, o.publicUrl) });
+          const influx = o.influx.v2 ? undefined : { url: o.influx.url, database: o.influx.database };
+          registerPeopleRoutes(http, { registry, tickets, audit, interlock, health, db: db.db, dataDir: o.dataDir, ackKey, patrol: patrol.store, snapshots: snapshotStore, influx });
           httpPort = await listen(http, o.httpPort, o.bindHost);
         },
         () => http.close(),

@@ -39,6 +39,8 @@ export interface GatewayOptions {
   spool?: SpoolSettings;
   /** WeCom key and SMS AccessKey (environment); a channel without them is skipped */
   alertSecrets?: AlertSecrets;
+  /** PUBLIC_URL: alerts that ask an officer to act carry `${publicUrl}/ack/<token>` (gateway/web/ack.ts); absent, no link */
+  publicUrl?: string;
   /** outlet camera snapshots in <dataDir>/snapshots: retention bounds, the HTTP client (tests), cameras asked at once */
   snapshots?: { retention?: Partial<SnapshotRetention>; fetcher?: Fetcher; concurrency?: number };
   log?: Logger;

@@ -21,6 +21,19 @@ describe('environment', () => {
     expect(paths).not.toContain('INFLUX_ORG');
   });
 
+  it('takes PUBLIC_URL (the acknowledgement links) as an http(s) URL and names it when it is not one', () => {
+    expect(parseEnv({ PUBLIC_URL: 'https://park.example.cn' }).PUBLIC_URL).toBe('https://park.example.cn');
+    expect(parseEnv({}).PUBLIC_URL).toBeUndefined();
+    let err: unknown;
+    try {
+      parseEnv({ PUBLIC_URL: 'ftp://park.example.cn' });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ConfigError).problems.map((p) => p.path)).toEqual(['PUBLIC_URL']);
+    expect(() => parseEnv({ PUBLIC_URL: 'https://park.example.cn/?a=1' })).toThrow(/no query/);
+  });
+
   it('accepts a complete InfluxDB 2.x configuration', () => {
     expect(parseEnv({ INFLUX_VERSION: '2', INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_ORG: 'park', INFLUX_BUCKET: 'park', INFLUX_TOKEN: 't0ken' }).INFLUX_VERSION).toBe('2');
   });

@@ -57,6 +57,11 @@ export const EnvSchema = z.object({
   METRICS_AUTH: z.enum(['open', 'token', 'role']).default('open'),
   /** `Secure` on the session cookie: set when the gateway is reached over HTTPS (a TLS-terminating proxy) */
   SESSION_COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** the gateway's address as officers' phones reach it (https://park.example.cn): alerts carry `${PUBLIC_URL}/ack/<token>`, patrol digests `${PUBLIC_URL}/patrol/<sheet>`; unset, no link */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. https://park.example.cn' })
+    .refine((u) => !u.includes('?') && !u.includes('#'), 'takes no query or fragment (the links append /ack/<token>, /patrol/<sheet>)')
+    .optional(),
   /** WECOM_KEY, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET */
   ...AlertsEnvSchema.shape,
   /** SPOOL_MAX_MB, SPOOL_SEGMENT_MB, SPOOL_FSYNC_MS, SPOOL_WHEN_FULL */

@@ -82,6 +82,7 @@ async function runGateway(env: Env, registry: Registry): Promise<void> {
             bindHost: env.BIND_HOST,
             spool: spoolSettingsFromEnv(env),
             alertSecrets: alertSecrets(env, secrets.file),
+            publicUrl: env.PUBLIC_URL,
             snapshots: { retention: snapshotRetentionFromEnv(env) },
             dataDir: env.DATA_DIR,
             hj212Port: env.HJ212_PORT,

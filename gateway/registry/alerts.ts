@@ -11,9 +11,9 @@ export type Channel = z.infer<typeof ChannelSchema>;
  * What happened to a ticket, as far as alerts are concerned. opened/recurred/cleared come from the
  * rule engine; closed and reopened are a person's lifecycle moves (to closed; back to open); escalated:
  * the valve interlock did not act and a person must (device offline, untrustworthy reading, a valve
- * reopened again and again mid-exceedance).
+ * reopened again and again mid-exceedance); overdue: a ticket passed its rectification deadline unclosed.
  */
-export const AlertKindSchema = z.enum(['opened', 'recurred', 'cleared', 'closed', 'reopened', 'escalated']);
+export const AlertKindSchema = z.enum(['opened', 'recurred', 'cleared', 'closed', 'reopened', 'escalated', 'overdue']);
 export type AlertKind = z.infer<typeof AlertKindSchema>;
 
 const channels = (...c: Channel[]) => z.array(ChannelSchema).default(c);
@@ -49,7 +49,7 @@ export const WecomConfigSchema = z.object({
   /** text mentions by mobile (§3.1 mentioned_mobile_list); markdown mentions only officers with a wecomUserId */
   msgtype: z.enum(['text', 'markdown']).default('text'),
   /** changes whose message @-mentions the responsible officer */
-  mentionOn: z.array(AlertKindSchema).default(['opened', 'recurred', 'reopened', 'escalated']),
+  mentionOn: z.array(AlertKindSchema).default(['opened', 'recurred', 'reopened', 'escalated', 'overdue']),
 });
 export type WecomConfig = z.infer<typeof WecomConfigSchema>;
 
@@ -129,6 +129,44 @@ export const EscalationSchema = z.strictObject({
 });
 export type EscalationConfig = z.infer<typeof EscalationSchema>;
 
+const HOUR = 60 * MINUTE;
+/** at most a year: a deadline is a working period, not a date far away */
+const deadlineMs = (fallback: number) => z.number().int().positive().max(365 * 24 * HOUR, 'at most 365 days').default(fallback);
+
+/**
+ * 整改期限: how long after opening a ticket of each level must be closed (epoch-ms durations). A 超标
+ * exceedance is the most urgent (24 h), a 管控 control finding 48 h, a 预警 warning 72 h. Stored on each
+ * ticket when it opens; a manual ticket's own deadline wins.
+ */
+export const DeadlinesSchema = z.strictObject({
+  warning: deadlineMs(72 * HOUR),
+  control: deadlineMs(48 * HOUR),
+  exceedance: deadlineMs(24 * HOUR),
+});
+export type Deadlines = z.infer<typeof DeadlinesSchema>;
+
+/**
+ * A ticket not closed by its deadline makes one 'overdue' alert (【逾期】) to the officer and the section chief
+ * (escalation.contacts.chief). After a restart deadlines passed within catchUpMs are alerted at once (the
+ * outbox id, ticket and deadline, keeps it to one).
+ */
+export const OverdueSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  catchUpMs: z.number().int().nonnegative().default(7 * 24 * HOUR),
+});
+export type OverdueConfig = z.infer<typeof OverdueSchema>;
+
+/**
+ * Instrument, no-data and flatline tickets at an enterprise's site also go by SMS to the enterprise's
+ * contact and its maintenance contractor (registry enterprises[].contact / .maintainer), on these changes.
+ * They are outside the park's WeCom group: SMS only, whatever categories/levels say for the officers.
+ */
+export const FaultContactsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  on: z.array(z.enum(['opened', 'recurred', 'reopened'])).default(['opened', 'recurred']),
+});
+export type FaultContactsConfig = z.infer<typeof FaultContactsSchema>;
+
 /** Which changes alert which channels: routes[kind] ∩ categories[ticket category] ∩ levels[ticket level]. */
 export const AlertsConfigSchema = z.object({
   enabled: z.boolean().default(true),
@@ -143,6 +181,7 @@ export const AlertsConfigSchema = z.object({
       closed: channels('wecom'),
       reopened: channels('wecom'),
       escalated: channels('wecom', 'sms'),
+      overdue: channels('wecom', 'sms'),
     })
     .prefault({}),
   /** channels per ticket category; a category not listed raises no alert */
@@ -178,5 +217,11 @@ export const AlertsConfigSchema = z.object({
   dedupWindowMs: z.number().int().nonnegative().default(30 * 60_000),
   /** unacknowledged tickets escalate (processor/alerts/escalation.ts) */
   escalation: EscalationSchema.prefault({}),
+  /** rectification deadline per ticket level, from opening (processor/tickets) */
+  deadlines: DeadlinesSchema.prefault({}),
+  /** tickets past their deadline unclosed alert once per deadline (processor/alerts/overdue.ts) */
+  overdue: OverdueSchema.prefault({}),
+  /** device problems at an enterprise's site also go to its contact and maintenance contractor (运维单位) */
+  faults: FaultContactsSchema.prefault({}),
 });
 export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;

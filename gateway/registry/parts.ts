@@ -37,6 +37,8 @@ export const PollutantSchema = z.object({
 });
 export type Pollutant = z.infer<typeof PollutantSchema>;
 
+const MobileSchema = z.string().regex(/^1\d{10}$/, 'an 11-digit mainland mobile number');
+
 /** 包联干部: the officer responsible for a set of enterprises. */
 export const OfficerSchema = z.object({
   id: z.string().regex(/^OF-\d{2}$/),
@@ -74,6 +76,10 @@ export const EnterpriseSchema = z.object({
   location: LocationSchema.optional(),
   /** air pollutants the enterprise emits (odor source attribution weighs candidates by them) */
   emissions: z.array(EmissionSchema).default([]),
+  /** the enterprise's environmental contact (环保负责人): instrument faults at its sites are sent to them by SMS */
+  contact: z.strictObject({ name: z.string().min(1).max(50), mobile: MobileSchema }).optional(),
+  /** its online-monitoring maintenance contractor (运维单位): instrument faults are sent to them by SMS too */
+  maintainer: z.strictObject({ company: z.string().min(1).max(100), name: z.string().min(1).max(50), mobile: MobileSchema }).optional(),
 });
 export type Enterprise = z.infer<typeof EnterpriseSchema>;
 

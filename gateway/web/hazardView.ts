@@ -3,7 +3,7 @@ import { HAZARD_DEADLINE_MS, HAZARD_TYPES, HAZARD_TYPE_ZH, PHOTO_STAGE_ZH, type 
 import { TRANSITIONS } from '../../processor/tickets/lifecycle.js';
 import type { Ticket, TicketStatus } from '../../processor/tickets/types.js';
 import { html, type Html } from './html.js';
-import { MOVE_ZH, STATUS_ZH } from './ticketText.js';
+import { isOverdue, MOVE_ZH, STATUS_ZH } from './ticketText.js';
 import { localTime } from './layout.js';
 
 /** ticket states as officers name them */
@@ -48,7 +48,7 @@ export function hazardFacts(t: Ticket, registry: Registry, now: number): Html {
   const report = t.evidence.find((e) => e.kind === 'note' && (e.data as Partial<HazardNote>).hazard !== undefined)?.data as HazardNote | undefined;
   const site = registry.sites.find((s) => s.id === t.site);
   const officer = registry.officers.find((o) => o.id === t.officer);
-  const overdue = t.deadline !== undefined && t.status !== 'closed' && now > t.deadline;
+  const overdue = isOverdue(t, now);
   return html`<dl class="facts card">
 <dt>工单</dt><dd><a href="/tickets/${encodeURIComponent(t.id)}">${t.id}</a></dd>
 <dt>隐患类型</dt><dd data-testid="hazard-type">${report?.label ?? '—'}</dd>

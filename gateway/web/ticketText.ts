@@ -2,13 +2,13 @@ import type { Principal, Role } from '../auth/types.js';
 import { RULE_LEVEL_ZH } from '../registry/rules.js';
 import type { Registry } from '../registry/schema.js';
 import { TRANSITIONS } from '../../processor/tickets/lifecycle.js';
-import type { TicketCategory, TicketLevel, TicketStatus, TicketSummary } from '../../processor/tickets/types.js';
+import type { TicketCategory, TicketLevel, TicketStatus } from '../../processor/tickets/types.js';
 import { html, type Html } from './html.js';
 
 /** the ticket statuses as officers say them */
 export const STATUS_ZH: Record<TicketStatus, string> = {
-  open: '待确认',
-  acknowledged: '已确认',
+  open: '待签收',
+  acknowledged: '已签收',
   rectifying: '整改中',
   awaiting_verification: '待验证',
   closed: '已闭环',
@@ -17,7 +17,7 @@ export const STATUS_ZH: Record<TicketStatus, string> = {
 /** what the button moving a ticket to a status says */
 export const MOVE_ZH: Record<TicketStatus, string> = {
   open: '重新打开',
-  acknowledged: '确认',
+  acknowledged: '签收',
   rectifying: '开始整改',
   awaiting_verification: '提交验证',
   closed: '闭环关闭',
@@ -48,7 +48,7 @@ export const officerName = (registry: Registry, id: string): string => {
 };
 
 /** past its deadline and not closed, at `now` */
-export const isOverdue = (t: Pick<TicketSummary, 'deadline' | 'status'>, now: number): boolean => t.deadline !== undefined && t.status !== 'closed' && now > t.deadline;
+export { isOverdue } from '../../processor/tickets/types.js';
 
 /** the roles that may move a ticket (processor/tickets/api.ts: officers in their scope, chiefs, admins) */
 const ACTING_ROLES: readonly Role[] = ['officer', 'chief', 'admin'];

@@ -1,57 +1,18 @@
-import { asyncScheduler, filter, Subject, type Observable, type SchedulerLike } from 'rxjs';
-import type { Registry } from '../../gateway/registry/schema.js';
-import type { TicketChange } from '../tickets/service.js';
+import { asyncScheduler, filter, Subject } from 'rxjs';
+import type { Alerts, AlertsOptions } from './alertsTypes.js';
 import type { TicketSummary } from '../tickets/types.js';
-import type { AlertKind, AlertSecrets, AlertsConfig, Channel } from './config.js';
-import { buildEscalation, type Escalation } from './escalationFormat.js';
+import type { AlertKind, Channel } from './config.js';
+import { buildEscalation } from './escalationFormat.js';
 import { alertKindOf, buildAlert, type Alert } from './format.js';
-import { alertId, type AlertOutbox } from './outbox.js';
-import { NoticeKindSchema, noticeAlert, type Notice } from './notice.js';
-import { emptyStats, masked, type AlertCounters, type AlertLog, type AlertOutcome, type ChannelStats, type QueueHost } from './queue.js';
-import { createAliyunSms, type SmsProvider } from './sms.js';
+import { alertId } from './outbox.js';
+import { NoticeKindSchema, noticeAlert } from './notice.js';
+import { buildOverdue, copiesOf, withAckLink } from './recipients.js';
+import { emptyStats, masked, type AlertOutcome, type ChannelStats, type QueueHost } from './queue.js';
+import { createAliyunSms } from './sms.js';
 import { SmsQueue } from './smsQueue.js';
 import { WecomQueue } from './wecomQueue.js';
 
-export interface AlertsOptions {
-  /** the registry's `alerts:` section */
-  config: AlertsConfig;
-  /** WeCom key and SMS AccessKey, from the environment */
-  secrets: AlertSecrets;
-  registry: Registry;
-  log: AlertLog;
-  /** clock for timestamps and the daily cap (default Date.now) */
-  now?: () => number;
-  /** timers: pacing, backoff (default asyncScheduler) */
-  scheduler?: SchedulerLike;
-  fetch?: typeof fetch;
-  /** replaces the SMS provider built from config.sms (another provider) */
-  sms?: SmsProvider;
-  /**
-   * the durable outbox (park.db alert_outbox): every alert is recorded there before it is sent and marked
-   * on the provider's reply; alerts still waiting are sent after a restart; a full queue leaves them on disk
-   */
-  outbox?: AlertOutbox;
-  /** called once per ticket for each alert delivered, e.g. to note it on the ticket */
-  onSent?: (ticketId: string, channel: Channel, info: AlertOutcome) => void;
-}
-
-export type { AlertCounters } from './queue.js';
-
-export interface Alerts {
-  /** Takes one ticket change; alerts it on the configured channels. Never throws. */
-  handle(change: TicketChange): void;
-  /** Takes one escalation step of an unacknowledged ticket (escalation.ts); alerts it as kind 'escalated'. Never throws. */
-  escalate(e: Escalation): void;
-  /** Sends a prepared WeCom message (notice.ts) through the outbox once per notice id; false when skipped or recorded already. Never throws. */
-  notify(n: Notice): boolean;
-  /** every outcome: sent, failed, dropped, capped */
-  readonly outcomes$: Observable<AlertOutcome>;
-  /** delivered alerts, with request and reply times */
-  readonly sent$: Observable<AlertOutcome>;
-  counters(): AlertCounters;
-  /** cancels timers and requests in flight; completes the observables */
-  stop(): void;
-}
+export type { AlertCounters, Alerts, AlertsOptions } from './alertsTypes.js';
 
 /**
  * Alerts to the 包联干部 from ticket changes: WeCom group robot and SMS (domain.md §3), chosen per change
@@ -194,16 +155,25 @@ export function createAlerts(o: AlertsOptions): Alerts {
     return config.routes[kind].filter((c) => allowed.includes(c) && byLevel.includes(c));
   }
 
-  /** The alert of a ticket change or escalation on its channels (routes ∩ categories ∩ levels), once per key in the window. */
+  /**
+   * The alert of a ticket change, escalation or overdue ticket on its channels (routes ∩ categories ∩ levels),
+   * once per key in the window, with the officer's acknowledgement link; then its copies (recipients.ts).
+   */
   function deliver(kind: AlertKind, ticket: TicketSummary, build: (at: number) => Alert): void {
     const channels = channelsFor(kind, ticket);
-    if (channels.length === 0) return;
     const at = now();
-    const alert = build(at);
+    const alert = withAckLink(build(at), ticket, o.ackLink);
+    const copies = copiesOf(kind, ticket, alert, config, registry, channels);
+    if (channels.length === 0 && copies.length === 0) return;
     if (!firstInWindow(alert.key, at)) {
       deduplicated++;
       return;
     }
+    put(channels, alert, ticket, at);
+    for (const c of copies) put(c.channels, c.alert, ticket, at);
+  }
+
+  function put(channels: readonly Channel[], alert: Alert, ticket: TicketSummary, at: number): void {
     if (channels.includes('wecom')) {
       const q = wecomQueue();
       if (!q) skipped++;
@@ -266,6 +236,14 @@ export function createAlerts(o: AlertsOptions): Alerts {
       } catch (err) {
         log.error({ err: (err as Error).message, notice: n.id }, 'notice not recorded');
         return false;
+      }
+    },
+    overdue(d) {
+      if (stopped || !config.enabled) return;
+      try {
+        deliver('overdue', d.ticket, (at) => buildOverdue(d, config.escalation.contacts.chief, registry, at));
+      } catch (err) {
+        log.error({ err: (err as Error).message, ticket: d.ticket.id }, 'overdue alert not built');
       }
     },
     outcomes$: outcomes.asObservable(),

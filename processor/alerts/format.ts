@@ -33,6 +33,12 @@ export interface Alert {
   id?: string;
   /** a notice's prepared WeCom message: sent as it is, alone, never packed with others */
   message?: WecomMessage;
+  /** a copy of the alert for someone besides the ticket's officer ('chief', 'contact', 'maintainer'): part of its outbox id */
+  audience?: string;
+  /** also @-mentioned in WeCom with the officer (the section chief of an overdue ticket) */
+  cc?: { mobile: string; wecomUserId?: string }[];
+  /** the officer's acknowledgement link (`${PUBLIC_URL}/ack/<token>`), also at the end of text and line */
+  link?: string;
 }
 
 const CATEGORY_WORD: Record<TicketCategory, string> = {
@@ -44,6 +50,7 @@ const CATEGORY_WORD: Record<TicketCategory, string> = {
   flatline: '数据恒值',
   hazard: '隐患',
 };
+const STATUS_WORD: Record<string, string> = { open: '未签收', acknowledged: '已签收', rectifying: '整改中', awaiting_verification: '待验证', closed: '已闭环' };
 const KIND_WORD: Partial<Record<AlertKind, string>> = { opened: '告警', recurred: '复发', cleared: '恢复' };
 /** a raised priority in front of the message (repeated odor source attribution, processor/attribution) */
 const PRIORITY_WORD: Record<string, string> = { high: '【优先级 高】', urgent: '【优先级 紧急】' };
@@ -104,6 +111,11 @@ function placeOf(registry: Registry, t: TicketSummary): string {
 
 function hhmm(ts: number, timeZone: string): string {
   return new Intl.DateTimeFormat('zh-CN', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ts);
+}
+
+/** "11月27日 10:15", park-local */
+function dayTime(ts: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('zh-CN', { timeZone, month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ts);
 }
 
 const withUnit = (v: string, unit: string) => (unit ? `${v} ${unit}` : v);
@@ -183,6 +195,14 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
       short = `${place} 阀门未自动关闭，请现场处置`;
       break;
     }
+    case 'overdue': {
+      // 整改期限 passed and the ticket is not closed (processor/alerts/overdue.ts; change time = the deadline)
+      head = '【逾期】';
+      const due = t.deadline ?? c.at;
+      body = `${place} ${label ? label + ' ' : ''}${word} 工单已超过整改期限 ${dayTime(due, tz)} 未闭环，当前${STATUS_WORD[t.status] ?? t.status}，请尽快整改`;
+      short = `${place} ${label ? label + ' ' : ''}${word} 逾期未闭环`;
+      break;
+    }
     case 'closed':
     case 'reopened': {
       head = kind === 'closed' ? '【工单闭环】' : '【工单重开】';
@@ -197,11 +217,11 @@ export function buildAlert(c: TicketChange, kind: AlertKind, registry: Registry,
     ticketId: t.id,
     kind,
     category: t.category,
-    high: HIGH.has(t.category) && (t.level !== 'warning' || kind === 'escalated') && (kind === 'opened' || kind === 'recurred' || kind === 'reopened' || kind === 'escalated'),
+    high: HIGH.has(t.category) && (t.level !== 'warning' || kind === 'escalated') && (kind === 'opened' || kind === 'recurred' || kind === 'reopened' || kind === 'escalated' || kind === 'overdue'),
     text: `${head}${PRIORITY_WORD[t.priority ?? 'normal'] ?? ''}${body} 工单 ${t.id} ${who}`,
     line: `${head}${PRIORITY_WORD[t.priority ?? 'normal'] ?? ''}${short} ${t.id} ${officerName}`,
     ...(officer ? { officer } : {}),
-    sms: { site: place, pollutant: POLLUTION.has(t.category) ? `${label}${word}` : label || word, value: kind === 'escalated' ? '阀门需人工处置' : value === undefined ? word : lowerBound ? overRangeText(formatValue(value), unit) : withUnit(formatValue(value), unit), ticket: t.id },
+    sms: { site: place, pollutant: POLLUTION.has(t.category) ? `${label}${word}` : label || word, value: kind === 'escalated' ? '阀门需人工处置' : kind === 'overdue' ? '逾期未闭环' : value === undefined ? word : lowerBound ? overRangeText(formatValue(value), unit) : withUnit(formatValue(value), unit), ticket: t.id },
     changeAt: c.at,
     queuedAt,
   };

@@ -24,3 +24,5 @@ export { createEscalator, type Escalator, type EscalatorOptions } from './escala
 export { buildEscalation, type Escalation } from './escalationFormat.js';
 export { NoticeKindSchema, noticeAlert, type Notice, type NoticeKind } from './notice.js';
 export type { WecomMarkdown, WecomText } from './wecomTypes.js';
+export { createOverdueWatcher, type OverdueWatcher, type OverdueWatcherOptions } from './overdue.js';
+export { buildOverdue, copiesOf, withAckLink, type AckLink, type Overdue } from './recipients.js';

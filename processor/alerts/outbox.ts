@@ -34,8 +34,9 @@ export interface AlertOutbox {
   prune(before: number): number;
 }
 
-/** The stable id of one alert on one channel: one ticket change (ticket, kind, change time) makes one alert per channel. */
-export const alertId = (a: Pick<Alert, 'ticketId' | 'kind' | 'changeAt'>, channel: Channel): string => `${a.ticketId}|${a.kind}|${a.changeAt}|${channel}`;
+/** The stable id of one alert on one channel: one ticket change (ticket, kind, change time) makes one alert per channel and audience (a copy to the chief or an enterprise's contact). */
+export const alertId = (a: Pick<Alert, 'ticketId' | 'kind' | 'changeAt' | 'audience'>, channel: Channel): string =>
+  `${a.ticketId}|${a.kind}|${a.changeAt}|${channel}${a.audience ? `|${a.audience}` : ''}`;
 
 const OfficerSchema = z.looseObject({ mobile: z.string() });
 /** the stored alert, as the dispatcher built it (checked on the way out: the row may come from an older program) */

@@ -106,3 +106,14 @@ describe('robot replies (§3.1)', () => {
     expect(classifyReply(200, '{"ok":true}')).toMatchObject({ kind: 'transient' });
   });
 });
+
+describe('packAlerts: an overdue alert copies the section chief', () => {
+  it('@-mentions the officer and the chief (cc) in one text message, by mobile or by userid in markdown', () => {
+    const base = buildAlert(changeOf('opened', codTicket({ deadline: T })), 'overdue', registry, T);
+    const a: Alert = { ...base, cc: [{ mobile: '13900000001' }] };
+    const text = packAlerts([a], { msgtype: 'text', mention: () => true }).message;
+    expect(text).toMatchObject({ msgtype: 'text', text: { mentioned_mobile_list: ['13800001101', '13900000001'] } });
+    const md = packAlerts([{ ...a, cc: [{ mobile: '13900000001', wecomUserId: 'wang.kezhang' }] }], { msgtype: 'markdown', mention: () => true }).message;
+    expect(JSON.stringify(md)).toContain('<@wang.kezhang>');
+  });
+});

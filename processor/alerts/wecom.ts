@@ -71,7 +71,8 @@ export interface PackOptions {
 export function packAlerts(alerts: readonly Alert[], o: PackOptions): { message: WecomMessage; count: number } {
   if (alerts.length === 0) throw new Error('packAlerts: no alerts');
   const max = o.msgtype === 'text' ? TEXT_MAX_BYTES : MARKDOWN_MAX_BYTES;
-  const tag = (a: Alert) => (o.msgtype === 'markdown' && o.mention(a) && a.officer?.wecomUserId ? ` <@${a.officer.wecomUserId}>` : '');
+  const tag = (a: Alert) =>
+    o.msgtype === 'markdown' && o.mention(a) && a.officer ? [a.officer, ...(a.cc ?? [])].map((p) => (p.wecomUserId ? ` <@${p.wecomUserId}>` : '')).join('') : '';
   const header = (n: number) => `【告警汇总】共 ${n} 条`;
   let count = 1;
   let lines = [`1. ${truncateUtf8(alerts[0]!.line + tag(alerts[0]!), LINE_MAX_BYTES)}`];
@@ -84,12 +85,13 @@ export function packAlerts(alerts: readonly Alert[], o: PackOptions): { message:
   const taken = alerts.slice(0, count);
   const content = count === 1 ? taken[0]!.text + tag(taken[0]!) : [header(count), ...lines].join('\n');
   if (o.msgtype === 'markdown') return { message: buildMarkdown(content), count };
-  const mentioned = taken.filter((a) => o.mention(a) && a.officer);
+  // the officer and whoever the alert copies (cc: the section chief of an overdue ticket)
+  const mentioned = taken.filter((a) => o.mention(a) && a.officer).flatMap((a) => [a.officer!, ...(a.cc ?? [])]);
   return {
     message: buildText(content, {
       // by userid where the registry knows it, else by mobile (§3.1: the option when userids are unknown)
-      userIds: mentioned.flatMap((a) => (a.officer!.wecomUserId ? [a.officer!.wecomUserId] : [])),
-      mobiles: mentioned.flatMap((a) => (a.officer!.wecomUserId ? [] : [a.officer!.mobile])),
+      userIds: mentioned.flatMap((p) => (p.wecomUserId ? [p.wecomUserId] : [])),
+      mobiles: mentioned.flatMap((p) => (p.wecomUserId ? [] : [p.mobile])),
     }),
     count,
   };

@@ -12,7 +12,7 @@ import type { PatrolOverdue, PatrolSheet } from './types.js';
 
 export { registerPatrolRoutes, type PatrolRouteDeps } from './api.js';
 export { influxQuery, type InfluxQuery } from './influxQuery.js';
-export { patrolDelivery, publicUrlFrom, PatrolEnvSchema } from './notify.js';
+export { patrolDelivery } from './notify.js';
 export { digestNotices, groupDigest, officerDigest, overdueMessage, overdueNotice, sheetLink } from './digest.js';
 export { patrolCamera, snapshotUrl, withSnapshots, type PatrolCamera } from './camera.js';
 export type { PatrolStore } from './store.js';

@@ -71,3 +71,9 @@ export function levelOf(rules: readonly Rule[] | undefined, ev: Pick<RuleEvent, 
   if (rule) return rule.level;
   return ev.ruleType === 'exceedance' ? 'exceedance' : ev.ruleType === 'dry-weather-flow' ? 'control' : 'warning';
 }
+
+/** 整改期限 of a ticket of `level` opened at `openedAt`: the registry's alerts.deadlines (a manual ticket's own deadline wins) */
+export function deadlineOf(registry: Registry, level: RuleLevel, openedAt: number): number | undefined {
+  const ms = registry.alerts?.deadlines?.[level];
+  return ms === undefined ? undefined : openedAt + ms;
+}

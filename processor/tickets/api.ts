@@ -40,6 +40,8 @@ export const TicketQuerySchema = z
     kind: TicketCategorySchema.optional(),
     /** normal | high | urgent (raised by repeated odor source attribution) */
     priority: TicketPrioritySchema.optional(),
+    /** true: only tickets past their deadline and not closed; false: only those that are not */
+    overdue: z.enum(['true', 'false'], { message: 'overdue must be true or false' }).transform((v) => v === 'true').optional(),
     /** ISO 8601 with offset, inclusive */
     from: isoTime.optional(),
     /** ISO 8601 with offset, exclusive */
@@ -85,7 +87,7 @@ const forViewer = <T>(p: Principal, body: T): T => (seesPersonalData(p) ? body :
 
 /**
  * Ticket HTTP API (issue 11: every route authorised by role and scope):
- *   GET  /api/tickets?status=open,acknowledged&level=warning,control,exceedance&site=&enterprise=&officer=&category=|kind=&priority=&from=&to=&on=&limit=&offset=
+ *   GET  /api/tickets?status=open,acknowledged&level=warning,control,exceedance&site=&enterprise=&officer=&category=|kind=&priority=&overdue=true|false&from=&to=&on=&limit=&offset=
  *   GET  /api/tickets/:id                 ticket with history and evidence
  *   POST /api/tickets/:id/transitions     { to, note?, actor? } — the actor is the principal
  * Reading: viewer, officer, chief, admin; an officer's list holds only the tickets of their scope.
@@ -110,6 +112,7 @@ export function registerTicketRoutes(app: FastifyInstance, service: TicketServic
     const category = q.category ?? q.kind;
     if (category) filter.category = category;
     if (q.priority) filter.priority = q.priority;
+    if (q.overdue !== undefined) filter.overdue = q.overdue;
     const scope = scopeOf(registry, p);
     if (!scope.all) filter.within = { sites: [...scope.sites], enterprises: [...scope.enterprises] };
     const page = service.list(filter);

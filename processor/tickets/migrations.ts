@@ -147,12 +147,26 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
     `,
   },
   {
-    // hazards found on the patrol (processor/hazards): manual tickets with a deadline and photo evidence. Each
-    // report is its own problem, so hazard tickets are left out of the one-live-ticket-per-key index; the
+    // 整改期限 (TicketSummary.deadline, epoch ms): tickets opened before it get openedAt + their level's default
+    // deadline (registry alerts.deadlines: warning 72 h, control 48 h, exceedance 24 h); the overdue filter reads it.
+    // app_secret: keys the gateway makes for itself once (the acknowledgement links' HMAC key), base64 text.
+    name: 'ticket-deadline',
+    sql: `
+      ALTER TABLE tickets ADD COLUMN deadline INTEGER;
+      UPDATE tickets SET deadline = opened_at + CASE level WHEN 'warning' THEN 259200000 WHEN 'control' THEN 172800000 ELSE 86400000 END;
+      CREATE INDEX tickets_deadline ON tickets (deadline, status);
+      CREATE TABLE app_secret (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    // hazards found on the patrol (processor/hazards): manual tickets with their own deadline (the column of
+    // 'ticket-deadline') and photo evidence. Each report is its own problem, so hazard tickets are left out of the one-live-ticket-per-key index; the
     // evidence table is rebuilt for the kind 'photo' (SQLite cannot alter a CHECK constraint)
     name: 'hazard-tickets',
     sql: `
-      ALTER TABLE tickets ADD COLUMN deadline INTEGER;
       DROP INDEX tickets_live_key;
       CREATE UNIQUE INDEX tickets_live_key ON tickets (site, pollutant, rule) WHERE status <> 'closed' AND category <> 'hazard';
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from '../../gateway/registry/schema.js';
 import type { Rule, RuleEvent } from '../rules/schema.js';
 import { attributionOf, eventEvidence, raised, type EventEvidence } from './eventEvidence.js';
-import { assignee, levelOf, localDay, observe, verificationMsOf } from './aggregate.js';
+import { assignee, deadlineOf, levelOf, localDay, observe, verificationMsOf } from './aggregate.js';
 import { transition as lifecycleTransition, type TransitionRequest } from './lifecycle.js';
 import { hazardRefusal, openHazard, recordFix, type ManualTicket } from './hazardTickets.js';
 import { LiveTicketExistsError, TicketConflictError, type TicketStore } from './store.js';
@@ -115,6 +115,8 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     const previous = store.findLatest(ev.site, ev.pollutant, ev.rule);
     const who = assignee(registry, ev.site);
     if (!who.officer) log.warn({ site: ev.site, rule: ev.rule }, `no officer found for site ${ev.site}; ticket left unassigned`);
+    const level = levelOf(deps.rules ?? registry.rules, ev);
+    const deadline = deadlineOf(registry, level, at);
     const base = {
       id: store.nextId(localDay(at, registry.park.timezone)),
       site: ev.site,
@@ -123,7 +125,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
       pollutant: ev.pollutant,
       rule: ev.rule,
       category: ev.category,
-      level: levelOf(deps.rules ?? registry.rules, ev),
+      level,
       status: 'open' as const,
       openedAt: at,
       updatedAt: at,
@@ -135,6 +137,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
       verificationMs: verificationMsOf(deps.rules, ev),
       version: 0,
       priority: raised(undefined, extra, 'open', at).priority,
+      ...(deadline !== undefined ? { deadline } : {}),
     };
     const { version: _v, ...fresh } = observe(base, ev);
     const ticket = store.insert(fresh);
@@ -285,7 +288,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     openHazard: (m) => commit(`hazard at ${m.site}`, () => openHazard(store, registry, m, now())),
     recordFix: (id, e, actor) => commit(`fix shown on ${id}`, () => recordFix(store, id, e, actor, now())),
     get: (id) => store.get(id),
-    list: (filter) => store.list(filter),
+    list: (filter) => store.list(filter?.overdue !== undefined && filter.now === undefined ? { ...filter, now: now() } : filter),
     stop: () => changes.complete(),
   };
 }

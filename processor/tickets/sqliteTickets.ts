@@ -152,6 +152,11 @@ export function sqliteTicketStore(db: Database.Database): TicketStore {
         where.push('priority = ?');
         params.push(filter.priority);
       }
+      if (filter.overdue !== undefined) {
+        // past the deadline and not closed, at the caller's now (the service's clock)
+        where.push(filter.overdue ? `(status <> 'closed' AND deadline IS NOT NULL AND deadline < ?)` : `(status = 'closed' OR deadline IS NULL OR deadline >= ?)`);
+        params.push(filter.now ?? Date.now());
+      }
       const timeColumn = filter.on === 'lastSeen' ? 'last_seen' : 'opened_at';
       if (filter.from !== undefined) {
         where.push(`${timeColumn} >= ?`);

@@ -164,6 +164,8 @@ export interface TicketFilter {
   on?: 'openedAt' | 'lastSeen';
   /** only tickets past their deadline and not closed (true), or only those that are not (false), at the service's now */
   overdue?: boolean;
+  /** the time `overdue` is judged at (epoch ms); the service fills in its clock */
+  now?: number;
   /** default 50 */
   limit?: number;
   offset?: number;
@@ -174,3 +176,6 @@ export interface TicketPage {
   /** matches before limit/offset */
   total: number;
 }
+
+/** past its deadline and not closed (整改逾期): the list filter `overdue`, the pages, the dashboards' counts */
+export const isOverdue = (t: Pick<TicketSummary, 'deadline' | 'status'>, now: number): boolean => t.deadline !== undefined && t.status !== 'closed' && now > t.deadline;

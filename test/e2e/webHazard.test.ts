@@ -58,7 +58,7 @@ describe('reporting a hazard with a photo in a real browser (Debian chromium)', 
     await Promise.all([page.waitForURL((u) => /^\/hazards\/WO-\d{8}-\d{4}$/.test(u.pathname)), page.click('form[data-api="/api/hazards"] button[type=submit]')]);
     const id = new URL(page.url()).pathname.split('/').pop()!;
     expect(await page.textContent('[data-testid=hazard-type]')).toBe('跑冒滴漏');
-    expect(await page.textContent('[data-testid=status]')).toContain('待确认');
+    expect(await page.textContent('[data-testid=status]')).toContain('待签收');
     expect(await imagesLoaded(page, '.photos[data-stage=found] img')).toEqual([160]);
     expect(rig.tickets.get(id)).toMatchObject({ category: 'hazard', site: 'WP-02', officer: 'OF-01', status: 'open' });
     await screenshot(page, 'hazard', 'phone');
@@ -68,7 +68,7 @@ describe('reporting a hazard with a photo in a real browser (Debian chromium)', 
       await page.locator('form[data-api$="/transitions"] button', { hasText: label }).click();
       await expect.poll(() => page.textContent('[data-testid=status]')).toContain(status);
     };
-    await move('确认', '已确认');
+    await move('签收', '已签收');
     await move('开始整改', '整改中');
     await page.locator('form[data-api$="/transitions"] button', { hasText: '提交验证' }).click();
     await expect.poll(() => page.locator('form[data-api$="/transitions"] .form-error').allTextContents()).toContainEqual(expect.stringContaining('no photo of the fix yet'));

@@ -42,7 +42,7 @@ async function signedInPage(who: string, viewport: ViewportName): Promise<{ page
 }
 
 describe('the ticket and site pages in a real browser (Debian chromium)', () => {
-  it('the officer filters the list, opens the ticket, sees the readings chart with the limit, acknowledges it, and the page and the service show 已确认', async () => {
+  it('the officer filters the list, opens the ticket, sees the readings chart with the limit, acknowledges it, and the page and the service show 已签收', async () => {
     const { page, close } = await signedInPage('OF-02', 'desktop');
     await page.goto('/tickets');
     await expect.poll(() => page.locator(`tr[data-ticket="${id}"]`).count()).toBe(1);
@@ -57,11 +57,11 @@ describe('the ticket and site pages in a real browser (Debian chromium)', () => 
     const row = page.locator(`tr[data-ticket="${id}"]`);
     expect(await row.count()).toBe(1);
     expect(await row.textContent()).toContain('化学需氧量');
-    expect(await row.locator('[data-testid=status]').textContent()).toBe('待确认');
+    expect(await row.locator('[data-testid=status]').textContent()).toBe('待签收');
     await screenshot(page, 'tickets', 'desktop');
 
     await Promise.all([page.waitForURL((u) => u.pathname === `/tickets/${id}`), row.locator('a').first().click()]);
-    expect(await page.textContent('[data-testid=ticket-status]')).toBe('待确认');
+    expect(await page.textContent('[data-testid=ticket-status]')).toBe('待签收');
     // the readings evidence as a server-drawn SVG with the 500 mg/L limit line
     const chart = page.locator('[data-testid=readings-chart] svg');
     expect(await chart.count()).toBe(1);
@@ -72,7 +72,7 @@ describe('the ticket and site pages in a real browser (Debian chromium)', () => 
 
     await page.fill('form[data-move=acknowledged] textarea[name=note]', '已电话通知企业排查');
     await Promise.all([page.waitForURL((u) => u.pathname === `/tickets/${id}`), page.click('form[data-move=acknowledged] button[type=submit]')]);
-    await expect.poll(() => page.textContent('[data-testid=ticket-status]')).toBe('已确认');
+    await expect.poll(() => page.textContent('[data-testid=ticket-status]')).toBe('已签收');
     expect(await page.textContent('[data-testid=history]')).toContain('已电话通知企业排查');
     const stored = rig.tickets.get(id)!;
     expect(stored.status).toBe('acknowledged');

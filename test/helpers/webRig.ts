@@ -5,6 +5,8 @@ import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { Registry } from '../../gateway/registry/schema.js';
 import { createDeviceHealth, type DeviceHealth } from '../../gateway/health/index.js';
 import { registerWeb } from '../../gateway/web/index.js';
+import { registerAckRoutes } from '../../gateway/web/ack.js';
+import { linkKey } from '../../gateway/web/ackToken.js';
 import { SYSTEM_ADMIN } from '../../gateway/auth/testing.js';
 import { registerTicketRoutes } from '../../processor/tickets/api.js';
 import { createTicketService, type TicketService } from '../../processor/tickets/service.js';
@@ -31,6 +33,8 @@ export interface WebRig {
   readonly access: TestAccess;
   /** the rig's clock (tickets, pages); set `clock.t` to move it */
   readonly clock: { t: number };
+  /** the acknowledgement links' key (park.db), for signing test links */
+  readonly ackKey: Buffer;
   close(): Promise<void>;
 }
 
@@ -59,6 +63,8 @@ export async function startWebRig(o: { now?: number } = {}): Promise<WebRig> {
   const photos = createPhotoStore(join(tmp.dir, 'photos'));
   registerHazardRoutes(app, { tickets, audit: access.audit, registry, photos, now: () => clock.t });
   registerWeb(app, { registry, tickets, audit: access.audit, health, patrol, now: () => clock.t });
+  const ackKey = linkKey(store.db);
+  registerAckRoutes(app, { registry, tickets, audit: access.audit, key: ackKey, now: () => clock.t });
   const port = await listen(app, 0);
   return {
     url: `http://127.0.0.1:${port}`,
@@ -71,6 +77,7 @@ export async function startWebRig(o: { now?: number } = {}): Promise<WebRig> {
     photos,
     access,
     clock,
+    ackKey,
     async close() {
       await app.close();
       tickets.stop();

@@ -115,7 +115,8 @@ describe('alerts through the WeCom and Aliyun SMS stand-ins', () => {
   });
 
   it('cleared and instrument changes go to WeCom only; a repeated change within the window alerts once', async () => {
-    const a = start();
+    // the officers' channels only: the copies to the enterprise's contacts are processor/alerts/recipients.test.ts
+    const a = start({ faults: { enabled: false } });
     const instrument = codTicket({ id: 'WO-20261126-0002', category: 'instrument', rule: 'instrument', peak: undefined, limit: undefined });
     a.handle(changeOf('cleared'));
     a.handle(changeOf('opened', instrument));
@@ -204,7 +205,7 @@ describe('alerts through the WeCom and Aliyun SMS stand-ins', () => {
   });
 
   it('a full queue drops the oldest low-priority alert first and counts it', async () => {
-    const a = start({ routes: { opened: ['wecom'] }, wecom: { maxQueued: 3, rateLimitBackoffMs: 60_000 } });
+    const a = start({ routes: { opened: ['wecom'] }, wecom: { maxQueued: 3, rateLimitBackoffMs: 60_000 }, faults: { enabled: false } });
     wecom.script({ errcode: 130101 });
     a.handle(changeOf('opened', codTicket({ id: 'WO-20261126-0001' })));
     await waitFor(() => a.counters().rateLimited === 1, 'robot paused by 130101');

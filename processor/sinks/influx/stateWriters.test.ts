@@ -11,7 +11,9 @@ import type { Point } from '../lineProtocol/index.js';
 import { gatewayHealthPoints } from './gatewayHealth.js';
 import { staleAfterMs } from './siteState.js';
 import { createStateWriters } from './stateWriters.js';
-import { DEFAULT_OVERDUE_MS, ticketStatePoints } from './ticketState.js';
+import { ticketStatePoints } from './ticketState.js';
+
+const DAY = 86_400_000;
 
 const registry = loadRegistry();
 const log = createLogger('state-test', 'silent');
@@ -70,13 +72,13 @@ describe('the state writers of the dashboards', () => {
 });
 
 describe('ticket_state', () => {
-  it('counts tickets not closed per enterprise, officer and level, overdue by default after 24 h, every group of the registry written (zeros too)', () => {
-    const now = 10 * DEFAULT_OVERDUE_MS;
+  it('counts tickets not closed per enterprise, officer and level, overdue when past its deadline, every group of the registry written (zeros too)', () => {
+    const now = 10 * DAY;
     const tickets = [
-      codTicket({ id: 'a', openedAt: now - DEFAULT_OVERDUE_MS - 1 }),
-      codTicket({ id: 'b', openedAt: now - DEFAULT_OVERDUE_MS }),
-      codTicket({ id: 'c', status: 'closed', openedAt: 0 }),
-      codTicket({ id: 'd', site: 'RO-01', enterprise: undefined, officer: 'OF-01', level: 'control', status: 'rectifying', openedAt: 0 }),
+      codTicket({ id: 'a', openedAt: 0, deadline: now - 1 }),
+      codTicket({ id: 'b', openedAt: 0, deadline: now }),
+      codTicket({ id: 'c', status: 'closed', openedAt: 0, deadline: 0 }),
+      codTicket({ id: 'd', site: 'RO-01', enterprise: undefined, officer: 'OF-01', level: 'control', status: 'rectifying', openedAt: 0, deadline: DAY }),
     ];
     const points = ticketStatePoints(registry, tickets, now);
     expect(points).toHaveLength((registry.enterprises.length + registry.officers.length) * 3);

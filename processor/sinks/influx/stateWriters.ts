@@ -21,7 +21,7 @@ export interface StateWritersOptions {
   /** default 60 s */
   periodMs?: number;
   scheduler?: SchedulerLike;
-  /** default: not closed 24 h after opening (ticketState.ts) */
+  /** default: past its deadline and not closed (processor/tickets isOverdue) */
   isOverdue?: IsOverdue;
 }
 

@@ -1,18 +1,9 @@
 import type { Registry } from '../../../gateway/registry/schema.js';
-import { TICKET_STATUSES, type TicketFilter, type TicketLevel, type TicketPage, type TicketSummary } from '../../tickets/types.js';
+import { isOverdue as ticketOverdue, TICKET_STATUSES, type TicketFilter, type TicketLevel, type TicketPage, type TicketSummary } from '../../tickets/types.js';
 import type { Point } from '../lineProtocol/index.js';
 
-/**
- * A ticket counts as overdue when this predicate says so. The default (`openLongerThan(DEFAULT_OVERDUE_MS)`)
- * knows no deadlines: a ticket not closed 24 h after it was opened is overdue. Pass the deadline rule of
- * the ticket lifecycle instead once tickets carry deadlines.
- */
+/** whether a ticket counts as overdue (default: past its deadline and not closed, processor/tickets `isOverdue`) */
 export type IsOverdue = (ticket: TicketSummary, now: number) => boolean;
-export const DEFAULT_OVERDUE_MS = 24 * 3_600_000;
-export const openLongerThan =
-  (ms: number): IsOverdue =>
-  (t, now) =>
-    t.status !== 'closed' && now - t.openedAt > ms;
 
 const LEVELS: readonly TicketLevel[] = ['warning', 'control', 'exceedance'];
 const LIVE = TICKET_STATUSES.filter((s) => s !== 'closed');
@@ -33,7 +24,7 @@ export function liveTickets(tickets: { list(filter?: TicketFilter): TicketPage }
  * overdue. Every (enterprise, officer, level) of the registry is written each time, zeros included, so
  * the latest point of every series is the current count (a count that fell to 0 is written as 0).
  */
-export function ticketStatePoints(registry: Registry, tickets: readonly TicketSummary[], now: number, isOverdue: IsOverdue = openLongerThan(DEFAULT_OVERDUE_MS)): Point[] {
+export function ticketStatePoints(registry: Registry, tickets: readonly TicketSummary[], now: number, isOverdue: IsOverdue = ticketOverdue): Point[] {
   const key = (enterprise: string | undefined, officer: string, level: string) => JSON.stringify([enterprise ?? null, officer, level]);
   const counts = new Map<string, { open: number; overdue: number }>();
   const groups = [...registry.enterprises.map((e) => [e.id, e.officer] as const), ...registry.officers.map((o) => [undefined, o.id] as const)];
