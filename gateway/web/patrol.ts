@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { scopeOf, seesSite } from '../auth/scope.js';
 import type { Principal } from '../auth/types.js';
 import type { PatrolStore } from '../../processor/patrol/index.js';
-import type { PatrolSheet } from '../../processor/patrol/types.js';
+import type { PatrolSheet, SiteSheet } from '../../processor/patrol/types.js';
 import { html, type Html } from './html.js';
 import { errorPage, localTime, notFoundPage, page, sendPage, signedIn } from './layout.js';
 import { partSites, reopenForm, signOffForm, signState, siteSection } from './patrolView.js';
@@ -38,11 +38,19 @@ function sheetBody(sheet: PatrolSheet, store: PatrolStore, who: Principal, deps:
     return html`<section class="part" data-officer="${part.officer}">
 <h2>${part.name}（${part.officer}）${mine(part.officer) ? html` <span class="badge">我的</span>` : ''}</h2>
 ${signState(sheet, signed, now)}
+<details class="sites"${mine(part.officer) ? ' open' : ''}><summary>${partSummary(sites)}</summary>
 ${groups.map((g) => html`${g.heading ? html`<h3 class="muted">${g.heading}</h3>` : ''}${g.sites.map((s) => siteSection(s, signed?.remarks[s.site]))}`)}
+</details>
 ${canSign ? signOffForm(sheet, sites) : ''}
 ${chief && signed ? reopenForm(sheet, part) : ''}
 </section>`;
   })}`;
+}
+
+/** a part at a glance, folded for everyone but its own officer: sites, exceedances, warnings, offline devices, open tickets */
+function partSummary(sites: readonly SiteSheet[]): string {
+  const sum = (f: (s: SiteSheet) => number) => sites.reduce((n, s) => n + f(s), 0);
+  return `站点明细：${sites.length} 个站点 · 超标 ${sum((s) => s.exceedances)} · 预警 ${sum((s) => s.warnings)} · 离线设备 ${sum((s) => s.offlineDevices.length)} · 未闭环工单 ${sum((s) => s.ticketsOpen.length)}`;
 }
 
 function noPatrol(reply: FastifyReply, who: Principal): FastifyReply {

@@ -89,6 +89,10 @@ describe('the patrol pages in a real browser (Debian chromium)', () => {
     expect(await part(page, 'OF-01').locator('[data-testid="reopen-OF-01"]').count()).toBe(1);
     expect(await part(page, 'OF-02').locator('[data-testid=unsigned]').count()).toBe(1);
     expect(await part(page, 'OF-02').locator('form').count()).toBe(0);
+    // their own part unfolded; the others folded to a line of counts (no script: <details>)
+    expect(await part(page, 'OF-01').locator('details.sites').getAttribute('open')).not.toBeNull();
+    expect(await part(page, 'OF-02').locator('details.sites').getAttribute('open')).toBeNull();
+    expect(await part(page, 'OF-02').locator('details.sites > summary').textContent()).toMatch(/^站点明细：\d+ 个站点 · 超标 \d+ · 预警 \d+ · 离线设备 \d+ · 未闭环工单 \d+$/);
     await screenshot(page, 'patrol', 'desktop');
     expect(foreignRequests(page)).toEqual([]);
     await context.close();
