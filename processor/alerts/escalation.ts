@@ -1,6 +1,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import type { TicketService } from '../tickets/service.js';
+import { ticketsIn } from '../tickets/paging.js';
 import type { Ticket } from '../tickets/types.js';
 import type { EscalationConfig } from './config.js';
 import type { Alerts } from './dispatcher.js';
@@ -22,8 +23,6 @@ export interface Escalator {
   stop(): void;
 }
 
-/** open tickets read at start, per page */
-const PAGE = 500;
 
 /** when the escalation clock of a ticket started: its last reopening, else its opening */
 function sinceOf(t: Ticket): number {
@@ -81,11 +80,7 @@ export function createEscalator(o: EscalatorOptions): Escalator {
   });
 
   if (config.enabled) {
-    for (let offset = 0; ; offset += PAGE) {
-      const page = tickets.list({ status: ['open'], limit: PAGE, offset });
-      for (const t of page.tickets) if (!timers.has(t.id)) arm(t.id);
-      if (offset + PAGE >= page.total) break;
-    }
+    for (const t of ticketsIn(tickets, ['open'])) if (!timers.has(t.id)) arm(t.id);
     if (timers.size) log.info({ tickets: timers.size }, 'open tickets armed for escalation');
   } else sub.unsubscribe();
 

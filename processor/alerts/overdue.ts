@@ -1,6 +1,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import type { TicketService } from '../tickets/service.js';
+import { ticketsIn } from '../tickets/paging.js';
 import type { TicketSummary } from '../tickets/types.js';
 import type { Alerts } from './alertsTypes.js';
 import type { OverdueConfig } from './config.js';
@@ -22,8 +23,6 @@ export interface OverdueWatcher {
   stop(): void;
 }
 
-/** live tickets read at start, per page */
-const PAGE = 500;
 /** the longest single timer: a later deadline is re-armed on the way (setTimeout holds at most ~24.8 days) */
 const MAX_DELAY_MS = 7 * 24 * 3600_000;
 const LIVE = ['open', 'acknowledged', 'rectifying', 'awaiting_verification'] as const;
@@ -72,11 +71,7 @@ export function createOverdueWatcher(o: OverdueWatcherOptions): OverdueWatcher {
   });
 
   if (config.enabled) {
-    for (let offset = 0; ; offset += PAGE) {
-      const page = tickets.list({ status: [...LIVE], limit: PAGE, offset });
-      for (const t of page.tickets) if (!armed.has(t.id)) arm(t);
-      if (offset + PAGE >= page.total) break;
-    }
+    for (const t of ticketsIn(tickets, LIVE)) if (!armed.has(t.id)) arm(t);
     if (timers.size) log.info({ tickets: timers.size }, 'live tickets armed for their deadlines');
   } else sub.unsubscribe();
 

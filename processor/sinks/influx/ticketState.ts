@@ -1,6 +1,7 @@
 import type { Registry } from '../../../gateway/registry/schema.js';
 import { isOverdue as ticketOverdue, TICKET_STATUSES, type TicketFilter, type TicketLevel, type TicketPage, type TicketSummary } from '../../tickets/types.js';
 import type { Point } from '../lineProtocol/index.js';
+import { ticketsIn } from '../../tickets/paging.js';
 
 /** whether a ticket counts as overdue (default: past its deadline and not closed, processor/tickets `isOverdue`) */
 export type IsOverdue = (ticket: TicketSummary, now: number) => boolean;
@@ -8,15 +9,8 @@ export type IsOverdue = (ticket: TicketSummary, now: number) => boolean;
 const LEVELS: readonly TicketLevel[] = ['warning', 'control', 'exceedance'];
 const LIVE = TICKET_STATUSES.filter((s) => s !== 'closed');
 
-/** every ticket not closed, a page of 1000 at a time */
-export function liveTickets(tickets: { list(filter?: TicketFilter): TicketPage }): TicketSummary[] {
-  const out: TicketSummary[] = [];
-  for (let offset = 0; ; offset += 1000) {
-    const page = tickets.list({ status: [...LIVE], limit: 1000, offset });
-    out.push(...page.tickets);
-    if (page.tickets.length < 1000 || out.length >= page.total) return out;
-  }
-}
+/** every ticket not closed */
+export const liveTickets = (tickets: { list(filter?: TicketFilter): TicketPage }): TicketSummary[] => ticketsIn(tickets, LIVE, 1000);
 
 /**
  * The tickets not closed, counted: measurement `ticket_state`, tags enterprise (id; absent for sites
