@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
-import type { Panel, Target } from '../../dashboards/src/model.js';
+import type { Panel, Target } from './dashboardJson.js';
 import { staleAfterMs } from '../../dashboards/src/registryFacts.js';
 import type { RunningInflux } from '../helpers/influx.js';
 import { LIVE, SILENT, interpolate, seriesOf } from './dashboardData.js';
