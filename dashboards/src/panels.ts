@@ -201,7 +201,7 @@ export function ticketAnnotation(filter: string): AnnotationQueryBuilder {
     .enable(true)
     .hide(false)
     .iconColor('red')
-    .target(target('Anno', query, { resultFormat: 'table', textColumn: 'text', tagsColumn: 'level,category,site,rule' }));
+    .target(target('Anno', query, { resultFormat: 'table', fromAnnotations: true, textColumn: 'text', tagsColumn: 'level,category,site,rule' }));
 }
 
 export const builtInAnnotation = (): AnnotationQueryBuilder =>

@@ -36,7 +36,8 @@ export interface InfluxQuery extends cog.Dataquery {
   query: string;
   /** series name: $col is the column alias, $tag_<key> a GROUP BY tag */
   alias?: string;
-  /** annotations: the columns Grafana reads the text and the tags from */
+  /** annotations: marked as such (as Grafana's InfluxDB data source marks them), the columns of the text and the tags */
+  fromAnnotations?: true;
   textColumn?: string;
   tagsColumn?: string;
 }
@@ -49,7 +50,7 @@ export class InfluxTarget implements cog.Builder<InfluxQuery> {
   }
 }
 
-export const target = (refId: string, query: string, extra: Partial<Pick<InfluxQuery, 'alias' | 'resultFormat' | 'textColumn' | 'tagsColumn'>> = {}): InfluxTarget =>
+export const target = (refId: string, query: string, extra: Partial<Pick<InfluxQuery, 'alias' | 'resultFormat' | 'fromAnnotations' | 'textColumn' | 'tagsColumn'>> = {}): InfluxTarget =>
   new InfluxTarget({
     refId,
     datasource: DS,
@@ -57,6 +58,7 @@ export const target = (refId: string, query: string, extra: Partial<Pick<InfluxQ
     resultFormat: extra.resultFormat ?? 'time_series',
     query,
     ...(extra.alias !== undefined ? { alias: extra.alias } : {}),
+    ...(extra.fromAnnotations ? { fromAnnotations: true as const } : {}),
     ...(extra.textColumn !== undefined ? { textColumn: extra.textColumn } : {}),
     ...(extra.tagsColumn !== undefined ? { tagsColumn: extra.tagsColumn } : {}),
     // the SDK's marker of a data query variant; a function, so never in the JSON
@@ -144,6 +146,7 @@ export function board(spec: BoardSpec): Dashboard {
     .time({ from: spec.time ?? 'now-6h', to: 'now' })
     .fiscalYearStartMonth(0)
     .liveNow(false)
+    .weekStart('')
     .annotations(spec.annotations)
     .link(new DashboardLinkBuilder('园区 Park').type(DashboardLinkType.Dashboards).tags(['park']).asDropdown(true).keepTime(true))
     .variables(spec.variables);

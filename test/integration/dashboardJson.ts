@@ -11,6 +11,7 @@ export interface Target {
   resultFormat: 'time_series' | 'table';
   query: string;
   alias?: string;
+  fromAnnotations?: boolean;
   textColumn?: string;
   tagsColumn?: string;
 }

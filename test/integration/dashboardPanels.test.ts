@@ -176,6 +176,7 @@ describe('every panel of every dashboard on a known data set in a real influxd',
 
       it('annotates the charts with the opened tickets of its sites, tagged with their level', async () => {
         const anno = d.annotations.list.find((a) => a.target?.query.includes('"tickets"'))!.target!;
+        expect(anno).toMatchObject({ fromAnnotations: true, rawQuery: true, datasource: { uid: 'park-influxdb' } });
         expect(anno.tagsColumn!.split(',')).toContain('level');
         const rows = await influx.query<{ level: string; site: string; text: string }>(interpolate(anno.query!, dashboardVars(d)));
         const kinds = variablesOf(d).length === 0 ? KINDS : [...new Set(variablesOf(d).flatMap((v) => v.options.map((o) => registry.sites.find((s) => s.id === o.value)?.kind)).filter(Boolean))];
