@@ -62,7 +62,7 @@ export function ticketPanels(registry: Registry): Cell[] {
  * each series, summed per enterprise, officer or level.
  */
 const latestState = `SELECT last("open") AS "open", last("overdue") AS "overdue" FROM "ticket_state" WHERE time > now() - 7d GROUP BY "enterprise", "officer", "level"`;
-export const OVERDUE_NOTE = '超期: 开单超过24小时未结 (overdue: not closed 24 h after opening, until tickets carry deadlines)';
+export const OVERDUE_NOTE = '超期: 超过整改期限仍未结 (overdue: past the ticket\'s deadline and not closed; deadlines per level from the registry, processor/tickets isOverdue)';
 
 const counts: [string, DynamicConfigValue[]][] = [
   ['open', named('未结 Open', { id: 'unit', value: 'short' })],
