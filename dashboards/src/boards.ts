@@ -1,48 +1,25 @@
 import type { Registry, SiteKind } from '../../gateway/registry/schema.js';
-import { layout, target, variable, type Dashboard, type Panel, type Variable } from './model.js';
-import { BUILTIN_ANNOTATION, factorChart, flagsByFlag, latestTable, matrixTable, meansChart, row, siteFilter, ticketAnnotation } from './panels.js';
-import { openByLevel, ticketPanels } from './tickets.js';
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-sdk/statetimeline';
+import { board, colors, DS, FieldColorModeId, legend, row, target, thresholds, valueMap, variable, type Cell, type CustomVariableBuilder } from './sdk.js';
+import { builtInAnnotation, factorChart, flagsByFlag, latestTable, matrixTable, meansChart, siteFilter, tablePanel, ticketAnnotation, named } from './panels.js';
+import { LEVEL_MAPPINGS, openByLevel, ticketPanels } from './tickets.js';
 import { attributionTable, pollutionRose, roseFactors, windRose } from './air.js';
-import { healthPanels } from './health.js';
+import { healthPanels, statPanel } from './health.js';
 import { siteMap } from './state.js';
 import { expectedPerDay, ratePanel, volumeAndLoad } from './quality.js';
 import { dayLimits, enterpriseName, limitsAt, pollutantsOf, sitesOf, staleAfterMs } from './registryFacts.js';
 
-type PanelSpec = Omit<Panel, 'id' | 'gridPos'>;
-
 const HALF = { w: 12, h: 8 };
 const FULL = { w: 24, h: 10 };
 
-function dashboard(uid: string, title: string, description: string, panels: [PanelSpec, { w: number; h: number }][], variables: Variable[], annotationFilter: string): Dashboard {
-  return {
-    uid,
-    title,
-    description,
-    tags: ['park'],
-    timezone: 'browser',
-    schemaVersion: 39,
-    version: 1,
-    editable: false,
-    graphTooltip: 1,
-    refresh: '30s',
-    time: { from: 'now-6h', to: 'now' },
-    timepicker: {},
-    fiscalYearStartMonth: 0,
-    liveNow: false,
-    weekStart: '',
-    annotations: { list: [BUILTIN_ANNOTATION, ticketAnnotation(annotationFilter)] },
-    links: [{ title: '园区 Park', type: 'dashboards', tags: ['park'], asDropdown: true, keepTime: true }],
-    templating: { list: variables },
-    panels: layout(
-      panels.map(([p]) => p),
-      panels.map(([, s]) => s),
-    ),
-  };
-}
+/** a park dashboard: its panels laid out, its variables, the ticket annotations of its sites */
+const dashboard = (uid: string, title: string, description: string, cells: Cell[], variables: CustomVariableBuilder[], annotationFilter: string, time?: string): Dashboard =>
+  board({ uid, title, description, cells, variables, annotations: [builtInAnnotation(), ticketAnnotation(annotationFilter)], ...(time ? { time } : {}) });
 
 const staleOf = (registry: Registry, kinds: readonly SiteKind[]) => Math.max(...registry.sites.filter((s) => kinds.includes(s.kind)).map((s) => staleAfterMs(registry, s)));
 
-const siteVariable = (registry: Registry, kind: SiteKind, label: string): Variable =>
+const siteVariable = (registry: Registry, kind: SiteKind, label: string): CustomVariableBuilder =>
   variable(
     'site',
     label,
@@ -50,10 +27,10 @@ const siteVariable = (registry: Registry, kind: SiteKind, label: string): Variab
   );
 
 /** the charts of a kind's factors with their limit lines (the valve state apart), the means, flags and the latest values */
-function kindPanels(registry: Registry, kind: SiteKind, groupBy: string[]): [PanelSpec, { w: number; h: number }][] {
+function kindPanels(registry: Registry, kind: SiteKind, groupBy: string[]): Cell[] {
   const sites = sitesOf(registry, kind);
   const codes = pollutantsOf(registry, kind).filter((c) => c !== 'w99002');
-  const out: [PanelSpec, { w: number; h: number }][] = [
+  const out: Cell[] = [
     [row('巡查 Patrol'), FULL],
     [matrixTable(registry, kind, codes, sites, (s, code) => limitsAt(registry, s, code)), { w: 24, h: Math.min(4 + sites.length, 20) }],
     [row('实时值 Readings (flag N) · 限值 limits'), FULL],
@@ -61,16 +38,14 @@ function kindPanels(registry: Registry, kind: SiteKind, groupBy: string[]): [Pan
   for (const code of codes) out.push([factorChart(registry, kind, code, sites, (s) => limitsAt(registry, s, code)), HALF]);
   if (pollutantsOf(registry, kind).includes('w99002'))
     out.push([
-      {
-        type: 'state-timeline',
-        title: '阀门状态 Valve state (w99002)',
-        datasource: target('A', '').datasource,
-        targets: [target('A', `SELECT last("value") FROM "${kind}" WHERE "pollutant" = 'w99002' AND ${siteFilter(kind)} AND $timeFilter GROUP BY time($__interval), "site" fill(previous)`, { alias: '$tag_site' })],
-        fieldConfig: {
-          defaults: { color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] }, mappings: [{ type: 'value', options: { '0': { text: '关 closed', color: 'red', index: 0 }, '1': { text: '开 open', color: 'green', index: 1 } } }] },
-          overrides: [],
-        },
-      },
+      new StateTimelinePanel()
+        .title('阀门状态 Valve state (w99002)')
+        .datasource(DS)
+        .withTarget(target('A', `SELECT last("value") FROM "${kind}" WHERE "pollutant" = 'w99002' AND ${siteFilter(kind)} AND $timeFilter GROUP BY time($__interval), "site" fill(previous)`, { alias: '$tag_site' }))
+        .colorScheme(colors(FieldColorModeId.Thresholds))
+        .thresholds(thresholds([{ color: 'red', value: null }, { color: 'green', value: 1 }]))
+        .mappings(valueMap({ '0': { text: '关 closed', color: 'red', index: 0 }, '1': { text: '开 open', color: 'green', index: 1 } }))
+        .legend(legend()),
       FULL,
     ]);
   const means = registry.means.find((m) => m.siteKind === kind);
@@ -115,34 +90,24 @@ const KINDS: SiteKind[] = ['rain_outlet', 'wastewater_pipe', 'air_fence', 'weath
 const KIND_ZH: Record<SiteKind, string> = { rain_outlet: '雨水排口 Rain outlets', wastewater_pipe: '一企一管 Wastewater pipes', air_fence: '厂界 Air fence-line', weather: '气象 Weather' };
 
 export function parkOverview(registry: Registry): Dashboard {
-  const panels: [PanelSpec, { w: number; h: number }][] = [[row('园区地图 Park map'), FULL], [siteMap(registry), { w: 24, h: 14 }], [row('巡查矩阵 Patrol matrix'), FULL]];
-  panels.push([{ ...latestTable(registry, KINDS, '', staleOf(registry, KINDS), ['kind', 'site', 'enterprise', 'pollutant']), title: '巡查矩阵：各站点各因子最新值与数据龄 Patrol matrix: latest value and data age of every site and factor' }, { w: 24, h: 14 }]);
+  const panels: Cell[] = [[row('园区地图 Park map'), FULL], [siteMap(registry), { w: 24, h: 14 }], [row('巡查矩阵 Patrol matrix'), FULL]];
+  panels.push([latestTable(registry, KINDS, '', staleOf(registry, KINDS), ['kind', 'site', 'enterprise', 'pollutant']).title('巡查矩阵：各站点各因子最新值与数据龄 Patrol matrix: latest value and data age of every site and factor'), { w: 24, h: 14 }]);
   panels.push([row('读数与标记 Readings and flags'), FULL]);
   for (const kind of KINDS)
-    panels.push([
-      { type: 'stat', title: `${KIND_ZH[kind]} · 读数 readings`, datasource: target('A', '').datasource, targets: [target('A', `SELECT count("value") FROM "${kind}" WHERE $timeFilter`, { alias: '读数 readings' })], fieldConfig: { defaults: { unit: 'short', color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] } }, overrides: [] } },
-      { w: 6, h: 4 },
-    ]);
+    panels.push([statPanel(`${KIND_ZH[kind]} · 读数 readings`, target('A', `SELECT count("value") FROM "${kind}" WHERE $timeFilter`, { alias: '读数 readings' }), 'short', [{ color: 'red', value: null }, { color: 'green', value: 1 }]), { w: 6, h: 4 }]);
   panels.push([flagsByFlag(KINDS, ''), FULL]);
   panels.push([row('工单 Tickets'), FULL], [openByLevel(), { w: 24, h: 6 }]);
   panels.push([
-    {
-      type: 'table',
-      title: '工单（按级别 预警/管控/超标） Tickets by level',
-      datasource: target('A', '').datasource,
-      targets: [target('A', 'SELECT last("id") AS "id", last("count") AS "count", last("text") AS "text" FROM "tickets" WHERE $timeFilter GROUP BY "level", "category", "site", "enterprise", "rule", "pollutant"', { resultFormat: 'table' })],
-      fieldConfig: {
-        defaults: {},
-        overrides: [{ matcher: { id: 'byName', options: 'level' }, properties: [{ id: 'displayName', value: '级别 Level' }, { id: 'mappings', value: [{ type: 'value', options: { warning: { text: '预警 warning', color: 'yellow', index: 0 }, control: { text: '管控 control', color: 'orange', index: 1 }, exceedance: { text: '超标 exceedance', color: 'red', index: 2 } } }] }] }],
-      },
-    },
+    tablePanel('工单（按级别 预警/管控/超标） Tickets by level')
+      .withTarget(target('A', 'SELECT last("id") AS "id", last("count") AS "count", last("text") AS "text" FROM "tickets" WHERE $timeFilter GROUP BY "level", "category", "site", "enterprise", "rule", "pollutant"', { resultFormat: 'table' }))
+      .overrideByName('level', named('级别 Level', { id: 'mappings', value: LEVEL_MAPPINGS })),
     { w: 24, h: 10 },
   ]);
   return dashboard('park-overview', '园区总览 Park overview', 'The park map (sites coloured by state), the patrol matrix (every site and factor: latest value, flag, data age, 停报 stale), readings per kind, flagged readings by flag, open and overdue tickets by level, tickets by level.', panels, [], '');
 }
 
 export function dataQuality(registry: Registry): Dashboard {
-  const panels: [PanelSpec, { w: number; h: number }][] = [
+  const panels: Cell[] = [
     [row('传输与有效数据 Transmission and valid data'), FULL],
     [ratePanel(registry, 'received'), { w: 24, h: 10 }],
     [ratePanel(registry, 'valid'), { w: 24, h: 10 }],
@@ -150,13 +115,11 @@ export function dataQuality(registry: Registry): Dashboard {
     [flagsByFlag(KINDS, ''), FULL],
     [latestTable(registry, KINDS, '', staleOf(registry, KINDS), ['kind', 'site', 'enterprise', 'pollutant']), { w: 24, h: 14 }],
   ];
-  const d = dashboard('park-data-quality', '数据质量 Data quality', `Per site and day: values received and values flagged N against the values due (${registry.sites.map((s) => `${s.id} ${expectedPerDay(registry, s)}/d`).join(', ')}); flagged values by flag; data age.`, panels, [], '');
-  return { ...d, time: { from: 'now-7d', to: 'now' } };
+  return dashboard('park-data-quality', '数据质量 Data quality', `Per site and day: values received and values flagged N against the values due (${registry.sites.map((s) => `${s.id} ${expectedPerDay(registry, s)}/d`).join(', ')}); flagged values by flag; data age.`, panels, [], '', 'now-7d');
 }
 
 export function tickets(registry: Registry): Dashboard {
-  const d = dashboard('park-tickets', '工单 Tickets', 'Tickets opened per enterprise, level and officer (包联干部) (measurement tickets); open and overdue tickets per enterprise, officer and level (measurement ticket_state); the ticket events.', [[row('工单 Tickets'), FULL], ...ticketPanels(registry)], [], '');
-  return { ...d, time: { from: 'now-7d', to: 'now' } };
+  return dashboard('park-tickets', '工单 Tickets', 'Tickets opened per enterprise, level and officer (包联干部) (measurement tickets); open and overdue tickets per enterprise, officer and level (measurement ticket_state); the ticket events.', [[row('工单 Tickets'), FULL], ...ticketPanels(registry)], [], '', 'now-7d');
 }
 
 /** the gateway's own health (measurement gateway_health: the figures of its /metrics) */

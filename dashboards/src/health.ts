@@ -1,6 +1,8 @@
-import { target, type Panel } from './model.js';
-
-type PanelSpec = Omit<Panel, 'id' | 'gridPos'>;
+import type { Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
+import { GraphDrawStyle, ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
+import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
+import { DS, FieldColorModeId, colors, target, thresholds, type Cell, type InfluxTarget } from './sdk.js';
+import { timeseriesPanel } from './panels.js';
 
 /**
  * The gateway's own health from measurement `gateway_health` (processor/sinks/influx/gatewayHealth.ts:
@@ -12,26 +14,24 @@ const GW = `"input" = '' AND $timeFilter`;
 const PER_INPUT = `"input" != '' AND $timeFilter`;
 const INPUT_ZH: Record<string, string> = { modbus: 'Modbus', mqtt: 'MQTT', hj212: 'HJ 212' };
 
-const stat = (title: string, field: string, unit: string, steps: { color: string; value: number | null }[]): PanelSpec => ({
-  type: 'stat',
-  title,
-  datasource: target('A', '').datasource,
-  targets: [target('A', `SELECT last("${field}") AS "${field}" FROM "gateway_health" WHERE ${GW}`, { alias: title })],
-  fieldConfig: { defaults: { unit, color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps } }, overrides: [] },
-});
+/** a stat of one figure: its last value, coloured by thresholds */
+export const statPanel = (title: string, t: InfluxTarget, unit: string, steps: Threshold[]): StatPanel =>
+  new StatPanel()
+    .title(title)
+    .datasource(DS)
+    .withTarget(t)
+    .unit(unit)
+    .colorScheme(colors(FieldColorModeId.Thresholds))
+    .thresholds(thresholds(steps))
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
+
+const stat = (title: string, field: string, unit: string, steps: Threshold[]) => statPanel(title, target('A', `SELECT last("${field}") AS "${field}" FROM "gateway_health" WHERE ${GW}`, { alias: title }), unit, steps);
 
 const rate = (field: string, where: string) => `SELECT non_negative_derivative(last("${field}"), 1m) AS "${field}" FROM "gateway_health" WHERE ${where} GROUP BY time($__interval) fill(none)`;
 
-const chart = (title: string, description: string, unit: string, targets: PanelSpec['targets']): PanelSpec => ({
-  type: 'timeseries',
-  title,
-  description,
-  datasource: target('A', '').datasource,
-  targets,
-  fieldConfig: { defaults: { unit, min: 0, custom: { drawStyle: 'line', lineWidth: 1 } }, overrides: [] },
-});
+const chart = (title: string, description: string, unit: string, targets: InfluxTarget[]) => timeseriesPanel(title).description(description).targets(targets).unit(unit).min(0).drawStyle(GraphDrawStyle.Line).lineWidth(1);
 
-export function healthPanels(inputs: readonly string[]): [PanelSpec, { w: number; h: number }][] {
+export function healthPanels(inputs: readonly string[]): Cell[] {
   const perInput = (field: string, suffix: string) => inputs.map((i) => target(`${field}_${i}`, rate(field, `"input" = '${i}' AND $timeFilter`), { alias: `${INPUT_ZH[i] ?? i} ${suffix}` }));
   const S = { w: 6, h: 4 };
   const H = { w: 12, h: 8 };

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../../gateway/app.js';
 import type { Registry } from '../../gateway/registry/schema.js';
-import { allDashboards } from '../../dashboards/src/boards.js';
-import type { Dashboard, Panel } from '../../dashboards/src/model.js';
+import { renderedDashboards, type Dashboard, type Panel } from '../integration/dashboardJson.js';
 import { startSimulators, type ParkSimulators } from '../../simulators/index.js';
 import { runScenario } from '../../simulators/scenarios/runner.js';
 import { scenarios } from '../../simulators/scenarios/index.js';
@@ -37,7 +36,7 @@ describe('dashboards after a simulated run: odor-attribution', () => {
     broker = await startBroker();
     sims = await startSimulators(fastPark(), { mqttUrl: broker.url, mqttIntervalMs: 1000, speed });
     registry = scaleTime(sims.registry, speed);
-    boards = allDashboards(registry);
+    boards = renderedDashboards(registry);
     gw = await startGateway({ registry, mqttUrl: broker.url, influx, httpPort: 0, dataDir, access: testAccess(), hj212Secrets: sims.secrets.hj212, dashboardStatePeriodMs: 1000 });
     stopScenario = runScenario(scenario, { signals: sims.signals, registry: sims.registry, clock: sims.clock });
   }, 120_000);

@@ -8,7 +8,7 @@ import { changeOf, codTicket } from '../../processor/alerts/testing/fixtures.js'
 import { createInfluxSink } from '../../processor/sinks/influx/index.js';
 import { meanPoint } from '../../processor/sinks/influx/means.js';
 import { ticketPoint } from '../../processor/sinks/influx/ticketEvents.js';
-import type { Dashboard, Target, Variable } from '../../dashboards/src/model.js';
+import { variablesOf, type Dashboard, type Target, type Variable } from './dashboardJson.js';
 import type { RunningInflux } from '../helpers/influx.js';
 import { writeStateData } from './dashboardState.js';
 
@@ -79,7 +79,7 @@ export function interpolate(query: string, vars: Record<string, string[]>): stri
   return q;
 }
 
-export const dashboardVars = (d: Dashboard): Record<string, string[]> => Object.fromEntries(d.templating.list.map((v) => [v.name, variableValues(v)]));
+export const dashboardVars = (d: Dashboard): Record<string, string[]> => Object.fromEntries(variablesOf(d).map((v) => [v.name, variableValues(v)]));
 
 /** Grafana's series name for an InfluxQL row: the target's alias with $tag_<key>, $measurement and $col filled in. */
 export function seriesName(t: Target, row: Record<string, unknown>, column: string): string {

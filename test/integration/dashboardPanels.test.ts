@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../gateway/registry/loader.js';
 import type { SiteKind } from '../../gateway/registry/schema.js';
-import type { Panel } from '../../dashboards/src/model.js';
-import { allDashboards } from '../../dashboards/src/boards.js';
+import { renderedDashboards, variablesOf, type Panel } from './dashboardJson.js';
 import { FLAGS, NON_N_FLAGS } from '../../dashboards/src/panels.js';
 import { staleAfterMs } from '../../dashboards/src/registryFacts.js';
 import { expectedPerDay } from '../../dashboards/src/quality.js';
@@ -12,7 +11,7 @@ import { checkStale, checkStatePanel } from './dashboardStateChecks.js';
 import type { Reading } from '../../gateway/model/reading.js';
 
 const registry = loadRegistry();
-const dashboards = allDashboards(registry);
+const dashboards = renderedDashboards(registry);
 const KINDS: SiteKind[] = ['rain_outlet', 'wastewater_pipe', 'air_fence', 'weather'];
 const site = (id: string) => registry.sites.find((s) => s.id === id)!;
 const codesAt = (id: string) => new Set(site(id).devices.flatMap((d) => (d.kind !== 'modbus' ? d.channels : registry.inputs.modbus.maps[d.map]!.channels.map((c) => c.pollutant))));
@@ -176,10 +175,11 @@ describe('every panel of every dashboard on a known data set in a real influxd',
         });
 
       it('annotates the charts with the opened tickets of its sites, tagged with their level', async () => {
-        const anno = d.annotations.list.find((a) => a.query?.includes('"tickets"'))!;
+        const anno = d.annotations.list.find((a) => a.target?.query.includes('"tickets"'))!.target!;
+        expect(anno).toMatchObject({ fromAnnotations: true, rawQuery: true, datasource: { uid: 'park-influxdb' } });
         expect(anno.tagsColumn!.split(',')).toContain('level');
         const rows = await influx.query<{ level: string; site: string; text: string }>(interpolate(anno.query!, dashboardVars(d)));
-        const kinds = d.templating.list.length === 0 ? KINDS : [...new Set(d.templating.list.flatMap((v) => v.options.map((o) => registry.sites.find((s) => s.id === o.value)?.kind)).filter(Boolean))];
+        const kinds = variablesOf(d).length === 0 ? KINDS : [...new Set(variablesOf(d).flatMap((v) => v.options.map((o) => registry.sites.find((s) => s.id === o.value)?.kind)).filter(Boolean))];
         const expected = [['RO-01', 'control', '管控'], ['WP-01', 'exceedance', '超标'], ['AQ-01', 'warning', '预警']].filter(([s]) => kinds.includes(site(s!).kind));
         expect(rows.map((r) => [r.site, r.level]).sort()).toEqual(expected.map(([s, l]) => [s, l]).sort());
         for (const [s, , zh] of expected) expect(rows.find((r) => r.site === s)!.text).toContain(zh);

@@ -11,11 +11,12 @@ import { createLastSeen, siteStatePoints } from '../../processor/sinks/influx/si
 import { ticketStatePoints } from '../../processor/sinks/influx/ticketState.js';
 import type { InfluxSink } from '../../processor/sinks/influx/index.js';
 import type { TicketSummary } from '../../processor/tickets/types.js';
+import { deadlineOf } from '../../processor/tickets/aggregate.js';
 
 const HOUR = 3_600_000;
 /**
  * The tickets SQLite holds in the data set (the gateway's state writers read them): the three opened
- * tickets, one at WP-13 open for two days (overdue), one closed at WP-01 (counted nowhere).
+ * tickets, one at WP-13 open for more than two days (past the 管控 deadline: overdue), one closed at WP-01 (counted nowhere).
  */
 export function stateTickets(registry: Registry, now: number): TicketSummary[] {
   const officerOf = (site: string) => {
@@ -23,12 +24,15 @@ export function stateTickets(registry: Registry, now: number): TicketSummary[] {
     return registry.enterprises.find((e) => e.id === s.enterprise)?.officer ?? s.officer!;
   };
   const t = (id: string, site: string, level: TicketSummary['level'], status: TicketSummary['status'], openedAt: number) =>
-    codTicket({ id, site, enterprise: registry.sites.find((x) => x.id === site)!.enterprise, officer: officerOf(site), level, status, openedAt });
+    {
+    const deadline = deadlineOf(registry, level, openedAt);
+    return codTicket({ id, site, enterprise: registry.sites.find((x) => x.id === site)!.enterprise, officer: officerOf(site), level, status, openedAt, ...(deadline !== undefined ? { deadline } : {}) });
+  };
   return [
     t('WO-20261126-0001', 'WP-01', 'exceedance', 'open', now - 60_000),
     t('WO-20261126-0002', 'AQ-01', 'warning', 'acknowledged', now - 2 * 60_000),
     t('WO-20261126-0003', 'RO-01', 'control', 'rectifying', now - 3 * 60_000),
-    t('WO-20261124-0001', 'WP-13', 'control', 'open', now - 48 * HOUR),
+    t('WO-20261124-0001', 'WP-13', 'control', 'open', now - 50 * HOUR),
     t('WO-20261125-0001', 'WP-01', 'warning', 'closed', now - 30 * HOUR),
   ];
 }

@@ -1,13 +1,13 @@
 import { expect } from 'vitest';
 import type { Reading } from '../../gateway/model/reading.js';
 import type { Registry } from '../../gateway/registry/schema.js';
-import type { Panel, Target } from '../../dashboards/src/model.js';
+import { isOverdue } from '../../processor/tickets/types.js';
+import type { Panel, Target } from './dashboardJson.js';
 import { staleAfterMs } from '../../dashboards/src/registryFacts.js';
 import type { RunningInflux } from '../helpers/influx.js';
 import { LIVE, SILENT, interpolate, seriesOf } from './dashboardData.js';
 import { attributionSample, HEALTH_STARTED_BEFORE, HEALTH_TICKS, stateTickets } from './dashboardState.js';
 
-const DAY = 86_400_000;
 export interface StateContext {
   influx: RunningInflux;
   registry: Registry;
@@ -16,12 +16,12 @@ export interface StateContext {
 }
 
 const sorted = (xs: string[]) => [...xs].sort();
-/** the open and overdue counts of a set of tickets, counted here without the writer (overdue: not closed 24 h after opening) */
+/** the open and overdue counts of a set of tickets, counted here without the writer (overdue: past its deadline and not closed, processor/tickets isOverdue) */
 function counts(c: StateContext, tickets: ReturnType<typeof stateTickets>, at: number, key: (t: (typeof tickets)[number]) => string) {
   const out = new Map<string, [number, number]>();
   for (const t of tickets.filter((x) => x.status !== 'closed')) {
     const [open, overdue] = out.get(key(t)) ?? [0, 0];
-    out.set(key(t), [open + 1, overdue + (at - t.openedAt > DAY ? 1 : 0)]);
+    out.set(key(t), [open + 1, overdue + (isOverdue(t, at) ? 1 : 0)]);
   }
   return out;
 }
