@@ -6,22 +6,29 @@ import type { Ticket } from '../tickets/types.js';
 import type { EscalationConfig } from './config.js';
 import type { Alerts } from './dispatcher.js';
 
-export interface EscalatorOptions {
-  /** the registry's `alerts.escalation` */
-  config: EscalationConfig;
+/** What a watcher of the tickets' clocks (escalation, deadlines) reads, and its only clock. */
+export interface TicketClockOptions {
   tickets: Pick<TicketService, 'changes$' | 'get' | 'list'>;
-  /** the alerts dispatcher: escalations go through its channels and durable outbox */
-  alerts: Pick<Alerts, 'escalate'>;
-  /** the only clock: now() and the timers of each step */
+  /** the only clock: now() and the timers */
   scheduler: SchedulerLike;
   log: Pick<Logger, 'info' | 'warn' | 'debug'>;
 }
 
-export interface Escalator {
-  /** tickets armed (open, with steps still to come) */
+/** a watcher of the tickets' clocks: how many tickets have a timer armed; stop() cancels them */
+export interface TicketClock {
   readonly armed: number;
   stop(): void;
 }
+
+export interface EscalatorOptions extends TicketClockOptions {
+  /** the registry's `alerts.escalation` */
+  config: EscalationConfig;
+  /** the alerts dispatcher: escalations go through its channels and durable outbox */
+  alerts: Pick<Alerts, 'escalate'>;
+}
+
+/** armed: tickets open with escalation steps still to come */
+export type Escalator = TicketClock;
 
 
 /** when the escalation clock of a ticket started: its last reopening, else its opening */

@@ -1,27 +1,19 @@
-import type { SchedulerLike, Subscription } from 'rxjs';
-import type { Logger } from 'pino';
-import type { TicketService } from '../tickets/service.js';
+import type { Subscription } from 'rxjs';
 import { ticketsIn } from '../tickets/paging.js';
 import type { TicketSummary } from '../tickets/types.js';
 import type { Alerts } from './alertsTypes.js';
 import type { OverdueConfig } from './config.js';
+import type { TicketClock, TicketClockOptions } from './escalation.js';
 
-export interface OverdueWatcherOptions {
+export interface OverdueWatcherOptions extends TicketClockOptions {
   /** the registry's `alerts.overdue` */
   config: OverdueConfig;
-  tickets: Pick<TicketService, 'changes$' | 'get' | 'list'>;
   /** overdue alerts go through the dispatcher's channels and durable outbox */
   alerts: Pick<Alerts, 'overdue'>;
-  /** the only clock: now() and the timer of each deadline */
-  scheduler: SchedulerLike;
-  log: Pick<Logger, 'info' | 'warn' | 'debug'>;
 }
 
-export interface OverdueWatcher {
-  /** live tickets whose deadline is being watched */
-  readonly armed: number;
-  stop(): void;
-}
+/** armed: live tickets whose deadline is being watched */
+export type OverdueWatcher = TicketClock;
 
 /** the longest single timer: a later deadline is re-armed on the way (setTimeout holds at most ~24.8 days) */
 const MAX_DELAY_MS = 7 * 24 * 3600_000;
