@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { z } from 'zod';
 import type { AuditLog, Principal, Role } from './types.js';
 
 /**
@@ -52,6 +53,28 @@ export function requireRole(roles: readonly Role[], onRefusal?: AuditOnRefusal):
     // an async hook that answers returns the reply, so the route's handler does not run
     return refuse(reply, r);
   };
+}
+
+/**
+ * The start of an audited action on an item named in the path (`/api/<kind>s/:id/...`): who asks, the path
+ * parsed, the item's id (the raw path value, clipped, when it does not parse: the audit names what was
+ * asked for) and its audit target `<kind>:<id>`. A role refusal is audited and answered here (undefined is
+ * returned); the caller answers a bad path with badRequest when its own order of checks reaches it.
+ */
+export function auditedAction<T extends { id: string }>(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  o: { audit: AuditLog; roles: readonly Role[]; action: string; kind: string; params: z.ZodType<T> },
+): { p: Principal; params: z.ZodSafeParseResult<T>; id: string; target: string } | undefined {
+  const p = principalOf(req);
+  const params = o.params.safeParse(req.params);
+  const id = params.success ? params.data.id : clip(String((req.params as { id?: unknown }).id), 64);
+  const target = `${o.kind}:${id}`;
+  const denied = refusal(p, o.roles);
+  if (!denied) return { p, params, id, target };
+  auditDenied(o.audit, p, o.action, target, denied.message);
+  void refuse(reply, denied);
+  return undefined;
 }
 
 export function auditDenied(audit: AuditLog, p: Principal, action: string, target: string, reason: string): void {

@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ANY_ROLE, auditDenied, clip, principalOf, refusal, refuse, requireRole } from '../../gateway/auth/authorize.js';
+import { ANY_ROLE, auditDenied, auditedAction, clip, principalOf, refusal, refuse, requireRole } from '../../gateway/auth/authorize.js';
 import { scopeOf, seesSite, seesTicket } from '../../gateway/auth/scope.js';
 import type { AuditLog, Principal, Role } from '../../gateway/auth/types.js';
 import type { Registry } from '../../gateway/registry/schema.js';
@@ -93,15 +93,9 @@ export async function hazardRoutes(app: FastifyInstance, deps: HazardRouteDeps):
   });
 
   app.post('/api/tickets/:id/photos', upload, async (req, reply) => {
-    const p = principalOf(req);
-    const params = TicketParams.safeParse(req.params);
-    const id = params.success ? params.data.id : clip(String((req.params as { id?: unknown }).id), 64);
-    const target = `ticket:${id}`;
-    const denied = refusal(p, ACTING_ROLES);
-    if (denied) {
-      auditDenied(audit, p, 'ticket.photo', target, denied.message);
-      return refuse(reply, denied);
-    }
+    const start = auditedAction(req, reply, { audit, roles: ACTING_ROLES, action: 'ticket.photo', kind: 'ticket', params: TicketParams });
+    if (!start) return reply;
+    const { p, params, id, target } = start;
     if (!params.success) return badRequest(reply, 'path', params.error);
     const before = tickets.get(id);
     if (!before || !seesTicket(scopeOf(registry, p), before)) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ANY_ROLE, auditDenied, clip, principalOf, refusal, refuse, requireRole } from '../../gateway/auth/authorize.js';
+import { ANY_ROLE, auditDenied, auditedAction, principalOf, requireRole } from '../../gateway/auth/authorize.js';
 import { scopeOf, seesSite, type Scope } from '../../gateway/auth/scope.js';
 import type { AuditLog, Role } from '../../gateway/auth/types.js';
 import type { Registry } from '../../gateway/registry/schema.js';
@@ -114,15 +114,9 @@ export function registerPatrolRoutes(app: FastifyInstance, store: PatrolStore, d
   });
 
   app.post('/api/patrols/:id/sign-off', async (req, reply) => {
-    const p = principalOf(req);
-    const params = IdParams.safeParse(req.params);
-    const id = params.success ? params.data.id : clip(String((req.params as { id?: unknown }).id), 64);
-    const target = `patrol:${id}`;
-    const denied = refusal(p, SIGNING_ROLES);
-    if (denied) {
-      auditDenied(audit, p, 'patrol.sign-off', target, denied.message);
-      return refuse(reply, denied);
-    }
+    const start = auditedAction(req, reply, { audit, roles: SIGNING_ROLES, action: 'patrol.sign-off', kind: 'patrol', params: IdParams });
+    if (!start) return reply;
+    const { p, params, id, target } = start;
     if (!p.officer) {
       auditDenied(audit, p, 'patrol.sign-off', target, `${p.username} is no registry officer`);
       return reply.code(403).send({ error: 'forbidden', message: 'only an officer (包联干部) signs a patrol sheet: your user is not linked to one' });
@@ -158,15 +152,9 @@ export function registerPatrolRoutes(app: FastifyInstance, store: PatrolStore, d
   });
 
   app.post('/api/patrols/:id/reopen', async (req, reply) => {
-    const p = principalOf(req);
-    const params = IdParams.safeParse(req.params);
-    const id = params.success ? params.data.id : clip(String((req.params as { id?: unknown }).id), 64);
-    const target = `patrol:${id}`;
-    const denied = refusal(p, REOPENING_ROLES);
-    if (denied) {
-      auditDenied(audit, p, 'patrol.reopen', target, denied.message);
-      return refuse(reply, denied);
-    }
+    const start = auditedAction(req, reply, { audit, roles: REOPENING_ROLES, action: 'patrol.reopen', kind: 'patrol', params: IdParams });
+    if (!start) return reply;
+    const { p, params, id, target } = start;
     if (!params.success) return badRequest(reply, 'path', params.error);
     const body = ReopenBodySchema.safeParse(req.body ?? {});
     if (!body.success) {

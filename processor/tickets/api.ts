@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ANY_ROLE, auditDenied, clip, principalOf, refusal, refuse, requireRole, seesPersonalData } from '../../gateway/auth/authorize.js';
+import { ANY_ROLE, auditDenied, auditedAction, clip, principalOf, requireRole, seesPersonalData } from '../../gateway/auth/authorize.js';
 import { maskPersonalData } from '../../gateway/auth/personal.js';
 import { scopeOf, seesTicket } from '../../gateway/auth/scope.js';
 import type { AuditLog, Principal, Role } from '../../gateway/auth/types.js';
@@ -129,15 +129,9 @@ export function registerTicketRoutes(app: FastifyInstance, service: TicketServic
   });
 
   app.post('/api/tickets/:id/transitions', async (req, reply) => {
-    const p = principalOf(req);
-    const params = IdParams.safeParse(req.params);
-    const id = params.success ? params.data.id : clip(String((req.params as { id?: unknown }).id), 64);
-    const target = `ticket:${id}`;
-    const denied = refusal(p, ACTING_ROLES);
-    if (denied) {
-      auditDenied(audit, p, 'ticket.transition', target, denied.message);
-      return refuse(reply, denied);
-    }
+    const start = auditedAction(req, reply, { audit, roles: ACTING_ROLES, action: 'ticket.transition', kind: 'ticket', params: IdParams });
+    if (!start) return reply;
+    const { p, params, id, target } = start;
     if (!params.success) return badRequest(reply, 'path', params.error);
     const parsed = TransitionBodySchema.safeParse(req.body ?? {});
     if (!parsed.success) {
