@@ -47,6 +47,9 @@ describe('deliveriesOf: the alerts of one ticket in the durable outbox', () => {
       { channel: 'wecom', kind: 'cleared', status: 'pending', line: 'WP-01 COD 650 mg/L WO-20261126-0001', createdAt: T + 60_000 },
     ]);
     expect(deliveriesOf(store.db, 'WO-20261126-0009')).toEqual([]);
+    // a ticket page reads its deliveries by index (migration alert-outbox-ticket), never by a scan of the outbox
+    const plan = store.db.prepare(`EXPLAIN QUERY PLAN SELECT channel FROM alert_outbox WHERE ticket = ? ORDER BY seq LIMIT 100`).all('x') as { detail: string }[];
+    expect(plan.map((r) => r.detail).join(' | ')).toContain('USING INDEX alert_outbox_ticket');
     expect(deliveriesOf(store.db, 'WO-20261126-0001', 1)).toHaveLength(1);
   });
 });

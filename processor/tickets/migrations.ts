@@ -183,6 +183,11 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       CREATE INDEX ticket_evidence_ticket ON ticket_evidence (ticket, seq);
     `,
   },
+  {
+    // a ticket page lists the ticket's alert deliveries (processor/alerts deliveriesOf): by index, not a scan
+    name: 'alert-outbox-ticket',
+    sql: `CREATE INDEX alert_outbox_ticket ON alert_outbox (ticket, seq);`,
+  },
 ];
 
 /** Brings the schema up to date; returns the versions before and after. Refuses a newer schema. */
