@@ -91,12 +91,17 @@ export function createEscalator(o: EscalatorOptions): Escalator {
     if (timers.size) log.info({ tickets: timers.size }, 'open tickets armed for escalation');
   } else sub.unsubscribe();
 
+  return clockHandle(timers, sub, disarm, () => (stopped = true));
+}
+
+/** a watcher's handle: `armed` counts the tickets with timers; stop() marks it stopped, ends its subscription and every timer */
+export function clockHandle(timers: ReadonlyMap<string, unknown>, sub: Subscription, disarm: (id: string) => void, onStop: () => void): TicketClock {
   return {
     get armed() {
       return timers.size;
     },
     stop() {
-      stopped = true;
+      onStop();
       sub.unsubscribe();
       for (const id of [...timers.keys()]) disarm(id);
     },

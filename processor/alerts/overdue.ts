@@ -3,7 +3,7 @@ import { ticketsIn } from '../tickets/paging.js';
 import type { TicketSummary } from '../tickets/types.js';
 import type { Alerts } from './alertsTypes.js';
 import type { OverdueConfig } from './config.js';
-import type { TicketClock, TicketClockOptions } from './escalation.js';
+import { clockHandle, type TicketClock, type TicketClockOptions } from './escalation.js';
 
 export interface OverdueWatcherOptions extends TicketClockOptions {
   /** the registry's `alerts.overdue` */
@@ -67,14 +67,5 @@ export function createOverdueWatcher(o: OverdueWatcherOptions): OverdueWatcher {
     if (timers.size) log.info({ tickets: timers.size }, 'live tickets armed for their deadlines');
   } else sub.unsubscribe();
 
-  return {
-    get armed() {
-      return timers.size;
-    },
-    stop() {
-      stopped = true;
-      sub.unsubscribe();
-      for (const id of [...timers.keys()]) disarm(id);
-    },
-  };
+  return clockHandle(timers, sub, disarm, () => (stopped = true));
 }
