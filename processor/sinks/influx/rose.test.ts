@@ -48,6 +48,8 @@ describe('wind rose and pollution rose points', () => {
     expect(rose.points([r('WS-01', 'a01007', 3, 0), r('WS-01', 'a01008', 45, 0)])).toHaveLength(1);
     expect(rose.points([r('AQ-01', 'a21001', 0.3, 30_000)]).map((p) => p.tags!.sector)).toEqual(['02 NE 东北']);
     expect(rose.points([r('AQ-01', 'a21001', 0.3, 61_000)])).toEqual([]);
+    // a pipe's or a rain outlet's values make no rose point
+    expect(rose.points([r('WP-01', 'w01018', 650, 61_000), r('RO-01', 'w01018', 30, 61_000)])).toEqual([]);
   });
 });
 

@@ -58,7 +58,10 @@ export function createRose(registry: Registry, maxAgeMs = 5 * 60_000): { points(
     points(batch) {
       // in time order, a speed before a direction of the same instant: each value meets the wind of its moment
       const order = (r: Reading) => (r.pollutant === SPEED ? 0 : r.pollutant === DIRECTION ? 1 : 2);
-      const valid = batch.filter((r) => r.flag === 'N' && Number.isFinite(r.value)).sort((a, b) => a.ts - b.ts || order(a) - order(b));
+      // only wind and fence-line values make rose points: most batches (pipes, rain outlets) have none and cost one pass
+      const valid = batch.filter((r) => r.flag === 'N' && Number.isFinite(r.value) && (r.pollutant === SPEED || r.pollutant === DIRECTION || (kinds.get(r.site) === 'air_fence' && !r.pollutant.startsWith('a01'))));
+      if (valid.length === 0) return [];
+      valid.sort((a, b) => a.ts - b.ts || order(a) - order(b));
       const out: Point[] = [];
       for (const r of valid) {
         if (r.pollutant === SPEED || r.pollutant === DIRECTION) {
